@@ -1,0 +1,123 @@
+// The run state machine's vocabulary: the serializable run state, the events that drive it and
+// the commands it asks its driver to carry out. Plain JSON throughout, versioned at the boundary.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { AttemptOutcome, FileRef, RequestSpec } from "../exchange/types.ts";
+import type { JsonValue, ProvisioningManifest, SyncUsersManifest } from "../manifest/types.ts";
+
+export const RUN_STATUSES = Object.freeze([
+  "queued",
+  "running",
+  "waiting",
+  "succeeded",
+  "failed",
+  "blocked",
+  "cancelled",
+] as const);
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "blocked", "cancelled"]);
+
+export const STATE_VERSION = 1;
+
+/** The request currently out on the wire, so a restart knows whether resending is safe. */
+export interface InFlight {
+  step: number;
+  attempt: number;
+  idempotent: boolean;
+}
+
+/** Everything a run needs to continue in another process: plain JSON, no functions, no dates. */
+export interface RunState {
+  version: typeof STATE_VERSION;
+  runId: string;
+  status: RunStatus;
+  /** Index of the step being run (or that failed). Equals the step count once all succeeded. */
+  step: number;
+  /** Attempts made so far for the current step (polling and retries both count). */
+  attempt: number;
+  /** Polling attempts made so far for the current step. */
+  pollAttempts: number;
+  /** Transient-failure retries made so far for the current step (not counting polling). */
+  retries: number;
+  /** JSON bodies of completed steps, `{}` for non-JSON. */
+  responses: JsonValue[];
+  /** Fields stored by this run so far (merged over the hire's stored fields). */
+  stored: Record<string, JsonValue>;
+  /** Run files saved so far, by name. */
+  files: Record<string, FileRef>;
+  /** Values generated for `initial_data_form` items named "generate"; reused on resume. */
+  generated: Record<string, string>;
+  /** Epoch milliseconds to wake at, while `waiting`. */
+  wakeAt?: number;
+  inFlight?: InFlight;
+  /** Why the run failed or is blocked. */
+  error?: ErrorInfo;
+  /** The last attempt's outcome for the current step: used for messages after polling ends. */
+  lastOutcome?: string;
+}
+
+/** Inputs that stay the same for the whole run; given on every call, never stored in the state. */
+export interface RunContext {
+  manifest: ProvisioningManifest | SyncUsersManifest;
+  /** The hire's props (SPEC section 1). */
+  hire: Record<string, JsonValue>;
+  /** The hire's stored fields from earlier runs. */
+  hireStored: Record<string, JsonValue>;
+  /** Secrets by id (initial_data_form values and any other keys given). */
+  secrets: Record<string, string>;
+  /** OAuth tokens, available as `{{ oauth.* }}`. */
+  oauth?: Record<string, JsonValue>;
+  /** Per-run values (form answers). */
+  params: Record<string, JsonValue>;
+  /** The integration's OAuth callback URL, when there is one. */
+  redirectUrl?: string;
+  /** Limits and defaults chosen by the operator. */
+  options?: EngineOptions;
+}
+
+export interface EngineOptions {
+  /** Default per-attempt timeout in ms (30 000). */
+  defaultTimeoutMs?: number;
+  /** Redirects followed at most (10). */
+  maxRedirects?: number;
+  /** Base delay of the exponential retry backoff in ms (500). */
+  retryBaseMs?: number;
+  /** Cap on a single backoff delay in ms (30 000). */
+  retryMaxDelayMs?: number;
+  /** Longest Retry-After honoured, in ms (3 600 000). */
+  retryAfterMaxMs?: number;
+  /** Add `Idempotency-Key: <runId>-<step>` to POST/PATCH requests. */
+  idempotencyKeys?: boolean;
+}
+
+export type RunEvent =
+  /** Start a new run (status queued). */
+  | { type: "start"; now: number }
+  /** The outcome of the `send` command last issued. */
+  | { type: "outcome"; now: number; outcome: AttemptOutcome }
+  /** The wake-up time of a `wait` has come. */
+  | { type: "wake"; now: number }
+  /** Resume a failed or blocked run from its failed step. */
+  | { type: "resume"; now: number }
+  /** The driver restarted and found this run; a request may have been in flight. */
+  | { type: "recover"; now: number }
+  | { type: "cancel"; now: number };
+
+export type RunCommand =
+  | {
+      type: "send";
+      step: number;
+      attempt: number;
+      request: RequestSpec;
+      /** Safe to resend after a crash (GET/HEAD/PUT/DELETE). */
+      idempotent: boolean;
+    }
+  | { type: "wait"; until: number; reason: "poll" | "retry" }
+  /** Stored fields of a step: commit them in the same transaction as the checkpoint. */
+  | { type: "store"; step: number; fields: Record<string, JsonValue> }
+  | { type: "finish"; status: "succeeded" | "failed" | "blocked" | "cancelled"; error?: ErrorInfo };
+
+export interface Transition {
+  state: RunState;
+  commands: RunCommand[];
+}

@@ -1,0 +1,37 @@
+// Reading a value out of JSON by dotted notation (SPEC section 6), shared by templates,
+// store_data and continue_if.
+import type { JsonValue } from "../manifest/types.ts";
+
+export type Lookup = { found: true; value: unknown } | { found: false };
+
+/** Splits `a.b.0.c` into segments; the empty notation is the whole value (no segments). */
+export function splitNotation(notation: string): string[] {
+  return notation === "" ? [] : notation.split(".");
+}
+
+/**
+ * Follows `segments` into `root`: on an object take the key (a numeric-looking key is a key), on
+ * an array take the integer index; anything else is "not found". A JSON null at the path is found.
+ */
+export function readPath(root: unknown, segments: readonly string[]): Lookup {
+  let current: unknown = root;
+  for (const segment of segments) {
+    if (Array.isArray(current)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(segment)) return { found: false };
+      const index = Number(segment);
+      if (index >= current.length) return { found: false };
+      current = current[index];
+    } else if (current !== null && typeof current === "object") {
+      if (!Object.prototype.hasOwnProperty.call(current, segment)) return { found: false };
+      current = (current as Record<string, unknown>)[segment];
+    } else {
+      return { found: false };
+    }
+  }
+  return current === undefined ? { found: false } : { found: true, value: current };
+}
+
+export function readNotation(root: JsonValue | undefined, notation: string): Lookup {
+  if (root === undefined) return { found: false };
+  return readPath(root, splitNotation(notation));
+}

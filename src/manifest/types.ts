@@ -1,0 +1,157 @@
+// TypeScript shape of a manifest after validation (SPEC sections 2, 3 and 10). The zod schema in
+// schema.ts is checked against these types, so the two cannot drift apart.
+
+export const HTTP_METHODS = Object.freeze(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const);
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** A JSON value as found in manifests, responses and stored fields. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ContinueIf {
+  response_notation: string;
+  value: JsonValue;
+}
+
+export interface Polling {
+  /** Seconds between attempts (fractions allowed, > 0, ≤ 3600). */
+  interval: number;
+  /** Attempts in total (1–100). */
+  amount: number;
+}
+
+export type RetryOn = "network" | "timeout" | "5xx" | number;
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 turns retries off). */
+  max: number;
+  on?: RetryOn[];
+}
+
+export interface Step {
+  url: string;
+  method?: HttpMethod;
+  data?: JsonValue;
+  headers?: Record<string, string>;
+  cast_data_to_json?: boolean;
+  store_data?: Record<string, string>;
+  continue_if?: ContinueIf;
+  polling?: Polling;
+  save_as_file?: string;
+  files?: Record<string, string>;
+  status_code?: Array<number | string>;
+  extra_headers?: "pritunl";
+  // hirewire additions
+  name?: string;
+  timeout?: number;
+  retry?: RetryPolicy;
+  expected?: string;
+}
+
+export interface InitialDataFormItem {
+  id: string;
+  name: string;
+  description?: string;
+  secret?: boolean;
+}
+
+export interface ExtraUserInfoItem {
+  id: string;
+  name: string;
+  description?: string;
+}
+
+export interface ExistsBlock {
+  url: string;
+  method?: HttpMethod;
+  data?: JsonValue;
+  headers?: Record<string, string>;
+  cast_data_to_json?: boolean;
+  status_code?: Array<number | string>;
+  expected?: string;
+  extra_headers?: "pritunl";
+  timeout?: number;
+  /** Written by older ChiefOnboarding versions; accepted with a warning. */
+  fail_when_4xx_response_code?: boolean;
+}
+
+export interface OAuthBlock {
+  authenticate_url?: string;
+  access_token?: Step;
+  refresh?: Step;
+  without_code?: boolean;
+}
+
+export interface FormChoiceItem {
+  id: string;
+  name: string;
+}
+
+export interface FormField {
+  id: string;
+  name: string;
+  type: "input" | "choice";
+  description?: string;
+  required?: boolean;
+  items?: FormChoiceItem[];
+  url?: string;
+  method?: HttpMethod;
+  headers?: Record<string, string>;
+  data?: JsonValue;
+  data_from?: string;
+  choice_value?: string;
+  choice_name?: string;
+}
+
+export interface Notification {
+  type: "email" | "text";
+  to: string;
+  subject?: string;
+  message: string;
+}
+
+export interface ProvisioningManifest {
+  $schema?: string;
+  execute: Step[];
+  headers?: Record<string, string>;
+  initial_data_form?: InitialDataFormItem[];
+  extra_user_info?: ExtraUserInfoItem[];
+  form?: FormField[];
+  exists?: ExistsBlock;
+  revoke?: Step[];
+  oauth?: OAuthBlock;
+  post_execute_notification?: Notification[];
+}
+
+export interface SyncUsersManifest {
+  $schema?: string;
+  execute: Step[];
+  action: "create" | "update";
+  data_from?: string;
+  data_structure: Record<string, string>;
+  next_page?: string;
+  next_page_token_from?: string;
+  next_page_from?: string;
+  amount_pages_to_fetch?: number;
+  schedule?: string;
+  headers?: Record<string, string>;
+  initial_data_form?: InitialDataFormItem[];
+  oauth?: OAuthBlock;
+}
+
+export type Manifest = ProvisioningManifest | SyncUsersManifest;
+
+export function isSyncUsersManifest(m: Manifest): m is SyncUsersManifest {
+  return "action" in m || "data_structure" in m;
+}
+
+/** One problem found by validation. `severity: "warning"` never makes a manifest invalid. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+  severity: "error" | "warning";
+  code: "VALIDATION" | "TEMPLATE_SYNTAX" | "TEMPLATE_UNDEFINED_VARIABLE" | "FILE_NOT_SAVED";
+}
+
+export type ValidationResult =
+  | { ok: true; manifest: Manifest; warnings: ValidationProblem[] }
+  | { ok: false; problems: ValidationProblem[] };
