@@ -1,0 +1,74 @@
+// Rendering one template string against a scope: look each variable up, run its filters, turn
+// the result into text (SPEC section 4). Unknown variables are errors, never empty text.
+import { HirewireError } from "../errors/index.ts";
+import { applyFilters, FilterFailure, MISSING } from "./filters.ts";
+import {
+  isTemplated,
+  parseTemplate,
+  type TemplateExpr,
+  type TemplatePart,
+} from "./parse-template.ts";
+import type { Scope } from "./scope.ts";
+import { valueToText } from "./value-text.ts";
+
+export interface RenderOptions {
+  /**
+   * Called for a variable not found (and not given a value by `default`/`default_if_none`):
+   * return a string to render in place of the whole expression (dry-run placeholders like
+   * "<responses.0.id>"; the expression's filters are not applied to it), or undefined to throw.
+   */
+  missing?: (expr: TemplateExpr) => string | undefined;
+}
+
+// Manifests render the same few hundred strings on every attempt and poll; parsing once pays.
+const PARSE_CACHE_LIMIT = 1000;
+const parseCache = new Map<string, readonly TemplatePart[]>();
+
+function parseCached(source: string): readonly TemplatePart[] {
+  const cached = parseCache.get(source);
+  if (cached) return cached;
+  const parts = parseTemplate(source);
+  if (parseCache.size >= PARSE_CACHE_LIMIT) {
+    const oldest = parseCache.keys().next();
+    if (!oldest.done) parseCache.delete(oldest.value);
+  }
+  parseCache.set(source, parts);
+  return parts;
+}
+
+/**
+ * Renders one string. Throws HirewireError TEMPLATE_SYNTAX for a bad template,
+ * TEMPLATE_UNDEFINED_VARIABLE (details.variable = the path) for an unknown variable and
+ * TEMPLATE_FILTER when a filter cannot handle its input.
+ */
+export function renderTemplate(source: string, scope: Scope, options: RenderOptions = {}): string {
+  if (!isTemplated(source)) return source;
+  let out = "";
+  for (const part of parseCached(source)) {
+    out += part.type === "text" ? part.text : renderExpression(part.expr, scope, options);
+  }
+  return out;
+}
+
+function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptions): string {
+  const lookup = scope.lookup(expr.segments);
+  let value: unknown;
+  try {
+    value = applyFilters(lookup.found ? lookup.value : MISSING, expr.filters);
+  } catch (error) {
+    if (!(error instanceof FilterFailure)) throw error;
+    throw new HirewireError({
+      code: "TEMPLATE_FILTER",
+      message: `${error.message} in "${expr.raw}"`,
+      details: { variable: expr.path, expression: expr.raw },
+    });
+  }
+  if (value !== MISSING) return valueToText(value);
+  const placeholder = options.missing?.(expr);
+  if (placeholder !== undefined) return placeholder;
+  throw new HirewireError({
+    code: "TEMPLATE_UNDEFINED_VARIABLE",
+    message: `unknown variable "${expr.path}"`,
+    details: { variable: expr.path, expression: expr.raw },
+  });
+}
