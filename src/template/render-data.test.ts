@@ -55,7 +55,7 @@ describe("renderData", () => {
     const inKey = thrown(() =>
       renderData({ "X-Api-Key": { "{{ missing_key }}": 1 } }, scope, { basePath: "headers" }),
     );
-    expect(inKey.path).toBe('headers.X-Api-Key["{{ missing_key }}"]');
+    expect(inKey.path).toBe('headers["X-Api-Key"]["{{ missing_key }}"]');
   });
 
   it("passes the missing handler through", () => {

@@ -6,11 +6,12 @@ import type { JsonValue } from "../manifest/types.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";
 import type { Scope } from "./scope.ts";
 
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+// Same path style as src/manifest/path.ts: identifier keys dotted, any other key JSON-quoted.
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * Walks JSON data rendering every string value and key. Errors carry `path` = basePath plus the
- * JSON path inside the data (`data.user.name`, `data.items[0]`, `headers["X-Token"]`).
+ * JSON path inside the data (`data.user.name`, `data.items[0]`, `headers["X-Api-Key"]`).
  * Objects are rebuilt as plain data properties, so a key like "__proto__" stays a key.
  */
 export function renderData(
