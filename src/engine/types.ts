@@ -15,7 +15,12 @@ export const RUN_STATUSES = Object.freeze([
 ] as const);
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "blocked", "cancelled"]);
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "succeeded",
+  "failed",
+  "blocked",
+  "cancelled",
+]);
 
 export const STATE_VERSION = 1;
 
@@ -111,6 +116,8 @@ export type RunCommand =
       request: RequestSpec;
       /** Safe to resend after a crash (GET/HEAD/PUT/DELETE). */
       idempotent: boolean;
+      /** Values derived from secrets (the encoded Basic credential) to mask as a whole. */
+      derived?: Array<{ name: string; value: string }>;
     }
   | { type: "wait"; until: number; reason: "poll" | "retry" }
   /** Stored fields of a step: commit them in the same transaction as the checkpoint. */

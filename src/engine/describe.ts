@@ -1,0 +1,23 @@
+// Short, human descriptions of what was sent and what came back, for error messages. Secrets are
+// masked later, at the recorder; these only keep messages short.
+import type { ResponseRecord } from "../exchange/types.ts";
+import type { Step } from "../manifest/types.ts";
+
+const EXCERPT_CHARS = 300;
+
+/** `POST https://api.example.com/users` — the final URL when redirects were followed. */
+export function describeRequest(step: Step, response: ResponseRecord): string {
+  return `${step.method ?? "POST"} ${response.url}`;
+}
+
+/** The start of a response body, on one line, for messages. */
+export function excerpt(response: ResponseRecord): string {
+  if (response.file !== undefined)
+    return `(file ${response.file.name}, ${response.file.size} bytes)`;
+  const text = response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? "");
+  if (text === "") return "(empty body)";
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > EXCERPT_CHARS
+    ? `${flat.slice(0, EXCERPT_CHARS)}… (${text.length} chars)`
+    : flat;
+}

@@ -1,0 +1,119 @@
+// Everything that can be known before a run sends anything: missing extra_user_info values and
+// unknown variables, found by rendering every step with placeholders for values that only exist
+// at run time (`responses.*`, fields stored by earlier steps). The same walk is the dry-run.
+import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import type { RequestSpec } from "../exchange/types.ts";
+import type { TemplateExpr } from "../template/index.ts";
+import { buildRequest } from "./request.ts";
+import { createRunState } from "./machine.ts";
+import type { RunContext } from "./types.ts";
+import { generatedSecretIds, runScope } from "./variables.ts";
+
+export interface PlannedStep {
+  index: number;
+  name?: string;
+  request: RequestSpec;
+}
+
+export interface Preflight {
+  steps: PlannedStep[];
+  /** Input errors (unknown variables, missing extra_user_info, files never saved): nothing may be sent. */
+  problems: ErrorInfo[];
+  /** Values derived from secrets while rendering (encoded Basic credentials): mask them too. */
+  derived: Array<{ name: string; value: string }>;
+}
+
+/** Renders every step without sending; run-time values appear as placeholders like `<responses.0.data.id>`. */
+export function preflight(ctx: RunContext): Preflight {
+  const problems: ErrorInfo[] = [...missingExtraUserInfo(ctx)];
+  const generated = Object.fromEntries(
+    generatedSecretIds(ctx).map((id) => [id, `<generated ${id}>`]),
+  );
+  const state = createRunState("dry-run", generated);
+  const storedBefore = new Set<string>();
+  const savedBefore: Record<
+    string,
+    { name: string; ref: string; size: number; contentType: string }
+  > = {};
+  const steps: PlannedStep[] = [];
+  const derived: Preflight["derived"] = [];
+
+  ctx.manifest.execute.forEach((step, index) => {
+    const stepProblems: ErrorInfo[] = [];
+    const missing =
+      (path: string) =>
+      (expr: TemplateExpr): string | undefined => {
+        const root = expr.segments[0] ?? "";
+        if (root === "responses") {
+          const ref = Number(expr.segments[1]);
+          if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
+            return `<${expr.path}>`;
+          stepProblems.push({
+            code: "TEMPLATE_UNDEFINED_VARIABLE",
+            message: `${expr.path} refers to a step that has not run yet (this is step ${index})`,
+            path,
+            step: index,
+            details: { variable: expr.path },
+          });
+          return `<${expr.path}>`;
+        }
+        if (storedBefore.has(root)) return `<${expr.path}>`;
+        stepProblems.push({
+          code: "TEMPLATE_UNDEFINED_VARIABLE",
+          message: `unknown variable ${JSON.stringify(expr.path)}`,
+          path,
+          step: index,
+          details: { variable: expr.path },
+        });
+        return `<unknown ${expr.path}>`;
+      };
+    try {
+      const built = buildRequest(step, runScope(ctx, state), {
+        stepPath: `execute[${index}]`,
+        stepIndex: index,
+        manifestHeaders: ctx.manifest.headers,
+        files: savedBefore,
+        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? 30_000,
+        maxRedirects: ctx.options?.maxRedirects ?? 10,
+        renderFor: (path) => ({ missing: missing(path) }),
+        placeholderFiles: false,
+      });
+      derived.push(...built.derived);
+      steps.push(
+        step.name !== undefined
+          ? { index, name: step.name, request: built.request }
+          : { index, request: built.request },
+      );
+    } catch (error) {
+      stepProblems.push(toErrorInfo(error));
+    }
+    problems.push(
+      ...stepProblems.map((problem) => ({ ...problem, path: problem.path ?? `execute[${index}]` })),
+    );
+    for (const name of Object.keys(step.store_data ?? {})) storedBefore.add(name);
+    if (step.save_as_file !== undefined)
+      savedBefore[step.save_as_file] = {
+        name: step.save_as_file,
+        ref: "<not yet saved>",
+        size: 0,
+        contentType: "application/octet-stream",
+      };
+  });
+  return { steps, problems, derived };
+}
+
+/** `extra_user_info` values must exist in the hire's stored fields or the run's params. */
+export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
+  const items = "extra_user_info" in ctx.manifest ? (ctx.manifest.extra_user_info ?? []) : [];
+  const missing = items.filter((item) => !(item.id in ctx.hireStored) && !(item.id in ctx.params));
+  if (missing.length === 0) return [];
+  const names = missing.map((item) => `${item.id} (${item.name})`).join(", ");
+  return [
+    {
+      code: "INPUT_MISSING",
+      message: `the hire is missing extra user info: ${names}; add it to the hire's stored fields or pass it as a param`,
+      path: "extra_user_info",
+      details: { missing: missing.map((item) => item.id) },
+    },
+  ];
+}

@@ -1,0 +1,215 @@
+// Turns one manifest step into a RequestSpec: every template rendered, headers merged, Basic auth
+// encoded and the body encoded by Content-Type (SPEC sections 3 and 4). Anything that cannot be
+// rendered throws before a byte is sent — hirewire never sends a half-rendered request.
+import { HirewireError } from "../errors/index.ts";
+import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
+import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
+import { renderData, renderTemplate, type RenderOptions, type Scope } from "../template/index.ts";
+
+export interface BuildOptions {
+  /** Path prefix of the step in the manifest, e.g. `execute[2]`. */
+  stepPath: string;
+  stepIndex: number;
+  /** The manifest's default headers. */
+  manifestHeaders: Record<string, string> | undefined;
+  files: Record<string, FileRef>;
+  defaultTimeoutMs: number;
+  maxRedirects: number;
+  /** Added as `Idempotency-Key` to POST/PATCH when set and the step gives none. */
+  idempotencyKey?: string;
+  /** Render options for the template at `path` (dry-run placeholders for values known only at run time). */
+  renderFor?: (path: string) => RenderOptions;
+  /** Dry-run: a file no earlier step saved becomes a placeholder instead of an error. */
+  placeholderFiles?: boolean;
+}
+
+export interface BuiltRequest {
+  request: RequestSpec;
+  /** Values derived from secrets that must be masked as a whole (the encoded Basic credential). */
+  derived: Array<{ name: string; value: string }>;
+}
+
+export function buildRequest(step: Step, scope: Scope, options: BuildOptions): BuiltRequest {
+  const at = (path: string) => `${options.stepPath}.${path}`;
+  const render = (source: string, path: string) => renderAt(source, scope, path, options);
+  const method: HttpMethod = step.method ?? "POST";
+
+  const url = render(step.url, at("url"));
+  assertAbsoluteUrl(url, at("url"), options.stepIndex);
+
+  const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;
+  const source = useStepHeaders ? step.headers! : (options.manifestHeaders ?? {});
+  const sourcePath = useStepHeaders ? at("headers") : "headers";
+  const headers: Array<[string, string]> = [];
+  const derived: Array<{ name: string; value: string }> = [];
+  for (const [rawName, rawValue] of Object.entries(source)) {
+    const name = render(rawName, `${sourcePath}.${rawName}`);
+    let value = render(rawValue, `${sourcePath}.${rawName}`);
+    if (name.toLowerCase() === "authorization") {
+      const encoded = encodeBasicAuth(value);
+      if (encoded !== value) {
+        derived.push({ name: "BASIC_CREDENTIAL", value: encoded.slice(encoded.indexOf(" ") + 1) });
+        value = encoded;
+      }
+    }
+    setHeader(headers, name, value);
+  }
+
+  const body = encodeBody(step, headers, scope, options);
+  if (
+    options.idempotencyKey !== undefined &&
+    (method === "POST" || method === "PATCH") &&
+    getHeader(headers, "idempotency-key") === undefined
+  ) {
+    headers.push(["Idempotency-Key", options.idempotencyKey]);
+  }
+
+  const request: RequestSpec = {
+    method,
+    url,
+    headers,
+    body,
+    timeoutMs:
+      step.timeout !== undefined ? Math.round(step.timeout * 1000) : options.defaultTimeoutMs,
+    maxRedirects: options.maxRedirects,
+  };
+  if (step.save_as_file !== undefined)
+    request.saveAs = render(step.save_as_file, at("save_as_file"));
+  return { request, derived };
+}
+
+function encodeBody(
+  step: Step,
+  headers: Array<[string, string]>,
+  scope: Scope,
+  options: BuildOptions,
+): RequestBody {
+  const at = `${options.stepPath}.data`;
+  const data =
+    step.data === undefined
+      ? undefined
+      : renderData(step.data, scope, { ...options.renderFor?.(at), basePath: at });
+
+  if (step.files !== undefined && Object.keys(step.files).length > 0) {
+    removeHeader(headers, "content-type");
+    const fields: Array<{ name: string; value: string }> = [];
+    if (data !== null && typeof data === "object" && !Array.isArray(data)) {
+      for (const [name, value] of Object.entries(data))
+        fields.push({ name, value: typeof value === "string" ? value : JSON.stringify(value) });
+    }
+    const files = Object.entries(step.files).map(([field, rawName]) => {
+      const name = renderAt(rawName, scope, `${options.stepPath}.files.${field}`, options);
+      return { field, file: savedFile(name, `${options.stepPath}.files.${field}`, options) };
+    });
+    return { kind: "multipart", fields, files };
+  }
+
+  if (data === undefined) return { kind: "none" };
+
+  const contentType = getHeader(headers, "content-type")?.toLowerCase() ?? "";
+  if (step.cast_data_to_json === false) {
+    return { kind: "text", text: typeof data === "string" ? data : JSON.stringify(data) };
+  }
+  if (typeof data === "string") return { kind: "text", text: data };
+  if (
+    contentType.startsWith("application/x-www-form-urlencoded") &&
+    data !== null &&
+    typeof data === "object" &&
+    !Array.isArray(data)
+  ) {
+    const form = new URLSearchParams();
+    for (const [name, value] of Object.entries(data))
+      form.append(name, typeof value === "string" ? value : JSON.stringify(value));
+    return { kind: "text", text: form.toString() };
+  }
+  if (contentType === "") headers.push(["Content-Type", "application/json"]);
+  return { kind: "text", text: JSON.stringify(data) };
+}
+
+function savedFile(name: string, path: string, options: BuildOptions): FileRef {
+  const file = options.files[name];
+  if (file !== undefined) return file;
+  if (options.placeholderFiles === true)
+    return { name, ref: `<file ${name}>`, size: 0, contentType: "application/octet-stream" };
+  const saved = Object.keys(options.files);
+  throw new HirewireError({
+    code: "FILE_NOT_SAVED",
+    message: `${JSON.stringify(name)} was not saved by any earlier step; saved: ${JSON.stringify(saved)}`,
+    path,
+    step: options.stepIndex,
+  });
+}
+
+function renderAt(source: string, scope: Scope, path: string, options: BuildOptions): string {
+  try {
+    return renderTemplate(source, scope, options.renderFor?.(path));
+  } catch (error) {
+    if (error instanceof HirewireError) {
+      throw new HirewireError(
+        {
+          code: error.code,
+          message: error.message,
+          path,
+          step: options.stepIndex,
+          details: error.details,
+        },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function assertAbsoluteUrl(url: string, path: string, step: number): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new HirewireError({
+      code: "URL_INVALID",
+      message: `the URL must be absolute http(s) after rendering (got ${JSON.stringify(url)})`,
+      path,
+      step,
+    });
+  }
+}
+
+/**
+ * `Basic user:pass` (a colon after rendering) is sent as `Basic base64(user:pass)`, as
+ * ChiefOnboarding does; `Basic <token without a colon>` is taken as already encoded.
+ */
+export function encodeBasicAuth(value: string): string {
+  const match = /^(basic)\s+(.*)$/is.exec(value);
+  if (match === null || !match[2]!.includes(":")) return value;
+  return `${match[1]} ${base64Utf8(match[2]!)}`;
+}
+
+/** Base64 of the UTF-8 bytes of `text`, without Buffer (the engine is pure). */
+export function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+export function getHeader(headers: Array<[string, string]>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (let i = headers.length - 1; i >= 0; i--)
+    if (headers[i]![0].toLowerCase() === lower) return headers[i]![1];
+  return undefined;
+}
+
+function setHeader(headers: Array<[string, string]>, name: string, value: string): void {
+  removeHeader(headers, name);
+  headers.push([name, value]);
+}
+
+function removeHeader(headers: Array<[string, string]>, name: string): void {
+  const lower = name.toLowerCase();
+  for (let i = headers.length - 1; i >= 0; i--)
+    if (headers[i]![0].toLowerCase() === lower) headers.splice(i, 1);
+}
+
+export type { JsonValue };

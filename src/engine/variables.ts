@@ -1,0 +1,56 @@
+// The variables a step sees, in SPEC section 4's precedence (later sources win): hire props →
+// hire's stored fields → secrets (incl. generated) → oauth.* → redirect_url → run params →
+// responses → fields stored by earlier steps of this run.
+import { createScope, type Scope } from "../template/index.ts";
+import type { RunContext, RunState } from "./types.ts";
+
+export function variableLayers(
+  ctx: RunContext,
+  state: Pick<RunState, "generated" | "responses" | "stored">,
+): Array<Record<string, unknown>> {
+  const layers: Array<Record<string, unknown>> = [
+    ctx.hire,
+    ctx.hireStored,
+    ctx.secrets,
+    state.generated,
+  ];
+  if (ctx.oauth !== undefined) layers.push({ oauth: ctx.oauth });
+  if (ctx.redirectUrl !== undefined) layers.push({ redirect_url: ctx.redirectUrl });
+  layers.push(ctx.params, { responses: state.responses }, state.stored);
+  return layers;
+}
+
+export function runScope(
+  ctx: RunContext,
+  state: Pick<RunState, "generated" | "responses" | "stored">,
+): Scope {
+  return createScope(variableLayers(ctx, state));
+}
+
+/** Ids of `initial_data_form` items named "generate": the driver fills them with fresh random text. */
+export function generatedSecretIds(ctx: Pick<RunContext, "manifest">): string[] {
+  return (ctx.manifest.initial_data_form ?? [])
+    .filter((item) => item.name === "generate")
+    .map((item) => item.id);
+}
+
+/** Secret values to mask, by name: every secret given except items marked `"secret": false`, plus generated ones and OAuth tokens. */
+export function secretsToMask(
+  ctx: RunContext,
+  generated: Record<string, string>,
+): Array<{ name: string; value: string }> {
+  const notSecret = new Set(
+    (ctx.manifest.initial_data_form ?? [])
+      .filter((item) => item.secret === false)
+      .map((item) => item.id),
+  );
+  const entries: Array<{ name: string; value: string }> = [];
+  for (const [name, value] of Object.entries(ctx.secrets)) {
+    if (!notSecret.has(name) && typeof value === "string") entries.push({ name, value });
+  }
+  for (const [name, value] of Object.entries(generated)) entries.push({ name, value });
+  for (const [name, value] of Object.entries(ctx.oauth ?? {})) {
+    if (typeof value === "string") entries.push({ name: `oauth.${name}`, value });
+  }
+  return entries;
+}
