@@ -1,0 +1,2 @@
+export * from "./redactor.ts";
+export * from "./secret-forms.ts";
