@@ -1,0 +1,100 @@
+// Run files on the local disk: rootDir/<run id>/<safe name>. Saving streams through a temporary
+// file that is renamed into place, so a reader never sees a half-written file and a failed save
+// leaves nothing behind.
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
+import { mkdir, rm, unlink, rename } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { HirewireError } from "../errors/index.ts";
+import type { FileRef } from "../exchange/types.ts";
+import { formatBytes } from "./format-bytes.ts";
+import type { FileStore, SaveOptions } from "./file-store.ts";
+import { safeSegment } from "./safe-name.ts";
+
+/** A FileStore keeping each run's files in its own folder under `rootDir`. */
+export class DiskFileStore implements FileStore {
+  readonly rootDir: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = path.resolve(rootDir);
+  }
+
+  async save(
+    runId: string,
+    name: string,
+    body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+    options: SaveOptions,
+  ): Promise<FileRef> {
+    const runDir = safeSegment(runId);
+    const fileName = safeSegment(name);
+    const dir = path.join(this.rootDir, runDir);
+    await mkdir(dir, { recursive: true });
+    const finalPath = path.join(dir, fileName);
+    const partialPath = path.join(dir, `.${fileName}.${randomUUID()}.partial`);
+    let size = 0;
+    const { maxBytes } = options;
+    const limit = async function* (source: AsyncIterable<Uint8Array>) {
+      for await (const chunk of source) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          throw new HirewireError({
+            code: "HTTP_BODY_TOO_LARGE",
+            message: `${name} is larger than the ${formatBytes(maxBytes)} limit for run files`,
+            details: { file: name, maxBytes },
+          });
+        }
+        yield chunk;
+      }
+    };
+    try {
+      await pipeline(body as AsyncIterable<Uint8Array>, limit, createWriteStream(partialPath));
+      await rename(partialPath, finalPath);
+    } catch (error) {
+      await unlink(partialPath).catch(() => undefined);
+      throw error;
+    }
+    return { name, ref: `${runDir}/${fileName}`, size, contentType: options.contentType };
+  }
+
+  async openBlob(file: FileRef): Promise<Blob> {
+    const filePath = this.pathOf(file);
+    try {
+      return await openAsBlob(filePath, { type: file.contentType });
+    } catch (error) {
+      throw missing(file, error);
+    }
+  }
+
+  openRead(file: FileRef): NodeJS.ReadableStream {
+    return createReadStream(this.pathOf(file));
+  }
+
+  async remove(runId: string): Promise<void> {
+    await rm(path.join(this.rootDir, safeSegment(runId)), { recursive: true, force: true });
+  }
+
+  /** The absolute path of a stored file; a ref pointing outside the root is refused. */
+  private pathOf(file: FileRef): string {
+    const resolved = path.resolve(this.rootDir, file.ref);
+    if (!resolved.startsWith(this.rootDir + path.sep)) {
+      throw new HirewireError({
+        code: "FILE_NOT_SAVED",
+        message: `${file.name} has an invalid storage reference`,
+        details: { ref: file.ref },
+      });
+    }
+    return resolved;
+  }
+}
+
+function missing(file: FileRef, error: unknown): HirewireError {
+  return new HirewireError(
+    {
+      code: "FILE_NOT_SAVED",
+      message: `${file.name} is no longer in run storage`,
+      details: { ref: file.ref, cause: (error as NodeJS.ErrnoException).code },
+    },
+    { cause: error },
+  );
+}

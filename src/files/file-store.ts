@@ -1,0 +1,31 @@
+// The storage contract for run files: bodies saved by `save_as_file` and sent again by `files`.
+// The HTTP sender and the runner depend on this interface, never on a concrete store.
+import type { FileRef } from "../exchange/types.ts";
+
+/** Options for saving one run file. */
+export interface SaveOptions {
+  /** Kept in the FileRef so a later upload sends the type the file arrived with. */
+  contentType: string;
+  /** Saving aborts with HTTP_BODY_TOO_LARGE past this many bytes (the partial file is removed). */
+  maxBytes: number;
+}
+
+/** Where run files live. Implementations stream: no method holds a whole file in memory. */
+export interface FileStore {
+  /**
+   * Streams `body` into a new file for run `runId` named `name` (replacing an earlier file of that
+   * name); rejects with HirewireError HTTP_BODY_TOO_LARGE past `maxBytes`, removing the partial file.
+   */
+  save(
+    runId: string,
+    name: string,
+    body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+    options: SaveOptions,
+  ): Promise<FileRef>;
+  /** A Blob backed by the stored file, so uploads stream from storage instead of buffering. */
+  openBlob(file: FileRef): Promise<Blob>;
+  /** A stream of the stored file's bytes. */
+  openRead(file: FileRef): NodeJS.ReadableStream;
+  /** Removes every file of a run; a run without files is not an error. */
+  remove(runId: string): Promise<void>;
+}

@@ -1,0 +1,4 @@
+export * from "./file-store.ts";
+export * from "./disk-file-store.ts";
+export * from "./format-bytes.ts";
+export * from "./safe-name.ts";

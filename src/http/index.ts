@@ -1,0 +1,3 @@
+export * from "./send-attempt.ts";
+export * from "./retry-after.ts";
+export type { AddressCheck } from "./egress.ts";

@@ -1,0 +1,86 @@
+// Reads a response into a ResponseRecord: header names lower-cased with repeats joined, the body
+// counted while it streams (aborted past the cap), the text kept and parsed as JSON when it is.
+import type { Readable } from "node:stream";
+import { HirewireError } from "../errors/index.ts";
+import type { ResponseRecord } from "../exchange/types.ts";
+import { formatBytes } from "../files/index.ts";
+import type { JsonValue } from "../manifest/types.ts";
+
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+/** Response headers as ResponseRecord keeps them (undici already lower-cases the names). */
+export function normalizeHeaders(raw: RawHeaders): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+/**
+ * Reads `body` into memory. Past `maxBytes` the stream is destroyed (freeing the connection) and
+ * HTTP_BODY_TOO_LARGE is thrown; a Content-Length already over the cap fails before reading.
+ */
+export async function readBodyText(
+  body: Readable,
+  headers: Record<string, string>,
+  maxBytes: number,
+): Promise<string> {
+  const declared = Number(headers["content-length"]);
+  if (declared > maxBytes) throw tooLarge(body, maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(body, maxBytes);
+    chunks.push(chunk);
+  }
+  if (chunks.length === 0) return "";
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  return (only ?? Buffer.concat(chunks, size)).toString("utf8");
+}
+
+/** The text parsed as JSON, or undefined when it is not JSON (whatever the Content-Type says). */
+export function parseJsonBody(text: string): JsonValue | undefined {
+  // Skipping texts that cannot start a JSON value avoids a throw-and-catch for HTML and such.
+  const first = text.trimStart().charCodeAt(0);
+  const canStart =
+    first === 0x7b || // {
+    first === 0x5b || // [
+    first === 0x22 || // "
+    first === 0x2d || // -
+    (first >= 0x30 && first <= 0x39) ||
+    first === 0x74 || // t
+    first === 0x66 || // f
+    first === 0x6e; // n
+  if (!canStart) return undefined;
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the record for an in-memory body. */
+export function textResponse(
+  status: number,
+  headers: Record<string, string>,
+  url: string,
+  text: string,
+): ResponseRecord {
+  const response: ResponseRecord = { status, headers, text, url };
+  const json = parseJsonBody(text);
+  if (json !== undefined) response.json = json;
+  return response;
+}
+
+function tooLarge(body: Readable, maxBytes: number): HirewireError {
+  body.destroy();
+  return new HirewireError({
+    code: "HTTP_BODY_TOO_LARGE",
+    message: `response body larger than ${formatBytes(maxBytes)}`,
+    details: { maxBytes },
+  });
+}

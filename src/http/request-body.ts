@@ -1,0 +1,42 @@
+// Turns a RequestBody into what undici sends. Multipart files come from the FileStore as
+// disk-backed Blobs, so a large file streams from storage instead of being read into memory.
+import { FormData } from "undici";
+import type { RequestBody } from "../exchange/types.ts";
+import type { FileStore } from "../files/index.ts";
+
+/** What undici's `body` option receives. */
+export type WireBody = string | FormData | undefined;
+
+/** Builds the body for one hop; a multipart body is rebuilt per hop because a stream sends once. */
+export async function buildWireBody(body: RequestBody, files: FileStore): Promise<WireBody> {
+  switch (body.kind) {
+    case "none":
+      return undefined;
+    case "text":
+      return body.text;
+    case "multipart": {
+      const form = new FormData();
+      for (const field of body.fields) form.append(field.name, field.value);
+      for (const { field, file } of body.files) {
+        form.append(field, await files.openBlob(file), file.name);
+      }
+      return form;
+    }
+  }
+}
+
+/**
+ * The headers to send with `body`: for multipart, undici writes Content-Type with its boundary and
+ * the length, so a user-given Content-Type or Content-Length would corrupt the request.
+ */
+export function headersForBody(headers: Array<[string, string]>, body: RequestBody): string[] {
+  const flat: string[] = [];
+  for (const [name, value] of headers) {
+    if (body.kind === "multipart") {
+      const lower = name.toLowerCase();
+      if (lower === "content-type" || lower === "content-length") continue;
+    }
+    flat.push(name, value);
+  }
+  return flat;
+}

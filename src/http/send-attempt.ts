@@ -1,0 +1,235 @@
+// Sends one attempt of a step: one RequestSpec through undici, following redirects by hand so
+// every hop is recorded and checked, with one deadline for the whole exchange. Never throws.
+import type { Readable } from "node:stream";
+import { Agent, type Dispatcher } from "undici";
+import { HirewireError, type ErrorInfo } from "../errors/index.ts";
+import type {
+  AttemptOutcome,
+  RedirectHop,
+  RequestSpec,
+  ResponseRecord,
+} from "../exchange/types.ts";
+import type { FileStore } from "../files/index.ts";
+import { describeFailure, type FailureContext } from "./describe-failure.ts";
+import {
+  bareHost,
+  checkedAgent,
+  checkLiteralHost,
+  resolveAndCheck,
+  type AddressCheck,
+} from "./egress.ts";
+import { normalizeHeaders, readBodyText, textResponse } from "./read-response.ts";
+import { isRedirectStatus, nextHopRequest, type HopRequest } from "./redirect.ts";
+import { buildWireBody, headersForBody } from "./request-body.ts";
+
+export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
+
+export interface SendOptions {
+  files: FileStore;
+  runId: string;
+  /** Max in-memory response body bytes (default 50 MiB). */
+  maxBodyBytes?: number;
+  /** Max bytes of a body saved as a file (default 5 GiB). */
+  maxFileBytes?: number;
+  /**
+   * Egress check called with the hostname and every resolved IP before connecting and on every
+   * redirect hop; return an error message to refuse. Pass one long-lived function: connections
+   * are pooled per function.
+   */
+  checkAddress?: AddressCheck;
+  signal?: AbortSignal;
+  /** Overrides the shared keep-alive Agent (then `checkAddress` resolves before each hop). */
+  dispatcher?: Dispatcher;
+}
+
+let sharedAgent: Agent | undefined;
+
+// One process-wide keep-alive pool: a new Agent per attempt would pay a TCP (and TLS) handshake
+// on every request.
+function defaultAgent(): Agent {
+  sharedAgent ??= new Agent();
+  return sharedAgent;
+}
+
+/**
+ * Sends `spec`, following up to `spec.maxRedirects` redirects, and returns what happened.
+ * Every failure (connection, timeout, size cap, egress refusal, storage) is an `error` outcome.
+ */
+export async function sendAttempt(
+  spec: RequestSpec,
+  options: SendOptions,
+): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const redirects: RedirectHop[] = [];
+  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
+  const fail = (error: ErrorInfo, response?: ResponseRecord): AttemptOutcome => {
+    const outcome: AttemptOutcome = { type: "error", error, durationMs: elapsed(), redirects };
+    if (response !== undefined) outcome.response = response;
+    return outcome;
+  };
+
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return fail({ code: "URL_INVALID", message: `${spec.url} is not a valid URL` });
+  }
+  if (options.signal?.aborted) {
+    return fail({ code: "CANCELLED", message: "request cancelled", details: { url: url.href } });
+  }
+
+  const deadline = new Deadline(spec.timeoutMs, options.signal);
+  const context: FailureContext = {
+    url,
+    phase: "request",
+    timedOut: false,
+    cancelled: false,
+    timeoutMs: spec.timeoutMs,
+  };
+  let response: ResponseRecord | undefined;
+  try {
+    let hop: HopRequest = {
+      method: spec.method,
+      url,
+      headers: spec.headers,
+      body: spec.body,
+    };
+    for (;;) {
+      context.url = hop.url;
+      context.phase = "request";
+      const dispatcher = await dispatcherFor(hop.url, options);
+      const answer = await dispatcher.request({
+        origin: hop.url.origin,
+        path: hop.url.pathname + hop.url.search,
+        method: hop.method,
+        headers: headersForBody(hop.headers, hop.body),
+        body: await buildWireBody(hop.body, options.files),
+        signal: deadline.signal,
+        // The deadline covers connect, headers and body together; undici's own per-phase
+        // timers would only add work and a second, differently worded timeout.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      const headers = normalizeHeaders(answer.headers);
+      const location = isRedirectStatus(answer.statusCode) ? headers.location : undefined;
+      context.phase = "body";
+      if (location === undefined) {
+        response = { status: answer.statusCode, headers, url: hop.url.href };
+        return await finish(spec, options, answer.body, response, elapsed, redirects);
+      }
+      await answer.body.dump();
+      const target = resolveLocation(location, hop.url);
+      redirects.push({
+        status: answer.statusCode,
+        method: hop.method,
+        url: hop.url.href,
+        location: target.href,
+      });
+      if (redirects.length > spec.maxRedirects) {
+        return fail({
+          code: "HTTP_TOO_MANY_REDIRECTS",
+          message: `too many redirects (more than ${spec.maxRedirects}) starting at ${spec.url}`,
+          details: { maxRedirects: spec.maxRedirects },
+        });
+      }
+      hop = nextHopRequest(hop, answer.statusCode, target);
+    }
+  } catch (error) {
+    context.timedOut = deadline.timedOut;
+    context.cancelled = deadline.cancelled;
+    return fail(describeFailure(error, context), response);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** Reads the final response: into a run file for a 2xx with `saveAs`, otherwise into memory. */
+async function finish(
+  spec: RequestSpec,
+  options: SendOptions,
+  body: Readable,
+  head: ResponseRecord,
+  elapsed: () => number,
+  redirects: RedirectHop[],
+): Promise<AttemptOutcome> {
+  let response: ResponseRecord;
+  if (spec.saveAs !== undefined && head.status >= 200 && head.status < 300) {
+    const contentType = head.headers["content-type"] ?? "application/octet-stream";
+    const file = await options.files.save(options.runId, spec.saveAs, body, {
+      contentType,
+      maxBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    });
+    response = { ...head, file };
+  } else {
+    const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const text = await readBodyText(body, head.headers, maxBytes);
+    response = textResponse(head.status, head.headers, head.url, text);
+  }
+  return { type: "response", response, durationMs: elapsed(), redirects };
+}
+
+/** Picks the dispatcher for a hop, running the egress check where the dispatcher cannot. */
+async function dispatcherFor(url: URL, options: SendOptions): Promise<Dispatcher> {
+  const check = options.checkAddress;
+  if (check === undefined) return options.dispatcher ?? defaultAgent();
+  const host = bareHost(url);
+  const literal = checkLiteralHost(host, check);
+  if (options.dispatcher !== undefined) {
+    if (!literal) await resolveAndCheck(host, check);
+    return options.dispatcher;
+  }
+  return checkedAgent(check);
+}
+
+function resolveLocation(location: string, base: URL): URL {
+  let target: URL;
+  try {
+    target = new URL(location, base);
+  } catch {
+    target = invalidLocation(location, base);
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    invalidLocation(location, base);
+  }
+  return target;
+}
+
+function invalidLocation(location: string, base: URL): never {
+  throw new HirewireError({
+    code: "URL_INVALID",
+    message: `${base.href} redirected to ${location}, which is not an http(s) URL`,
+    details: { location },
+  });
+}
+
+/** One timer for the whole attempt, merged with the caller's cancel signal. */
+class Deadline {
+  readonly signal: AbortSignal;
+  timedOut = false;
+  cancelled = false;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly outer: AbortSignal | undefined;
+  private readonly onCancel = (): void => {
+    this.cancelled = true;
+    this.controller.abort(new Error("request cancelled"));
+  };
+
+  constructor(timeoutMs: number, outer: AbortSignal | undefined) {
+    this.signal = this.controller.signal;
+    this.outer = outer;
+    outer?.addEventListener("abort", this.onCancel, { once: true });
+    if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.controller.abort(new Error("attempt timed out"));
+      }, timeoutMs);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener("abort", this.onCancel);
+  }
+}
