@@ -41,8 +41,9 @@ export function preflight(ctx: RunContext): Preflight {
   ctx.manifest.execute.forEach((step, index) => {
     const stepProblems: ErrorInfo[] = [];
     const missing =
-      (path: string) =>
-      (expr: TemplateExpr): string | undefined => {
+      (stepPath: string) =>
+      (expr: TemplateExpr, inner?: string): string | undefined => {
+        const path = inner ?? stepPath;
         const root = expr.segments[0] ?? "";
         if (root === "responses") {
           const ref = Number(expr.segments[1]);
@@ -76,7 +77,7 @@ export function preflight(ctx: RunContext): Preflight {
         defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? 30_000,
         maxRedirects: ctx.options?.maxRedirects ?? 10,
         renderFor: (path) => ({ missing: missing(path) }),
-        placeholderFiles: false,
+        placeholderFiles: true,
       });
       derived.push(...built.derived);
       steps.push(

@@ -5,6 +5,7 @@ import { HirewireError } from "../errors/index.ts";
 import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
 import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
 import { renderData, renderTemplate, type RenderOptions, type Scope } from "../template/index.ts";
+import { formatPath } from "../manifest/path.ts";
 
 export interface BuildOptions {
   /** Path prefix of the step in the manifest, e.g. `execute[2]`. */
@@ -19,7 +20,7 @@ export interface BuildOptions {
   idempotencyKey?: string;
   /** Render options for the template at `path` (dry-run placeholders for values known only at run time). */
   renderFor?: (path: string) => RenderOptions;
-  /** Dry-run: a file no earlier step saved becomes a placeholder instead of an error. */
+  /** Dry-run: a file name holding a run-time placeholder (`<responses.0.name>`) cannot be checked yet. */
   placeholderFiles?: boolean;
 }
 
@@ -43,8 +44,9 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   const headers: Array<[string, string]> = [];
   const derived: Array<{ name: string; value: string }> = [];
   for (const [rawName, rawValue] of Object.entries(source)) {
-    const name = render(rawName, `${sourcePath}.${rawName}`);
-    let value = render(rawValue, `${sourcePath}.${rawName}`);
+    const headerPath = `${sourcePath}${formatPath([rawName]).replace(/^(?!\[)/, ".")}`;
+    const name = render(rawName, headerPath);
+    let value = render(rawValue, headerPath);
     if (name.toLowerCase() === "authorization") {
       const encoded = encodeBasicAuth(value);
       if (encoded !== value) {
@@ -98,8 +100,9 @@ function encodeBody(
         fields.push({ name, value: typeof value === "string" ? value : JSON.stringify(value) });
     }
     const files = Object.entries(step.files).map(([field, rawName]) => {
-      const name = renderAt(rawName, scope, `${options.stepPath}.files.${field}`, options);
-      return { field, file: savedFile(name, `${options.stepPath}.files.${field}`, options) };
+      const filePath = `${options.stepPath}.files${formatPath([field]).replace(/^(?!\[)/, ".")}`;
+      const name = renderAt(rawName, scope, filePath, options);
+      return { field, file: savedFile(name, filePath, options) };
     });
     return { kind: "multipart", fields, files };
   }
@@ -129,7 +132,7 @@ function encodeBody(
 function savedFile(name: string, path: string, options: BuildOptions): FileRef {
   const file = options.files[name];
   if (file !== undefined) return file;
-  if (options.placeholderFiles === true)
+  if (options.placeholderFiles === true && /<[^>]+>/.test(name))
     return { name, ref: `<file ${name}>`, size: 0, contentType: "application/octet-stream" };
   const saved = Object.keys(options.files);
   throw new HirewireError({

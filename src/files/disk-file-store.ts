@@ -70,6 +70,10 @@ export class DiskFileStore implements FileStore {
     return createReadStream(this.pathOf(file));
   }
 
+  async delete(file: FileRef): Promise<void> {
+    await rm(this.pathOf(file), { force: true });
+  }
+
   async remove(runId: string): Promise<void> {
     await rm(path.join(this.rootDir, safeSegment(runId)), { recursive: true, force: true });
   }

@@ -26,6 +26,8 @@ export interface FileStore {
   openBlob(file: FileRef): Promise<Blob>;
   /** A stream of the stored file's bytes. */
   openRead(file: FileRef): NodeJS.ReadableStream;
+  /** Removes one file (retention); a file already gone is not an error. */
+  delete(file: FileRef): Promise<void>;
   /** Removes every file of a run; a run without files is not an error. */
   remove(runId: string): Promise<void>;
 }

@@ -36,8 +36,13 @@ function walk(value: JsonValue, path: string, scope: Scope, options: RenderOptio
 }
 
 function renderAt(source: string, path: string, scope: Scope, options: RenderOptions): string {
+  const missing = options.missing;
   try {
-    return renderTemplate(source, scope, options);
+    return renderTemplate(
+      source,
+      scope,
+      missing === undefined ? options : { ...options, missing: (expr) => missing(expr, path) },
+    );
   } catch (error) {
     if (!(error instanceof HirewireError)) throw error;
     const info = { code: error.code, message: error.message, path: path || undefined };

@@ -17,7 +17,7 @@ export interface RenderOptions {
    * return a string to render in place of the whole expression (dry-run placeholders like
    * "<responses.0.id>"; the expression's filters are not applied to it), or undefined to throw.
    */
-  missing?: (expr: TemplateExpr) => string | undefined;
+  missing?: (expr: TemplateExpr, path?: string) => string | undefined;
 }
 
 // Manifests render the same few hundred strings on every attempt and poll; parsing once pays.

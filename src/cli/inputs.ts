@@ -1,0 +1,121 @@
+// Reading the CLI's input files (manifest, hire, secrets, params) with errors that name the file
+// and what is wrong in it. Environment and files are read here, at the edge, never deeper.
+import { readFile } from "node:fs/promises";
+import { parse as parseDotenv } from "dotenv";
+import { HirewireError } from "../errors/index.ts";
+import type { JsonValue } from "../manifest/types.ts";
+
+export async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `cannot read ${what} ${path}: ${reason}`,
+      path,
+    });
+  }
+}
+
+export function parseJsonFile(text: string, path: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `${what} ${path} is not valid JSON: ${(error as Error).message}`,
+      path,
+    });
+  }
+}
+
+export interface HireFile {
+  hire: Record<string, JsonValue>;
+  stored: Record<string, JsonValue>;
+}
+
+/** HIRE.json: the hire's props plus an optional `"stored"` object of fields stored by earlier runs. */
+export async function readHire(path: string): Promise<HireFile> {
+  const value = parseJsonFile(await readText(path, "hire file"), path, "hire file");
+  if (!isObject(value))
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `hire file ${path} must hold a JSON object of the hire's props`,
+      path,
+    });
+  const { stored, ...hire } = value;
+  if (stored !== undefined && !isObject(stored))
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `hire file ${path}: "stored" must be an object of stored fields`,
+      path: "stored",
+    });
+  return {
+    hire: hire as Record<string, JsonValue>,
+    stored: (stored ?? {}) as Record<string, JsonValue>,
+  };
+}
+
+export interface SecretsFile {
+  secrets: Record<string, string>;
+  oauth?: Record<string, JsonValue>;
+}
+
+/** SECRETS: a JSON object (id → value; an `oauth` object supplies `{{ oauth.* }}`) or a .env file. */
+export async function readSecrets(path: string): Promise<SecretsFile> {
+  const text = await readText(path, "secrets file");
+  const looksJson = path.endsWith(".json") || text.trimStart().startsWith("{");
+  if (!looksJson) return { secrets: parseDotenv(text) };
+  const value = parseJsonFile(text, path, "secrets file");
+  if (!isObject(value))
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `secrets file ${path} must hold a JSON object of secret id → value`,
+      path,
+    });
+  const secrets: Record<string, string> = {};
+  let oauth: Record<string, JsonValue> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === "oauth") {
+      if (!isObject(item))
+        throw new HirewireError({
+          code: "INPUT_INVALID",
+          message: `secrets file ${path}: "oauth" must be an object of tokens`,
+          path: "oauth",
+        });
+      oauth = item as Record<string, JsonValue>;
+    } else if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
+      secrets[key] = String(item);
+    } else {
+      throw new HirewireError({
+        code: "INPUT_INVALID",
+        message: `secrets file ${path}: ${key} must be a string (got ${item === null ? "null" : typeof item})`,
+        path: key,
+      });
+    }
+  }
+  return oauth !== undefined ? { secrets, oauth } : { secrets };
+}
+
+/** `--param KEY=VALUE`, repeatable. */
+export function parseParams(pairs: readonly string[]): Record<string, JsonValue> {
+  const params: Record<string, JsonValue> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0)
+      throw new HirewireError({
+        code: "INPUT_INVALID",
+        message: `--param ${JSON.stringify(pair)} must look like KEY=VALUE`,
+      });
+    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return params;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

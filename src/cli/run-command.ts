@@ -1,0 +1,181 @@
+// `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
+import { mkdir } from "node:fs/promises";
+import { parseManifest } from "../manifest/index.ts";
+import type { Manifest } from "../manifest/types.ts";
+import {
+  dryRun,
+  resumeRun,
+  runManifest,
+  type RunOptions,
+  type RunResult,
+} from "../runner/index.ts";
+import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
+import { HumanOutput } from "./human-output.ts";
+import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
+import { readStateFile, STATE_FORMAT, writeStateFile, type StateFile } from "./state-file.ts";
+import { STATE_VERSION } from "../engine/types.ts";
+
+export interface RunCommandOptions {
+  hire: string;
+  secrets?: string;
+  param: string[];
+  dryRun?: boolean;
+  json?: boolean;
+  filesDir?: string;
+  state?: string;
+  timeout?: number;
+}
+
+export async function runCommand(
+  manifestPath: string,
+  options: RunCommandOptions,
+): Promise<number> {
+  const out = new HumanOutput();
+  const parsed = parseManifest(await readText(manifestPath, "manifest"));
+  if (!parsed.ok) return printInvalid(out, parsed.problems, manifestPath, options.json);
+  const { hire, stored } = await readHire(options.hire);
+  const secrets =
+    options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
+  const params = parseParams(options.param);
+  const inputs = {
+    hire,
+    stored,
+    secrets: secrets.secrets,
+    params,
+    ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+    ...(typeof params.redirect_url === "string" ? { redirectUrl: params.redirect_url } : {}),
+  };
+
+  if (options.dryRun === true) {
+    const result = dryRun(parsed.manifest, inputs);
+    if (options.json === true) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      for (const step of result.steps) {
+        process.stdout.write(
+          `step ${step.index + 1}${step.name !== undefined ? ` ${JSON.stringify(step.name)}` : ""}: ${step.request.method} ${step.request.url}\n`,
+        );
+        for (const [name, value] of step.request.headers)
+          process.stdout.write(`  ${name}: ${value}\n`);
+        if (step.request.body.kind === "text")
+          process.stdout.write(`  body: ${step.request.body.text}\n`);
+        if (step.request.body.kind === "multipart")
+          process.stdout.write(
+            `  multipart: fields ${JSON.stringify(step.request.body.fields.map((f) => f.name))}, files ${JSON.stringify(step.request.body.files.map((f) => `${f.field}=${f.file.name}`))}\n`,
+          );
+      }
+      for (const warning of result.warnings) process.stdout.write(`warning: ${warning}\n`);
+      out.problems(result.problems);
+      process.stdout.write(
+        result.status === "dry-run"
+          ? "dry run: nothing was sent\n"
+          : "dry run found problems: nothing would be sent\n",
+      );
+    }
+    return exitCodeForStatus(result.status);
+  }
+
+  const filesDir =
+    options.filesDir ?? (options.state !== undefined ? `${options.state}.files` : undefined);
+  if (filesDir !== undefined) await mkdir(filesDir, { recursive: true });
+  const base: Omit<StateFile, "state"> | undefined =
+    options.state !== undefined
+      ? {
+          format: STATE_FORMAT,
+          version: STATE_VERSION,
+          manifestPath,
+          manifest: parsed.manifest,
+          hire,
+          stored,
+          params,
+          filesDir: filesDir!,
+        }
+      : undefined;
+  const stepCount = parsed.manifest.execute.length;
+  const started = Date.now();
+  const result = await runManifest(parsed.manifest, {
+    ...inputs,
+    ...(filesDir !== undefined ? { filesDir } : {}),
+    ...(options.timeout !== undefined
+      ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
+      : {}),
+    ...hooks(
+      out,
+      options.json === true,
+      stepCount,
+      base !== undefined
+        ? (state) => writeStateFile(options.state!, { ...base, state })
+        : undefined,
+    ),
+  });
+  return finish(out, result, options.json === true, started);
+}
+
+export async function resumeCommand(
+  statePath: string,
+  options: { secrets?: string; json?: boolean },
+): Promise<number> {
+  const out = new HumanOutput();
+  const file = await readStateFile(statePath);
+  if (file.state.status === "succeeded") {
+    process.stdout.write(
+      options.json === true
+        ? `${JSON.stringify({ status: "succeeded", runId: file.state.runId, stored: file.state.stored, note: "already succeeded; nothing to resume" })}\n`
+        : `run ${file.state.runId} already succeeded; nothing to resume\n`,
+    );
+    return EXIT.succeeded;
+  }
+  const secrets =
+    options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
+  const stepCount = (file.manifest as Manifest).execute?.length ?? 0;
+  const started = Date.now();
+  const result = await resumeRun(file.manifest, file.state, {
+    hire: file.hire,
+    stored: file.stored,
+    params: file.params,
+    secrets: secrets.secrets,
+    ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+    filesDir: file.filesDir,
+    ...hooks(out, options.json === true, stepCount, (state) =>
+      writeStateFile(statePath, { ...file, state }),
+    ),
+  });
+  return finish(out, result, options.json === true, started);
+}
+
+function hooks(
+  out: HumanOutput,
+  json: boolean,
+  stepCount: number,
+  save: ((state: RunResult["state"]) => Promise<void>) | undefined,
+): Partial<RunOptions> {
+  const hooks: Partial<RunOptions> = {};
+  if (save !== undefined) hooks.onCheckpoint = (checkpoint) => save(checkpoint.state);
+  if (!json) {
+    hooks.onAttempt = (record) => out.attempt(record, stepCount);
+    hooks.onWait = (until, reason, state) => out.waiting(until, reason, state.lastOutcome);
+  }
+  return hooks;
+}
+
+function finish(out: HumanOutput, result: RunResult, json: boolean, started: number): number {
+  if (json) {
+    const { state: _state, ...rest } = result;
+    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+  } else {
+    out.result(result, Date.now() - started);
+  }
+  return exitCodeForStatus(result.status);
+}
+
+function printInvalid(
+  out: HumanOutput,
+  problems: Parameters<HumanOutput["problems"]>[0],
+  file: string,
+  json: boolean | undefined,
+): number {
+  if (json === true)
+    process.stdout.write(`${JSON.stringify({ status: "invalid", problems }, null, 2)}\n`);
+  else out.problems(problems, file);
+  return EXIT.invalid;
+}

@@ -1,0 +1,98 @@
+// The record of one attempt as it is logged, stored and shown: what was sent, what came back, how
+// long it took. Built unmasked here; the driver passes it through the redactor before it leaves.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { AttemptOutcome, RedirectHop, RequestBody, RequestSpec } from "../exchange/types.ts";
+
+/** Longest body text kept in a record; the rest is summarised. */
+export const RECORD_BODY_CHARS = 64 * 1024;
+
+export interface AttemptRecord {
+  step: number;
+  attempt: number;
+  name?: string;
+  startedAt: number;
+  durationMs: number;
+  request: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: string;
+    files?: Array<{ field: string; name: string; size: number; contentType: string }>;
+  };
+  response?: {
+    status: number;
+    headers: Record<string, string>;
+    body?: string;
+    file?: { name: string; size: number; contentType: string };
+  };
+  redirects: RedirectHop[];
+  error?: ErrorInfo;
+}
+
+export function attemptRecord(input: {
+  step: number;
+  attempt: number;
+  name?: string;
+  startedAt: number;
+  request: RequestSpec;
+  outcome: AttemptOutcome;
+}): AttemptRecord {
+  const { request, outcome } = input;
+  const record: AttemptRecord = {
+    step: input.step,
+    attempt: input.attempt,
+    startedAt: input.startedAt,
+    durationMs: outcome.durationMs,
+    request: {
+      method: request.method,
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      ...describeBody(request.body),
+    },
+    redirects: outcome.redirects,
+  };
+  if (input.name !== undefined) record.name = input.name;
+  const response = outcome.type === "response" ? outcome.response : outcome.response;
+  if (response !== undefined) {
+    record.response = { status: response.status, headers: response.headers };
+    if (response.file !== undefined)
+      record.response.file = {
+        name: response.file.name,
+        size: response.file.size,
+        contentType: response.file.contentType,
+      };
+    else if (response.text !== undefined) record.response.body = clip(response.text);
+  }
+  if (outcome.type === "error") record.error = outcome.error;
+  return record;
+}
+
+function describeBody(body: RequestBody): {
+  body?: string;
+  files?: NonNullable<AttemptRecord["request"]["files"]>;
+} {
+  switch (body.kind) {
+    case "none":
+      return {};
+    case "text":
+      return { body: clip(body.text) };
+    case "multipart":
+      return {
+        body: clip(
+          JSON.stringify(Object.fromEntries(body.fields.map((field) => [field.name, field.value]))),
+        ),
+        files: body.files.map(({ field, file }) => ({
+          field,
+          name: file.name,
+          size: file.size,
+          contentType: file.contentType,
+        })),
+      };
+  }
+}
+
+function clip(text: string): string {
+  return text.length > RECORD_BODY_CHARS
+    ? `${text.slice(0, RECORD_BODY_CHARS)}… (${text.length - RECORD_BODY_CHARS} more chars)`
+    : text;
+}

@@ -1,0 +1,106 @@
+// The driver: feeds events to the pure engine and carries out its commands — checkpoint, send,
+// wait — in the order durability needs: the state that says a request is in flight is saved
+// before the request leaves, and the attempt's record, stored fields and next state are saved
+// together after it returns. Everything that leaves the driver passes the redactor first.
+import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
+import type { JsonValue } from "../manifest/types.ts";
+import { advance } from "../engine/machine.ts";
+import type { RunCommand, RunContext, RunEvent, RunState } from "../engine/types.ts";
+import type { Redactor } from "../redact/index.ts";
+import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
+
+export interface Checkpoint {
+  /** The state to persist, already masked (generated values kept: a resumed run sends the same ones). */
+  state: RunState;
+  /** The attempt that just ended, masked. */
+  attempt?: AttemptRecord;
+  /** Fields a step stored: commit them in the same transaction as the state. */
+  stored?: { step: number; fields: Record<string, JsonValue> };
+}
+
+export interface DriveHooks {
+  ctx: RunContext;
+  redactor: Redactor;
+  send(request: RequestSpec): Promise<AttemptOutcome>;
+  now(): number;
+  checkpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Called for a wait: resolve true after sleeping to go on inline, false to hand the run back (the service's scheduler wakes it). */
+  wait(until: number, reason: "poll" | "retry", state: RunState): Promise<boolean>;
+  onAttempt?(record: AttemptRecord): void;
+  /** Checked before each send: true stops the run as cancelled. */
+  cancelled?(): boolean | Promise<boolean>;
+}
+
+export interface DriveResult {
+  /** The unmasked final state (kept in memory only). */
+  state: RunState;
+  /** True when the run was handed back while waiting. */
+  yielded: boolean;
+}
+
+/** Drives a run from `event` until it finishes or a wait is handed back. */
+export async function driveRun(
+  hooks: DriveHooks,
+  initial: RunState,
+  event: RunEvent,
+): Promise<DriveResult> {
+  let transition = advance(hooks.ctx, initial, event);
+  let pendingAttempt: AttemptRecord | undefined;
+  for (;;) {
+    const state = transition.state;
+    const commands = transition.commands;
+    const store = find(commands, "store");
+    const checkpoint: Checkpoint = { state: maskState(state, hooks.redactor) };
+    if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
+    if (store !== undefined) checkpoint.stored = { step: store.step, fields: store.fields };
+    await hooks.checkpoint(checkpoint);
+    pendingAttempt = undefined;
+
+    if (find(commands, "finish") !== undefined) return { state, yielded: false };
+    const wait = find(commands, "wait");
+    if (wait !== undefined) {
+      if (!(await hooks.wait(wait.until, wait.reason, state))) return { state, yielded: true };
+      transition = advance(hooks.ctx, transition.state, {
+        type: "wake",
+        now: Math.max(hooks.now(), wait.until),
+      });
+      continue;
+    }
+    const send = find(commands, "send");
+    if (send === undefined) return { state, yielded: false };
+    if ((await hooks.cancelled?.()) === true) {
+      transition = advance(hooks.ctx, state, { type: "cancel", now: hooks.now() });
+      continue;
+    }
+    for (const derived of send.derived ?? []) hooks.redactor.add(derived.name, derived.value);
+    const startedAt = hooks.now();
+    const outcome = await hooks.send(send.request);
+    const name = hooks.ctx.manifest.execute[send.step]?.name;
+    const record = attemptRecord({
+      step: send.step,
+      attempt: send.attempt,
+      startedAt,
+      request: send.request,
+      outcome,
+      ...(name !== undefined ? { name } : {}),
+    });
+    const masked = hooks.redactor.redact(record);
+    pendingAttempt = masked;
+    hooks.onAttempt?.(masked);
+    transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
+  }
+}
+
+/** Masks everything in the state but the generated values, which a resumed run must send again. */
+export function maskState(state: RunState, redactor: Redactor): RunState {
+  const { generated, ...rest } = state;
+  return { ...redactor.redact(rest), generated };
+}
+
+function find<T extends RunCommand["type"]>(
+  commands: RunCommand[],
+  type: T,
+): Extract<RunCommand, { type: T }> | undefined {
+  return commands.find((command) => command.type === type) as
+    Extract<RunCommand, { type: T }> | undefined;
+}

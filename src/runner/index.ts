@@ -1,0 +1,5 @@
+export * from "./attempt-record.ts";
+export * from "./drive.ts";
+export * from "./egress-policy.ts";
+export * from "./generate.ts";
+export * from "./run-manifest.ts";

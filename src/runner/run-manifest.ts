@@ -1,0 +1,229 @@
+// Running a manifest in this process, start to end: the library's `runManifest` and the CLI's
+// `run`/`resume`. Waits sleep on a timer (no thread is held); checkpoints go to a callback (the
+// CLI writes them to --state). The service drives runs through the same driver with a store.
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ErrorInfo } from "../errors/index.ts";
+import { DiskFileStore, type FileStore } from "../files/index.ts";
+import { sendAttempt } from "../http/index.ts";
+import { validateManifest } from "../manifest/index.ts";
+import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
+import { createRunState } from "../engine/machine.ts";
+import { preflight } from "../engine/preflight.ts";
+import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
+import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
+import { Redactor } from "../redact/index.ts";
+import type { AttemptRecord } from "./attempt-record.ts";
+import { driveRun, maskState, type Checkpoint } from "./drive.ts";
+import { generateValues } from "./generate.ts";
+
+export interface RunInputs {
+  /** The hire's props (SPEC section 1). */
+  hire: Record<string, JsonValue>;
+  /** The hire's stored fields from earlier runs. */
+  stored?: Record<string, JsonValue>;
+  secrets?: Record<string, string>;
+  oauth?: Record<string, JsonValue>;
+  params?: Record<string, JsonValue>;
+  redirectUrl?: string;
+}
+
+export interface RunOptions extends RunInputs {
+  runId?: string;
+  /** Where run files are kept (default: a folder per run under the OS temp dir). */
+  filesDir?: string;
+  engine?: EngineOptions;
+  maxBodyBytes?: number;
+  maxFileBytes?: number;
+  onAttempt?: (record: AttemptRecord) => void;
+  onWait?: (until: number, reason: "poll" | "retry", state: RunState) => void;
+  onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export type RunStatusResult = "succeeded" | "failed" | "blocked" | "cancelled" | "invalid";
+
+export interface RunResult {
+  runId: string;
+  status: RunStatusResult;
+  error?: ErrorInfo;
+  /** Validation and input problems (status "invalid"): nothing was sent. */
+  problems?: Array<ErrorInfo | ValidationProblem>;
+  warnings: string[];
+  /** Fields stored by this run. */
+  stored: Record<string, JsonValue>;
+  /** Every attempt, masked, grouped by step. */
+  steps: Array<{ index: number; name?: string; attempts: AttemptRecord[] }>;
+  /** The final state, masked: give it to `resumeRun` to continue a failed or blocked run. */
+  state: RunState;
+}
+
+/** Validates, checks inputs, then runs the manifest's `execute` block for one hire. */
+export async function runManifest(manifestInput: unknown, options: RunOptions): Promise<RunResult> {
+  const validation = validateManifest(manifestInput);
+  const runId = options.runId ?? randomUUID();
+  if (!validation.ok) return invalid(runId, validation.problems);
+  const ctx = contextFor(validation.manifest, options);
+  const check = preflight(ctx);
+  if (check.problems.length > 0) return invalid(runId, check.problems);
+  const state = createRunState(runId, generateValues(generatedSecretIds(ctx)));
+  return drive(
+    ctx,
+    state,
+    { type: "start", now: Date.now() },
+    options,
+    validation.warnings.map((w) => `${w.path}: ${w.message}`),
+  );
+}
+
+/** Continues a failed, blocked or interrupted run from its failed step, reusing what earlier steps produced. */
+export async function resumeRun(
+  manifestInput: unknown,
+  state: RunState,
+  options: RunOptions,
+): Promise<RunResult> {
+  const validation = validateManifest(manifestInput);
+  if (!validation.ok) return invalid(state.runId, validation.problems);
+  const ctx = contextFor(validation.manifest, options);
+  const event: RunEvent =
+    state.status === "failed" || state.status === "blocked"
+      ? { type: "resume", now: Date.now() }
+      : { type: "recover", now: Date.now() };
+  return drive(ctx, state, event, options, []);
+}
+
+function contextFor(manifest: Manifest, options: RunOptions): RunContext {
+  const ctx: RunContext = {
+    manifest,
+    hire: options.hire,
+    hireStored: options.stored ?? {},
+    secrets: options.secrets ?? {},
+    params: options.params ?? {},
+  };
+  if (options.oauth !== undefined) ctx.oauth = options.oauth;
+  if (options.redirectUrl !== undefined) ctx.redirectUrl = options.redirectUrl;
+  if (options.engine !== undefined) ctx.options = options.engine;
+  return ctx;
+}
+
+async function drive(
+  ctx: RunContext,
+  state: RunState,
+  event: RunEvent,
+  options: RunOptions,
+  warnings: string[],
+): Promise<RunResult> {
+  const redactor = new Redactor(secretsToMask(ctx, state.generated));
+  for (const name of redactor.tooShort)
+    warnings.push(`secret ${name} is shorter than 4 characters and cannot be masked in output`);
+  const files: FileStore = new DiskFileStore(options.filesDir ?? (await defaultFilesDir()));
+  const attempts: AttemptRecord[] = [];
+  const storedByRun: Record<string, JsonValue> = { ...state.stored };
+  const result = await driveRun(
+    {
+      ctx,
+      redactor,
+      now: () => Date.now(),
+      send: (request) =>
+        sendAttempt(request, {
+          files,
+          runId: state.runId,
+          ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+          ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        }),
+      checkpoint: async (checkpoint) => {
+        if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
+        if (checkpoint.stored !== undefined) Object.assign(storedByRun, checkpoint.stored.fields);
+        await options.onCheckpoint?.(checkpoint);
+      },
+      wait: async (until, reason, current) => {
+        options.onWait?.(until, reason, maskState(current, redactor));
+        const delay = until - Date.now();
+        if (delay > 0)
+          await sleep(
+            delay,
+            undefined,
+            options.signal !== undefined ? { signal: options.signal } : undefined,
+          ).catch(() => undefined);
+        return options.signal?.aborted !== true;
+      },
+      cancelled: () => options.signal?.aborted === true,
+      ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
+    },
+    state,
+    event,
+  );
+  const final = maskState(result.state, redactor);
+  const steps = new Map<number, RunResult["steps"][number]>();
+  for (const record of attempts) {
+    const entry = steps.get(record.step) ?? {
+      index: record.step,
+      ...(record.name !== undefined ? { name: record.name } : {}),
+      attempts: [],
+    };
+    entry.attempts.push(record);
+    steps.set(record.step, entry);
+  }
+  const status = result.yielded ? "cancelled" : (final.status as RunStatusResult);
+  const out: RunResult = {
+    runId: state.runId,
+    status,
+    warnings,
+    stored: redactor.redact(storedByRun),
+    steps: [...steps.values()],
+    state: final,
+  };
+  if (final.error !== undefined) out.error = final.error;
+  return out;
+}
+
+function invalid(runId: string, problems: Array<ErrorInfo | ValidationProblem>): RunResult {
+  return {
+    runId,
+    status: "invalid",
+    problems,
+    warnings: [],
+    stored: {},
+    steps: [],
+    state: createRunState(runId),
+  };
+}
+
+async function defaultFilesDir(): Promise<string> {
+  const { mkdtemp } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  return mkdtemp(join(tmpdir(), "hirewire-files-"));
+}
+
+export interface DryRunResult {
+  status: "dry-run" | "invalid";
+  steps: Array<{
+    index: number;
+    name?: string;
+    request: import("../exchange/types.ts").RequestSpec;
+  }>;
+  problems: Array<ErrorInfo | ValidationProblem>;
+  warnings: string[];
+}
+
+/** Renders every step without sending (SPEC section 9): run-time values as placeholders, all masked. */
+export function dryRun(manifestInput: unknown, inputs: RunInputs): DryRunResult {
+  const validation = validateManifest(manifestInput);
+  if (!validation.ok)
+    return { status: "invalid", steps: [], problems: validation.problems, warnings: [] };
+  const ctx = contextFor(validation.manifest, inputs);
+  const redactor = new Redactor(secretsToMask(ctx, {}));
+  const plan = preflight(ctx);
+  for (const value of plan.derived) redactor.add(value.name, value.value);
+  const warnings = validation.warnings.map((w) => `${w.path}: ${w.message}`);
+  for (const name of redactor.tooShort)
+    warnings.push(`secret ${name} is shorter than 4 characters and cannot be masked in output`);
+  return redactor.redact({
+    status: plan.problems.length > 0 ? "invalid" : "dry-run",
+    steps: plan.steps,
+    problems: plan.problems,
+    warnings,
+  });
+}
