@@ -1,0 +1,70 @@
+// What every query function needs: the Kysely handle, the dialect's traits, the cipher and a
+// clock, plus the helpers shared by all of them (ids, write transactions, error translation).
+import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import { HirewireError, isHirewireError } from "../errors/index.ts";
+import type { SecretCipher } from "../secrets/index.ts";
+import type { DialectTraits } from "./dialect.ts";
+import type { Database } from "./schema.ts";
+
+export interface StoreContext {
+  readonly db: Kysely<Database>;
+  readonly traits: DialectTraits;
+  readonly cipher: SecretCipher;
+  /** Epoch milliseconds, for created_at/updated_at. */
+  readonly now: () => number;
+}
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A new id such as `run_mf3k2x1a00007c1e…`: the prefix tells what a bare id in a log refers to;
+ * time and a per-process sequence come first so ids made in the same millisecond still sort in
+ * creation order (listings break created_at ties by id); 64 random bits keep processes apart.
+ */
+export function newId(prefix: string): string {
+  const ms = Date.now();
+  if (ms === lastMs) sequence += 1;
+  else {
+    lastMs = ms;
+    sequence = 0;
+  }
+  const time = ms.toString(36).padStart(9, "0");
+  const seq = sequence.toString(36).padStart(4, "0");
+  return `${prefix}_${time}${seq}${randomBytes(8).toString("hex")}`;
+}
+
+/**
+ * Runs `fn` in a write transaction. Every mutation goes through here, even single statements, so
+ * that SQLite takes its write lock up front and waits for it without blocking the event loop.
+ */
+export function write<T>(ctx: StoreContext, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute(fn);
+}
+
+export interface ConstraintMessages {
+  unique?: string;
+  foreignKey?: string;
+}
+
+/** Turns a unique or foreign-key violation into a CONFLICT with a readable message. */
+export function translateConstraint(
+  ctx: StoreContext,
+  error: unknown,
+  messages: ConstraintMessages,
+): unknown {
+  if (isHirewireError(error)) return error;
+  if (messages.unique !== undefined && ctx.traits.isUniqueViolation(error)) {
+    return new HirewireError({ code: "CONFLICT", message: messages.unique }, { cause: error });
+  }
+  if (messages.foreignKey !== undefined && ctx.traits.isForeignKeyViolation(error)) {
+    return new HirewireError({ code: "CONFLICT", message: messages.foreignKey }, { cause: error });
+  }
+  return error;
+}
+
+/** Throws NOT_FOUND naming what is missing. */
+export function notFound(what: string, id: string): HirewireError {
+  return new HirewireError({ code: "NOT_FOUND", message: `No ${what} with id "${id}" exists.` });
+}

@@ -1,0 +1,52 @@
+// Opaque cursors for newest-first listings: the (created_at, id) of the last row of a page.
+// Ordering by both keeps pages stable when many rows share a millisecond.
+import { HirewireError } from "../errors/index.ts";
+import type { Page } from "./records.ts";
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+export interface CursorPosition {
+  createdAt: number;
+  id: string;
+}
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
+}
+
+/** Throws INPUT_INVALID for a cursor this store did not make. */
+export function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parsed) && typeof parsed[0] === "number" && typeof parsed[1] === "string") {
+      return { createdAt: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // fall through to the error below: a garbled cursor is the caller's input problem
+  }
+  throw new HirewireError({
+    code: "INPUT_INVALID",
+    message: "The page cursor is not one this server returned.",
+  });
+}
+
+/** Clamps a requested page size to 1…500 (default 50). */
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+/** Cuts the one extra row a listing fetched (limit + 1) and makes the next cursor from the last kept row. */
+export function toPage<R extends { createdAt: number; id: string }>(
+  rows: R[],
+  limit: number,
+): Page<R> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}

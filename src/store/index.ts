@@ -1,0 +1,6 @@
+export * from "./store.ts";
+export * from "./records.ts";
+export * from "./dialect.ts";
+export * from "./sql-store.ts";
+export * from "./migrations/index.ts";
+export * from "./sqlite/index.ts";

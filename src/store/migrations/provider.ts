@@ -1,0 +1,17 @@
+// The list of migrations, given to Kysely's Migrator directly (no file-system discovery, so the
+// set is fixed at build time). Names are zero-padded integers: their sort order is their version.
+import type { Migration, MigrationProvider } from "kysely";
+import type { DialectTraits } from "../dialect.ts";
+import { initialMigration } from "./0001-initial.ts";
+
+/** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
+export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
+  return {
+    "0001": initialMigration(traits),
+  };
+}
+
+/** A Migrator provider over `storeMigrations`. */
+export function migrationProvider(traits: DialectTraits): MigrationProvider {
+  return { getMigrations: async () => storeMigrations(traits) };
+}

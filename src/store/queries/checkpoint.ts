@@ -1,0 +1,136 @@
+// The checkpoint: after every attempt the driver writes the run row, the attempt and the step's
+// stored fields in ONE transaction, guarded by its lease. A crash leaves either all or none.
+import type { Selectable } from "kysely";
+import { FINAL_STATUSES } from "../../engine/index.ts";
+import { HirewireError } from "../../errors/index.ts";
+import type { JsonValue } from "../../manifest/types.ts";
+import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
+import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
+import type { AttemptRecord, RunRecord } from "../records.ts";
+import type { AttemptsTable } from "../schema.ts";
+import type { CheckpointInput } from "../store.ts";
+import { encodeState, toRun } from "./run-row.ts";
+
+export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Promise<RunRecord> {
+  const now = ctx.now();
+  // Encode everything before taking the write lock: a value JSON cannot hold fails here, early.
+  const runChanges = {
+    status: input.status,
+    ...encodeState(ctx, input.state),
+    error: input.error === null ? null : encodeJson(input.error, "run error"),
+    wake_at: input.wakeAt,
+    updated_at: now,
+    finished_at: FINAL_STATUSES.has(input.status) ? now : null,
+    ...(input.releaseLease ? { lease_owner: null, lease_expires_at: null } : {}),
+  };
+  const attempt = input.attempt && {
+    id: newId("att"),
+    run_id: input.runId,
+    step: input.attempt.step,
+    attempt: input.attempt.attempt,
+    started_at: input.attempt.startedAt,
+    duration_ms: input.attempt.durationMs,
+    record: encodeJson(input.attempt.record, "attempt record"),
+  };
+  const stored = input.storedFields;
+  const fieldRows = stored
+    ? Object.entries(stored.fields).map(([name, value]) => ({
+        hire_id: stored.hireId,
+        name,
+        value: encodeJson(value, `stored field "${name}"`),
+        run_id: stored.runId ?? input.runId,
+        updated_at: now,
+      }))
+    : [];
+
+  try {
+    return await write(ctx, async (trx) => {
+      const updated = await trx
+        .updateTable("runs")
+        .set(runChanges)
+        .where("id", "=", input.runId)
+        .where("lease_owner", "=", input.owner)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        const exists = await trx
+          .selectFrom("runs")
+          .select("id")
+          .where("id", "=", input.runId)
+          .executeTakeFirst();
+        if (!exists) throw notFound("run", input.runId);
+        throw new HirewireError({
+          code: "CONFLICT",
+          message: `The lease on run "${input.runId}" was lost: another driver has taken the run over.`,
+          details: { owner: input.owner },
+        });
+      }
+      if (attempt) {
+        const last = await trx
+          .selectFrom("attempts")
+          .select((eb) => eb.fn.max("seq").as("seq"))
+          .where("run_id", "=", input.runId)
+          .executeTakeFirst();
+        await trx
+          .insertInto("attempts")
+          .values({ ...attempt, seq: Number(last?.seq ?? 0) + 1 })
+          .execute();
+      }
+      for (const field of fieldRows) {
+        await trx
+          .insertInto("stored_fields")
+          .values(field)
+          .onConflict((oc) =>
+            oc.columns(["hire_id", "name"]).doUpdateSet({
+              value: field.value,
+              run_id: field.run_id,
+              updated_at: field.updated_at,
+            }),
+          )
+          .execute();
+      }
+      if (input.clearRequest !== undefined) {
+        await trx
+          .updateTable("runs")
+          .set({ request: null })
+          .where("id", "=", input.runId)
+          .where("request", "=", input.clearRequest)
+          .execute();
+      }
+      const row = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", input.runId)
+        .executeTakeFirstOrThrow();
+      return toRun(ctx, row);
+    });
+  } catch (error) {
+    throw translateConstraint(ctx, error, {
+      foreignKey: `The checkpoint of run "${input.runId}" refers to a hire that does not exist${
+        stored ? ` ("${stored.hireId}")` : ""
+      }; nothing was saved.`,
+    });
+  }
+}
+
+function toAttempt(row: Selectable<AttemptsTable>): AttemptRecord {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    seq: Number(row.seq),
+    step: Number(row.step),
+    attempt: Number(row.attempt),
+    startedAt: toMillis(row.started_at),
+    durationMs: Number(row.duration_ms),
+    record: decodeJson<JsonValue>(row.record),
+  };
+}
+
+export async function listAttempts(ctx: StoreContext, runId: string): Promise<AttemptRecord[]> {
+  const rows = await ctx.db
+    .selectFrom("attempts")
+    .selectAll()
+    .where("run_id", "=", runId)
+    .orderBy("seq")
+    .execute();
+  return rows.map(toAttempt);
+}

@@ -1,0 +1,185 @@
+// Integrations and their secrets. Secret values are encrypted here, on the way in, so no caller
+// can write a plaintext secret to the database by mistake.
+import type { Selectable } from "kysely";
+import type { JsonValue } from "../../manifest/types.ts";
+import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
+import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
+import type { IntegrationOptions, IntegrationRecord, SecretKeyRecord } from "../records.ts";
+import type { IntegrationsTable } from "../schema.ts";
+import type { CreateIntegrationInput, UpdateIntegrationInput } from "../store.ts";
+
+function toIntegration(row: Selectable<IntegrationsTable>): IntegrationRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    manifest: decodeJson<JsonValue>(row.manifest),
+    options: decodeJson<IntegrationOptions>(row.options),
+    createdAt: toMillis(row.created_at),
+    updatedAt: toMillis(row.updated_at),
+  };
+}
+
+function normalizeOptions(options: Partial<IntegrationOptions> | undefined): IntegrationOptions {
+  const normalized: IntegrationOptions = { idempotencyKeys: options?.idempotencyKeys ?? false };
+  if (options?.allowedHosts !== undefined) normalized.allowedHosts = [...options.allowedHosts];
+  return normalized;
+}
+
+function nameTaken(name: string): string {
+  return `An integration named "${name}" already exists; choose another name.`;
+}
+
+export async function createIntegration(
+  ctx: StoreContext,
+  input: CreateIntegrationInput,
+): Promise<IntegrationRecord> {
+  const now = ctx.now();
+  const row = {
+    id: input.id ?? newId("int"),
+    name: input.name,
+    manifest: encodeJson(input.manifest, "manifest"),
+    options: encodeJson(normalizeOptions(input.options), "integration options"),
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await write(ctx, (trx) => trx.insertInto("integrations").values(row).execute());
+  } catch (error) {
+    throw translateConstraint(ctx, error, { unique: nameTaken(input.name) });
+  }
+  return toIntegration(row);
+}
+
+export async function getIntegration(
+  ctx: StoreContext,
+  id: string,
+): Promise<IntegrationRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("integrations")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toIntegration(row);
+}
+
+export async function listIntegrations(ctx: StoreContext): Promise<IntegrationRecord[]> {
+  const rows = await ctx.db
+    .selectFrom("integrations")
+    .selectAll()
+    .orderBy("name")
+    .orderBy("id")
+    .execute();
+  return rows.map(toIntegration);
+}
+
+export async function updateIntegration(
+  ctx: StoreContext,
+  id: string,
+  patch: UpdateIntegrationInput,
+): Promise<IntegrationRecord> {
+  const changes: Partial<Selectable<IntegrationsTable>> = { updated_at: ctx.now() };
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.manifest !== undefined) changes.manifest = encodeJson(patch.manifest, "manifest");
+  if (patch.options !== undefined)
+    changes.options = encodeJson(normalizeOptions(patch.options), "integration options");
+  try {
+    return await write(ctx, async (trx) => {
+      const row = await trx
+        .updateTable("integrations")
+        .set(changes)
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound("integration", id);
+      return toIntegration(row);
+    });
+  } catch (error) {
+    throw translateConstraint(ctx, error, { unique: nameTaken(patch.name ?? "") });
+  }
+}
+
+export async function deleteIntegration(ctx: StoreContext, id: string): Promise<void> {
+  try {
+    await write(ctx, async (trx) => {
+      const result = await trx.deleteFrom("integrations").where("id", "=", id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw notFound("integration", id);
+    });
+  } catch (error) {
+    throw translateConstraint(ctx, error, {
+      foreignKey: `The integration "${id}" has runs, so it cannot be deleted.`,
+    });
+  }
+}
+
+export async function setSecret(
+  ctx: StoreContext,
+  integrationId: string,
+  key: string,
+  value: string,
+): Promise<void> {
+  const now = ctx.now();
+  const valueEnc = ctx.cipher.encrypt(value);
+  await write(ctx, async (trx) => {
+    const exists = await trx
+      .selectFrom("integrations")
+      .select("id")
+      .where("id", "=", integrationId)
+      .executeTakeFirst();
+    if (!exists) throw notFound("integration", integrationId);
+    await trx
+      .insertInto("integration_secrets")
+      .values({
+        integration_id: integrationId,
+        key,
+        value_enc: valueEnc,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(["integration_id", "key"]).doUpdateSet({ value_enc: valueEnc, updated_at: now }),
+      )
+      .execute();
+  });
+}
+
+export async function getSecrets(
+  ctx: StoreContext,
+  integrationId: string,
+): Promise<Record<string, string>> {
+  const rows = await ctx.db
+    .selectFrom("integration_secrets")
+    .select(["key", "value_enc"])
+    .where("integration_id", "=", integrationId)
+    .execute();
+  const secrets: Record<string, string> = {};
+  for (const row of rows) secrets[row.key] = ctx.cipher.decrypt(row.value_enc);
+  return secrets;
+}
+
+export async function listSecretKeys(
+  ctx: StoreContext,
+  integrationId: string,
+): Promise<SecretKeyRecord[]> {
+  const rows = await ctx.db
+    .selectFrom("integration_secrets")
+    .select(["key", "updated_at"])
+    .where("integration_id", "=", integrationId)
+    .orderBy("key")
+    .execute();
+  return rows.map((row) => ({ key: row.key, updatedAt: toMillis(row.updated_at) }));
+}
+
+export async function deleteSecret(
+  ctx: StoreContext,
+  integrationId: string,
+  key: string,
+): Promise<boolean> {
+  const result = await write(ctx, (trx) =>
+    trx
+      .deleteFrom("integration_secrets")
+      .where("integration_id", "=", integrationId)
+      .where("key", "=", key)
+      .executeTakeFirst(),
+  );
+  return Number(result.numDeletedRows) > 0;
+}

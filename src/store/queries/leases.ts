@@ -1,0 +1,101 @@
+// Leases and waits: which runs are due, who drives them, and when the next one becomes due.
+// A lease is a (owner, expiry) pair on the run row; a driver that dies simply stops renewing it.
+import { sql, type ExpressionBuilder, type Kysely } from "kysely";
+import { write, type StoreContext } from "../context.ts";
+import { toMillisOrNull } from "../json-codec.ts";
+import type { ClaimedRun } from "../records.ts";
+import type { Database } from "../schema.ts";
+import type { ClaimRunsInput, LeaseInput } from "../store.ts";
+import { toRun } from "./run-row.ts";
+
+type RunsExpression = ExpressionBuilder<Database, "runs">;
+
+function leaseFree(now: number) {
+  return (eb: RunsExpression) =>
+    eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<=", now)]);
+}
+
+/**
+ * The three kinds of due run, each an index-friendly query of its own, in the order they are
+ * served: crashed drivers' runs first (they have waited longest), then woken runs, then new ones.
+ */
+function dueQueries(trx: Kysely<Database>, now: number) {
+  const base = trx.selectFrom("runs").select(["id", "status"]).where(leaseFree(now));
+  return [
+    base.where("status", "=", "running").orderBy("lease_expires_at").orderBy("id"),
+    base
+      .where("status", "=", "waiting")
+      .where((eb) => eb.or([eb("wake_at", "is", null), eb("wake_at", "<=", now)]))
+      .orderBy("wake_at")
+      .orderBy("id"),
+    base.where("status", "=", "queued").orderBy("created_at").orderBy("id"),
+  ];
+}
+
+export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promise<ClaimedRun[]> {
+  if (input.limit <= 0) return [];
+  return write(ctx, async (trx) => {
+    const picked: Array<{ id: string; status: string }> = [];
+    for (const query of dueQueries(trx, input.now)) {
+      const room = input.limit - picked.length;
+      if (room <= 0) break;
+      const limited = query.limit(room);
+      // SQLite needs no row locks: the whole transaction holds the database's write lock.
+      picked.push(
+        ...(await (ctx.traits.skipLocked ? limited.forUpdate().skipLocked() : limited).execute()),
+      );
+    }
+    if (picked.length === 0) return [];
+    const ids = picked.map((p) => p.id);
+    await trx
+      .updateTable("runs")
+      .set({ lease_owner: input.owner, lease_expires_at: input.now + input.leaseMs })
+      .where("id", "in", ids)
+      .execute();
+    const rows = await trx.selectFrom("runs").selectAll().where("id", "in", ids).execute();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return picked.map((p) => ({
+      ...toRun(ctx, byId.get(p.id)!),
+      recovered: p.status === "running",
+    }));
+  });
+}
+
+export async function renewLease(ctx: StoreContext, input: LeaseInput): Promise<boolean> {
+  const result = await write(ctx, (trx) =>
+    trx
+      .updateTable("runs")
+      .set({ lease_expires_at: input.now + input.leaseMs })
+      .where("id", "=", input.runId)
+      .where("lease_owner", "=", input.owner)
+      .executeTakeFirst(),
+  );
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function releaseLease(ctx: StoreContext, runId: string, owner: string): Promise<void> {
+  await write(ctx, (trx) =>
+    trx
+      .updateTable("runs")
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where("id", "=", runId)
+      .where("lease_owner", "=", owner)
+      .execute(),
+  );
+}
+
+/**
+ * A run is claimable from max(base, lease expiry), where base is the wake time of a waiting run
+ * and the creation time otherwise. Plain CASE/COALESCE/MIN so every dialect runs it unchanged.
+ */
+export async function nextWakeAt(ctx: StoreContext): Promise<number | null> {
+  const base = sql<number>`case when status = 'waiting' then coalesce(wake_at, created_at) else created_at end`;
+  const dueAt = sql<number>`case when lease_expires_at is not null and lease_expires_at > ${base}
+    then lease_expires_at else ${base} end`;
+  const row = await ctx.db
+    .selectFrom("runs")
+    .select(sql<number | null>`min(${dueAt})`.as("due"))
+    .where("status", "in", ["queued", "waiting", "running"])
+    .executeTakeFirst();
+  return toMillisOrNull(row?.due);
+}

@@ -1,0 +1,151 @@
+// Creating, reading, listing runs and recording requests (cancel, resume) for their driver.
+import { FINAL_STATUSES } from "../../engine/index.ts";
+import { HirewireError } from "../../errors/index.ts";
+import { newId, notFound, write, type StoreContext } from "../context.ts";
+import { decodeCursor, pageLimit, toPage } from "../cursor.ts";
+import { encodeJson } from "../json-codec.ts";
+import type { Page, RunRecord, RunRequest } from "../records.ts";
+import type { CreateRunInput, ListRunsInput } from "../store.ts";
+import { encodeState, toRun } from "./run-row.ts";
+
+export async function createRun(
+  ctx: StoreContext,
+  input: CreateRunInput,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const now = ctx.now();
+  const id = input.id ?? newId("run");
+  const key = input.idempotencyKey ?? null;
+  const row = {
+    id,
+    integration_id: input.integrationId,
+    hire_id: input.hireId ?? null,
+    block: input.block,
+    status: "queued",
+    params: encodeJson(input.params ?? {}, "run parameters"),
+    ...encodeState(ctx, input.state),
+    error: null,
+    idempotency_key: key,
+    wake_at: null,
+    lease_owner: null,
+    lease_expires_at: null,
+    request: null,
+    created_at: now,
+    updated_at: now,
+    finished_at: null,
+  };
+  return write(ctx, async (trx) => {
+    const integration = await trx
+      .selectFrom("integrations")
+      .select("id")
+      .where("id", "=", input.integrationId)
+      .executeTakeFirst();
+    if (!integration) throw notFound("integration", input.integrationId);
+    if (row.hire_id !== null) {
+      const hire = await trx
+        .selectFrom("hires")
+        .select("id")
+        .where("id", "=", row.hire_id)
+        .executeTakeFirst();
+      if (!hire) throw notFound("hire", row.hire_id);
+    }
+    // ON CONFLICT DO NOTHING rather than select-then-insert: under Postgres' concurrency the
+    // unique index decides which of two simultaneous creates wins.
+    const inserted = await trx
+      .insertInto("runs")
+      .values(row)
+      .onConflict((oc) => oc.columns(["integration_id", "idempotency_key"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { run: toRun(ctx, inserted), created: true };
+    const existing = await trx
+      .selectFrom("runs")
+      .selectAll()
+      .where("integration_id", "=", input.integrationId)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirstOrThrow();
+    return { run: toRun(ctx, existing), created: false };
+  });
+}
+
+export async function getRun(ctx: StoreContext, id: string): Promise<RunRecord | undefined> {
+  const row = await ctx.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toRun(ctx, row);
+}
+
+export async function listRuns(
+  ctx: StoreContext,
+  input: ListRunsInput = {},
+): Promise<Page<RunRecord>> {
+  const limit = pageLimit(input.limit);
+  let query = ctx.db.selectFrom("runs").selectAll();
+  if (input.status !== undefined) {
+    const statuses = Array.isArray(input.status) ? input.status : [input.status];
+    if (statuses.length === 0) return { items: [], nextCursor: null };
+    query = query.where("status", "in", statuses);
+  }
+  if (input.integrationId !== undefined)
+    query = query.where("integration_id", "=", input.integrationId);
+  if (input.hireId !== undefined) query = query.where("hire_id", "=", input.hireId);
+  if (input.cursor) {
+    const at = decodeCursor(input.cursor);
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", at.createdAt),
+        eb.and([eb("created_at", "=", at.createdAt), eb("id", "<", at.id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
+  return toPage(
+    rows.map((row) => toRun(ctx, row)),
+    limit,
+  );
+}
+
+export async function requestRun(
+  ctx: StoreContext,
+  runId: string,
+  request: RunRequest,
+  now: number,
+): Promise<RunRecord> {
+  return write(ctx, async (trx) => {
+    const current = await trx
+      .selectFrom("runs")
+      .select(["status"])
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    if (!current) throw notFound("run", runId);
+    const status = current.status as RunRecord["status"];
+    let query = trx.updateTable("runs").where("id", "=", runId);
+    if (request === "cancel") {
+      if (FINAL_STATUSES.has(status))
+        throw conflict(`The run "${runId}" has already finished (${status}).`);
+      // A waiting run is made due now so its cancel does not wait for the wake-up time.
+      query = query.set({ request, updated_at: now });
+      if (status === "waiting") query = query.set({ wake_at: now });
+    } else {
+      if (status !== "failed" && status !== "blocked") {
+        throw conflict(
+          `Only failed or blocked runs can be resumed; the run "${runId}" is ${status}.`,
+        );
+      }
+      query = query.set({
+        request,
+        status: "queued",
+        wake_at: null,
+        finished_at: null,
+        updated_at: now,
+      });
+    }
+    const row = await query.returningAll().executeTakeFirstOrThrow();
+    return toRun(ctx, row);
+  });
+}
+
+function conflict(message: string): HirewireError {
+  return new HirewireError({ code: "CONFLICT", message });
+}

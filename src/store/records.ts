@@ -1,0 +1,119 @@
+// The records the store reads and writes, in the shape callers use (camelCase, decoded JSON,
+// epoch-millisecond numbers). Row shapes and SQL stay inside the store.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { RunState, RunStatus } from "../engine/index.ts";
+import type { FileRef } from "../exchange/types.ts";
+import type { JsonValue } from "../manifest/types.ts";
+
+/** The manifest blocks a run can execute. */
+export const RUN_BLOCKS = Object.freeze(["execute", "exists", "revoke", "sync"] as const);
+export type RunBlock = (typeof RUN_BLOCKS)[number];
+
+/** Something asked of a run from outside its driver, picked up at the driver's next turn. */
+export const RUN_REQUESTS = Object.freeze(["cancel", "resume"] as const);
+export type RunRequest = (typeof RUN_REQUESTS)[number];
+
+export interface IntegrationOptions {
+  /** Send `Idempotency-Key` on POST/PATCH requests. */
+  idempotencyKeys: boolean;
+  /** Hosts requests may go to; absent means any. */
+  allowedHosts?: string[];
+}
+
+export interface IntegrationRecord {
+  id: string;
+  name: string;
+  /** The manifest as saved; validated by the caller, not by the store. */
+  manifest: JsonValue;
+  options: IntegrationOptions;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A secret's name and age; the value is only ever given to the runner (`getSecrets`). */
+export interface SecretKeyRecord {
+  key: string;
+  updatedAt: number;
+}
+
+export interface HireRecord {
+  id: string;
+  /** email, first_name, last_name, … (SPEC section 1). */
+  props: Record<string, JsonValue>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoredFieldRecord {
+  value: JsonValue;
+  updatedAt: number;
+  /** The run that wrote it; null when set through the API. */
+  runId: string | null;
+}
+
+export interface RunRecord {
+  id: string;
+  integrationId: string;
+  /** Null for blocks that are not about one hire (`sync`). */
+  hireId: string | null;
+  block: RunBlock;
+  status: RunStatus;
+  params: Record<string, JsonValue>;
+  /** Null until the driver's first checkpoint. `generated` is decrypted and merged back. */
+  state: RunState | null;
+  error: ErrorInfo | null;
+  idempotencyKey: string | null;
+  wakeAt: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  request: RunRequest | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** A run taken by `claimRuns`; `recovered` means its last driver stopped while it was running. */
+export interface ClaimedRun extends RunRecord {
+  recovered: boolean;
+}
+
+/** One HTTP attempt as the runner recorded it (already masked). */
+export interface AttemptInput {
+  step: number;
+  attempt: number;
+  startedAt: number;
+  durationMs: number;
+  /** request, response, redirects, error — whatever the recorder kept. */
+  record: JsonValue;
+}
+
+export interface AttemptRecord extends AttemptInput {
+  id: string;
+  runId: string;
+  /** Order of the attempt within its run (1, 2, …). */
+  seq: number;
+}
+
+export interface FileRecord {
+  id: string;
+  runId: string;
+  name: string;
+  ref: string;
+  size: number;
+  contentType: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  createdAt: number;
+}
+
+/** A page of a newest-first listing; pass `nextCursor` back to get the next page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

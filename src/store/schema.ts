@@ -1,0 +1,111 @@
+// The tables as Kysely sees them. JSON columns hold encoded text (see json-codec.ts); timestamps
+// are epoch milliseconds. Postgres returns BIGINT as text, so readers pass numbers through Number().
+
+/** Epoch milliseconds; a string when a driver returns BIGINT as text. */
+type Millis = number;
+/** JSON encoded by `encodeJson`; a parsed value when a driver decodes jsonb itself. */
+type JsonColumn = string;
+
+export interface IntegrationsTable {
+  id: string;
+  name: string;
+  manifest: JsonColumn;
+  options: JsonColumn;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface IntegrationSecretsTable {
+  integration_id: string;
+  key: string;
+  /** SecretCipher token. */
+  value_enc: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface HiresTable {
+  id: string;
+  /** Lower-cased `props.email`, kept apart for lookups. */
+  email: string | null;
+  props: JsonColumn;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface StoredFieldsTable {
+  hire_id: string;
+  name: string;
+  value: JsonColumn;
+  run_id: string | null;
+  updated_at: Millis;
+}
+
+export interface RunsTable {
+  id: string;
+  integration_id: string;
+  hire_id: string | null;
+  block: string;
+  status: string;
+  params: JsonColumn;
+  /** The run state without `generated`. */
+  state: JsonColumn | null;
+  /** SecretCipher token of the state's `generated` map. */
+  generated_enc: string | null;
+  error: JsonColumn | null;
+  idempotency_key: string | null;
+  wake_at: Millis | null;
+  lease_owner: string | null;
+  lease_expires_at: Millis | null;
+  request: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  finished_at: Millis | null;
+}
+
+export interface AttemptsTable {
+  id: string;
+  run_id: string;
+  seq: number;
+  step: number;
+  attempt: number;
+  started_at: Millis;
+  duration_ms: number;
+  record: JsonColumn;
+}
+
+export interface FilesTable {
+  id: string;
+  run_id: string;
+  name: string;
+  ref: string;
+  size: number;
+  content_type: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: Millis;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: JsonColumn;
+  updated_at: Millis;
+}
+
+export interface Database {
+  integrations: IntegrationsTable;
+  integration_secrets: IntegrationSecretsTable;
+  hires: HiresTable;
+  stored_fields: StoredFieldsTable;
+  runs: RunsTable;
+  attempts: AttemptsTable;
+  files: FilesTable;
+  api_tokens: ApiTokensTable;
+  settings: SettingsTable;
+}

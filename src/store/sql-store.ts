@@ -1,0 +1,87 @@
+// The Store over any Kysely dialect: each method delegates to the query module that owns its
+// SQL. A new dialect supplies a Kysely instance and its DialectTraits; nothing here changes.
+import type { JsonValue } from "../manifest/types.ts";
+import type { StoreContext } from "./context.ts";
+import * as checkpoints from "./queries/checkpoint.ts";
+import * as files from "./queries/files.ts";
+import * as hires from "./queries/hires.ts";
+import * as integrations from "./queries/integrations.ts";
+import * as leases from "./queries/leases.ts";
+import * as runs from "./queries/runs.ts";
+import * as tokens from "./queries/tokens-settings.ts";
+import type { RunRequest } from "./records.ts";
+import type * as S from "./store.ts";
+
+/** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`). */
+export class SqlStore implements S.Store {
+  readonly #ctx: StoreContext;
+  #closed = false;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+  }
+
+  createIntegration = (input: S.CreateIntegrationInput) =>
+    integrations.createIntegration(this.#ctx, input);
+  getIntegration = (id: string) => integrations.getIntegration(this.#ctx, id);
+  listIntegrations = () => integrations.listIntegrations(this.#ctx);
+  updateIntegration = (id: string, patch: S.UpdateIntegrationInput) =>
+    integrations.updateIntegration(this.#ctx, id, patch);
+  deleteIntegration = (id: string) => integrations.deleteIntegration(this.#ctx, id);
+
+  setSecret = (integrationId: string, key: string, value: string) =>
+    integrations.setSecret(this.#ctx, integrationId, key, value);
+  getSecrets = (integrationId: string) => integrations.getSecrets(this.#ctx, integrationId);
+  listSecretKeys = (integrationId: string) => integrations.listSecretKeys(this.#ctx, integrationId);
+  deleteSecret = (integrationId: string, key: string) =>
+    integrations.deleteSecret(this.#ctx, integrationId, key);
+
+  createHire = (input: S.CreateHireInput) => hires.createHire(this.#ctx, input);
+  getHire = (id: string) => hires.getHire(this.#ctx, id);
+  findHireByEmail = (email: string) => hires.findHireByEmail(this.#ctx, email);
+  listHires = (input?: S.ListHiresInput) => hires.listHires(this.#ctx, input);
+  updateHire = (id: string, props: Record<string, JsonValue>) =>
+    hires.updateHire(this.#ctx, id, props);
+  deleteHire = (id: string) => hires.deleteHire(this.#ctx, id);
+  getStoredFields = (hireId: string) => hires.getStoredFields(this.#ctx, hireId);
+  setStoredField = (hireId: string, name: string, value: JsonValue) =>
+    hires.setStoredField(this.#ctx, hireId, name, value);
+  deleteStoredField = (hireId: string, name: string) =>
+    hires.deleteStoredField(this.#ctx, hireId, name);
+
+  createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
+  getRun = (id: string) => runs.getRun(this.#ctx, id);
+  listRuns = (input?: S.ListRunsInput) => runs.listRuns(this.#ctx, input);
+  requestRun = (runId: string, request: RunRequest, now: number) =>
+    runs.requestRun(this.#ctx, runId, request, now);
+
+  claimRuns = (input: S.ClaimRunsInput) => leases.claimRuns(this.#ctx, input);
+  renewLease = (input: S.LeaseInput) => leases.renewLease(this.#ctx, input);
+  releaseLease = (runId: string, owner: string) => leases.releaseLease(this.#ctx, runId, owner);
+  nextWakeAt = () => leases.nextWakeAt(this.#ctx);
+
+  checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
+  listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);
+
+  addFile = (input: S.AddFileInput) => files.addFile(this.#ctx, input);
+  listFiles = (runId: string) => files.listFiles(this.#ctx, runId);
+  expiredFiles = (now: number, limit?: number) => files.expiredFiles(this.#ctx, now, limit);
+  deleteFile = (id: string) => files.deleteFile(this.#ctx, id);
+
+  createApiToken = (input: { name: string; tokenHash: string }) =>
+    tokens.createApiToken(this.#ctx, input);
+  findApiTokenByHash = (tokenHash: string) => tokens.findApiTokenByHash(this.#ctx, tokenHash);
+  listApiTokens = () => tokens.listApiTokens(this.#ctx);
+  countApiTokens = () => tokens.countApiTokens(this.#ctx);
+  deleteApiToken = (id: string) => tokens.deleteApiToken(this.#ctx, id);
+
+  getSetting = (key: string) => tokens.getSetting(this.#ctx, key);
+  setSetting = (key: string, value: JsonValue) => tokens.setSetting(this.#ctx, key, value);
+
+  /** Closes the database; safe to call twice. */
+  close = async (): Promise<void> => {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ctx.db.destroy();
+  };
+}

@@ -1,0 +1,2 @@
+export * from "./open-sqlite-store.ts";
+export * from "./sqlite-dialect.ts";

@@ -1,0 +1,98 @@
+// SQLite specifics: every transaction begins with BEGIN IMMEDIATE (take the write lock first, so
+// two processes on one file serialize instead of failing mid-transaction), and the wait for that
+// lock is an async retry loop rather than SQLite's busy handler, which would block the event loop.
+import type BetterSqlite3 from "better-sqlite3";
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+} from "kysely";
+import type { DialectTraits } from "../dialect.ts";
+
+/** How SQLite differs, for the shared query code. */
+export const sqliteTraits: DialectTraits = Object.freeze({
+  name: "sqlite",
+  skipLocked: false,
+  jsonType: "text",
+  isUniqueViolation: (error: unknown) =>
+    sqliteCode(error) === "SQLITE_CONSTRAINT_UNIQUE" ||
+    sqliteCode(error) === "SQLITE_CONSTRAINT_PRIMARYKEY",
+  isForeignKeyViolation: (error: unknown) => sqliteCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
+});
+
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function isBusy(error: unknown): boolean {
+  const code = sqliteCode(error) ?? "";
+  return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface ImmediateSqliteOptions {
+  database: BetterSqlite3.Database;
+  /** Longest wait for the write lock before giving up with SQLITE_BUSY. */
+  lockTimeoutMs: number;
+  /** SQLite's own busy timeout, restored after each BEGIN; covers statements outside transactions. */
+  busyTimeoutMs: number;
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #options: ImmediateSqliteOptions;
+
+  constructor(options: ImmediateSqliteOptions) {
+    super({ database: options.database });
+    this.#options = options;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const { database, lockTimeoutMs, busyTimeoutMs } = this.#options;
+    const deadline = Date.now() + lockTimeoutMs;
+    for (let round = 0; ; round++) {
+      // With a zero busy timeout BEGIN IMMEDIATE answers at once; waiting happens in sleep()
+      // below, so another connection in this same process can finish its transaction meanwhile.
+      database.pragma("busy_timeout = 0");
+      try {
+        await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+      } finally {
+        database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      }
+      await sleep(Math.min(50, 2 ** Math.min(round, 6)) * (0.5 + Math.random()));
+    }
+  }
+}
+
+/** Migrations in SQLite are transactional, so Kysely runs the whole batch under one lock. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/** Kysely's SQLite dialect with BEGIN IMMEDIATE transactions and transactional migrations. */
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #options: ImmediateSqliteOptions;
+
+  constructor(options: ImmediateSqliteOptions) {
+    super({ database: options.database });
+    this.#options = options;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#options);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}

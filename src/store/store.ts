@@ -1,0 +1,196 @@
+// The one persistence interface of hirewire: integrations, secrets, hires, stored fields, runs,
+// attempts, files, leases and waits. Dialect-agnostic; SQLite now, Postgres as an addition.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { RunState, RunStatus } from "../engine/index.ts";
+import type { FileRef } from "../exchange/types.ts";
+import type { JsonValue } from "../manifest/types.ts";
+import type {
+  ApiTokenRecord,
+  AttemptInput,
+  AttemptRecord,
+  ClaimedRun,
+  FileRecord,
+  HireRecord,
+  IntegrationOptions,
+  IntegrationRecord,
+  Page,
+  RunBlock,
+  RunRecord,
+  RunRequest,
+  SecretKeyRecord,
+  StoredFieldRecord,
+} from "./records.ts";
+
+export interface CreateIntegrationInput {
+  id?: string;
+  name: string;
+  manifest: JsonValue;
+  options?: Partial<IntegrationOptions>;
+}
+
+export interface UpdateIntegrationInput {
+  name?: string;
+  manifest?: JsonValue;
+  options?: IntegrationOptions;
+}
+
+export interface CreateHireInput {
+  id?: string;
+  props: Record<string, JsonValue>;
+}
+
+export interface ListHiresInput {
+  /** Case-insensitive exact match on `props.email`. */
+  email?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface CreateRunInput {
+  /** Give one when the caller needs the id before the row exists (e.g. to build the state). */
+  id?: string;
+  integrationId: string;
+  hireId?: string | null;
+  block: RunBlock;
+  params?: Record<string, JsonValue>;
+  state?: RunState | null;
+  /** Unique per integration: a second create with the same key returns the first run. */
+  idempotencyKey?: string | null;
+}
+
+export interface ListRunsInput {
+  status?: RunStatus | RunStatus[];
+  integrationId?: string;
+  hireId?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface ClaimRunsInput {
+  /** Unique per driver (process); leases are checked against it. */
+  owner: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface LeaseInput {
+  runId: string;
+  owner: string;
+  now: number;
+  leaseMs: number;
+}
+
+export interface CheckpointInput {
+  runId: string;
+  /** The lease owner; a mismatch throws CONFLICT "lease lost" and writes nothing. */
+  owner: string;
+  state: RunState;
+  status: RunStatus;
+  /** When a `waiting` run becomes due; null otherwise. */
+  wakeAt: number | null;
+  error: ErrorInfo | null;
+  attempt?: AttemptInput;
+  /** Fields the step stores for the hire, committed with the checkpoint. `runId` defaults to the run. */
+  storedFields?: { hireId: string; runId?: string; fields: Record<string, JsonValue> };
+  /** Clears the run's pending request when it is this one (the driver has acted on it). */
+  clearRequest?: RunRequest;
+  /** Gives up the lease in the same transaction (the run is waiting or finished). */
+  releaseLease?: boolean;
+}
+
+export interface AddFileInput {
+  runId: string;
+  file: FileRef;
+  expiresAt?: number | null;
+}
+
+/**
+ * Everything hirewire keeps. Methods are async and throw HirewireError: NOT_FOUND for a missing
+ * row an operation needs, CONFLICT for a uniqueness or lease clash. `get*` return undefined when
+ * absent. Timestamps are epoch milliseconds.
+ */
+export interface Store {
+  // Integrations
+  createIntegration(input: CreateIntegrationInput): Promise<IntegrationRecord>;
+  getIntegration(id: string): Promise<IntegrationRecord | undefined>;
+  listIntegrations(): Promise<IntegrationRecord[]>;
+  updateIntegration(id: string, patch: UpdateIntegrationInput): Promise<IntegrationRecord>;
+  /** Deletes the integration and its secrets; CONFLICT while runs refer to it. */
+  deleteIntegration(id: string): Promise<void>;
+
+  // Integration secrets (encrypted at rest; plaintext in and out)
+  setSecret(integrationId: string, key: string, value: string): Promise<void>;
+  /** Decrypted values, for the runner only. */
+  getSecrets(integrationId: string): Promise<Record<string, string>>;
+  /** Names and update times only, for the API. */
+  listSecretKeys(integrationId: string): Promise<SecretKeyRecord[]>;
+  /** Returns whether a secret was deleted. */
+  deleteSecret(integrationId: string, key: string): Promise<boolean>;
+
+  // Hires and their stored fields
+  createHire(input: CreateHireInput): Promise<HireRecord>;
+  getHire(id: string): Promise<HireRecord | undefined>;
+  /** The oldest hire with this email (case-insensitive). */
+  findHireByEmail(email: string): Promise<HireRecord | undefined>;
+  listHires(input?: ListHiresInput): Promise<Page<HireRecord>>;
+  /** Replaces the hire's props. */
+  updateHire(id: string, props: Record<string, JsonValue>): Promise<HireRecord>;
+  /** Deletes the hire and its stored fields; CONFLICT while runs refer to it. */
+  deleteHire(id: string): Promise<void>;
+  getStoredFields(hireId: string): Promise<Record<string, StoredFieldRecord>>;
+  setStoredField(hireId: string, name: string, value: JsonValue): Promise<StoredFieldRecord>;
+  deleteStoredField(hireId: string, name: string): Promise<boolean>;
+
+  // Runs
+  /** `created` is false when the idempotency key was already used: the existing run is returned. */
+  createRun(input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(input?: ListRunsInput): Promise<Page<RunRecord>>;
+  /**
+   * Records a cancel or resume request for the driver. Cancel: any unfinished run (a waiting run
+   * becomes due now). Resume: a failed or blocked run (it becomes queued). Else CONFLICT.
+   */
+  requestRun(runId: string, request: RunRequest, now: number): Promise<RunRecord>;
+
+  // Leases and waits
+  /**
+   * Atomically leases up to `limit` due runs to `owner`: queued runs, waiting runs whose wake time
+   * has come, and running runs whose driver's lease expired (`recovered: true`). Runs whose lease
+   * is still held by anyone are skipped.
+   */
+  claimRuns(input: ClaimRunsInput): Promise<ClaimedRun[]>;
+  /** Extends the lease; false when `owner` no longer holds it. */
+  renewLease(input: LeaseInput): Promise<boolean>;
+  releaseLease(runId: string, owner: string): Promise<void>;
+  /**
+   * The earliest time `claimRuns` will find a run (may be in the past: claim now), or null when
+   * no run is pending. Lets a scheduler sleep instead of polling.
+   */
+  nextWakeAt(): Promise<number | null>;
+
+  /** One transaction: lease check, run row, attempt row, stored fields. */
+  checkpoint(input: CheckpointInput): Promise<RunRecord>;
+  listAttempts(runId: string): Promise<AttemptRecord[]>;
+
+  // Run files
+  addFile(input: AddFileInput): Promise<FileRecord>;
+  listFiles(runId: string): Promise<FileRecord[]>;
+  /** Files whose `expiresAt` is at or before `now`, for retention cleanup. */
+  expiredFiles(now: number, limit?: number): Promise<FileRecord[]>;
+  deleteFile(id: string): Promise<boolean>;
+
+  // API tokens
+  createApiToken(input: { name: string; tokenHash: string }): Promise<ApiTokenRecord>;
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  countApiTokens(): Promise<number>;
+  deleteApiToken(id: string): Promise<boolean>;
+
+  // Settings (small key/value pairs, e.g. first-start flags)
+  getSetting(key: string): Promise<JsonValue | undefined>;
+  setSetting(key: string, value: JsonValue): Promise<void>;
+
+  close(): Promise<void>;
+}
