@@ -1,0 +1,144 @@
+// The API's one error shape, `{code, message, path?, problems?}`, and the two places that produce
+// it: the error handler (HirewireError, Hono's HTTPException, anything else) and the request
+// validation hook (zod issues). Unknown errors never leak their message: it may hold internals.
+import type { Context, ErrorHandler, Env } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import { ERROR_CATALOG, HirewireError, type ErrorCode } from "../../errors/index.ts";
+import { formatPath, type PathSegment } from "../../manifest/index.ts";
+
+/** One problem in a list: validation problems, preflight problems, request-body issues. */
+export interface ApiProblem {
+  path: string;
+  message: string;
+  code?: string;
+  severity?: "error" | "warning";
+  step?: number;
+}
+
+/** The body of every error response. */
+export interface ApiErrorBody {
+  code: ErrorCode;
+  message: string;
+  path?: string;
+  problems?: ApiProblem[];
+}
+
+/**
+ * A HirewireError carrying a list of problems (answered as `problems`). Only `details.problems`
+ * reaches the client; other details stay server-side.
+ */
+export function problemError(
+  code: ErrorCode,
+  message: string,
+  problems: ApiProblem[],
+  path?: string,
+): HirewireError {
+  return new HirewireError({
+    code,
+    message,
+    ...(path !== undefined ? { path } : {}),
+    details: { problems },
+  });
+}
+
+function bodyOf(error: HirewireError): ApiErrorBody {
+  const body: ApiErrorBody = { code: error.code, message: error.message };
+  if (error.path !== undefined && error.path !== "") body.path = error.path;
+  const problems = error.details?.problems;
+  if (Array.isArray(problems)) body.problems = problems as ApiProblem[];
+  return body;
+}
+
+/** Writes an ErrorInfo-like body with the HTTP status the catalog gives its code. */
+export function errorResponse(c: Context, error: HirewireError): Response {
+  if (error.code === "UNAUTHORIZED") c.header("www-authenticate", 'Bearer realm="hirewire"');
+  return c.json(bodyOf(error), ERROR_CATALOG[error.code].http as ContentfulStatusCode);
+}
+
+/** Hono's own errors: 400 malformed JSON, 415 wrong content type. */
+function httpExceptionBody(error: HTTPException): ApiErrorBody {
+  if (error.status === 415) {
+    return {
+      code: "INPUT_INVALID",
+      message: "send the request body as JSON with the header Content-Type: application/json",
+    };
+  }
+  if (error.message === "Malformed JSON in request body") {
+    return { code: "INPUT_INVALID", message: "the request body is not valid JSON" };
+  }
+  return { code: error.status === 401 ? "UNAUTHORIZED" : "INPUT_INVALID", message: error.message };
+}
+
+/** The API's error handler; `log` receives unexpected errors (the client only sees INTERNAL). */
+export function apiErrorHandler<E extends Env>(log: (error: unknown) => void): ErrorHandler<E> {
+  return (error, c) => {
+    if (error instanceof HirewireError) return errorResponse(c, error);
+    if (error instanceof HTTPException) {
+      return c.json(httpExceptionBody(error), error.status as ContentfulStatusCode);
+    }
+    log(error);
+    const body: ApiErrorBody = {
+      code: "INTERNAL",
+      message: "the server failed to handle this request; the details are in the server log",
+    };
+    return c.json(body, 500);
+  };
+}
+
+type Issue = ZodError["issues"][number];
+
+function segments(path: readonly PropertyKey[]): PathSegment[] {
+  return path.map((segment) => (typeof segment === "number" ? segment : String(segment)));
+}
+
+/** Where a request part's values live in our path style: the body is the root. */
+const TARGET_PREFIX: Record<string, PathSegment[]> = {
+  json: [],
+  query: ["query"],
+  param: ["path"],
+  header: ["header"],
+};
+
+function issueProblems(issue: Issue, prefix: PathSegment[]): ApiProblem[] {
+  const base = [...prefix, ...segments(issue.path)];
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: formatPath([...base, key]),
+      message: "unknown key",
+    }));
+  }
+  return [{ path: formatPath(base), message: issue.message }];
+}
+
+/** Turns zod issues into problems with paths like `params.team` or `query.limit`. */
+export function zodProblems(error: ZodError, target: string): ApiProblem[] {
+  const prefix = TARGET_PREFIX[target] ?? [target];
+  return error.issues.flatMap((issue) => issueProblems(issue, prefix));
+}
+
+function headline(problems: ApiProblem[]): string {
+  const first = problems[0];
+  if (first === undefined) return "the request is invalid";
+  const text = describeProblem(first);
+  const more = problems.length - 1;
+  return more > 0 ? `${text} (and ${more} more ${more === 1 ? "problem" : "problems"})` : text;
+}
+
+/** The validation hook of every route: 422 INPUT_INVALID naming the first problem, listing all. */
+export function validationHook(
+  result: { success: true } | { success: false; error: ZodError; target: string },
+  c: Context,
+): Response | undefined {
+  if (result.success) return undefined;
+  const problems = zodProblems(result.error, result.target);
+  const body: ApiErrorBody = { code: "INPUT_INVALID", message: headline(problems), problems };
+  if (problems[0] !== undefined && problems[0].path !== "") body.path = problems[0].path;
+  return c.json(body, 422);
+}
+
+/** `execute[0].url: unknown variable "TOKEN"`, or the message alone at the root. */
+export function describeProblem(problem: { path: string; message: string }): string {
+  return problem.path === "" ? problem.message : `${problem.path}: ${problem.message}`;
+}

@@ -1,0 +1,30 @@
+// Token auth for /api/*: `Authorization: Bearer <token>`. Only the token's SHA-256 is stored, so a
+// lookup by hash is the whole check; the token itself is never logged or kept.
+import type { MiddlewareHandler } from "hono";
+import { HirewireError } from "../../errors/index.ts";
+import { hashApiToken } from "../../secrets/index.ts";
+import type { Store } from "../../store/store.ts";
+import type { ApiEnv } from "./api-deps.ts";
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** 401 UNAUTHORIZED, the same for a missing, malformed or unknown token (nothing to probe). */
+export function unauthorized(): HirewireError {
+  return new HirewireError({
+    code: "UNAUTHORIZED",
+    message: "missing or invalid API token; send Authorization: Bearer <token>",
+  });
+}
+
+/** Middleware that admits a request only with a known API token, and records which one. */
+export function bearerAuth(store: Store): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const match = BEARER.exec(c.req.header("authorization") ?? "");
+    const token = match?.[1];
+    if (token === undefined) throw unauthorized();
+    const record = await store.findApiTokenByHash(hashApiToken(token));
+    if (record === undefined) throw unauthorized();
+    c.set("apiToken", { id: record.id, name: record.name });
+    await next();
+  };
+}

@@ -1,0 +1,67 @@
+// The hirewire HTTP API: integrations, hires, runs and run files under /api/ (token auth), plus the
+// OpenAPI document at /openapi.json — routes, request validation and the document all come from
+// the same zod definitions. serve.ts mounts it next to /healthz and the sandbox.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HirewireError } from "../../errors/index.ts";
+import type { ApiDeps, ApiEnv, ResolvedDeps } from "./api-deps.ts";
+import { apiErrorHandler, validationHook } from "./api-errors.ts";
+import { bearerAuth } from "./auth.ts";
+import { hireRoutes } from "./hires-routes.ts";
+import { integrationRoutes } from "./integrations-routes.ts";
+import { runFileRoutes } from "./run-files-routes.ts";
+import { runRoutes } from "./runs-routes.ts";
+import { secretRoutes } from "./secrets-routes.ts";
+import { storedFieldRoutes } from "./stored-fields-routes.ts";
+
+/** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Version of the API document (not of hirewire): bump when a response shape changes. */
+export const API_VERSION = "1.0.0";
+
+/** Builds the API app. Mount with `app.route("/", createApi(deps))`. */
+export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const resolved: ResolvedDeps = { ...deps, now: deps.now ?? Date.now };
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  app.onError(apiErrorHandler(deps.logError ?? ((error) => console.error("hirewire api:", error))));
+
+  app.use("/api/*", bearerAuth(deps.store));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json({ code: "INPUT_INVALID", message: "the request body is larger than 5 MiB" }, 413),
+    }),
+  );
+  integrationRoutes(app, resolved);
+  secretRoutes(app, resolved);
+  hireRoutes(app, resolved);
+  storedFieldRoutes(app, resolved);
+  runRoutes(app, resolved);
+  runFileRoutes(app, resolved);
+  app.all("/api/*", (c) => {
+    throw new HirewireError({
+      code: "NOT_FOUND",
+      message: `no API route ${c.req.method} ${c.req.path}; see /openapi.json`,
+    });
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "the admin token printed on first start, or HIREWIRE_ADMIN_TOKEN",
+  });
+  app.doc("/openapi.json", {
+    openapi: "3.0.3",
+    info: {
+      title: "hirewire",
+      version: API_VERSION,
+      description:
+        "Run ChiefOnboarding integration manifests for new hires. Every /api/ route needs `Authorization: Bearer <token>`; errors are `{code, message, path?, problems?}`; timestamps are ISO 8601 UTC.",
+    },
+    security: [{ bearer: [] }],
+  });
+  return app;
+}

@@ -1,0 +1,245 @@
+// /api/integrations: create, list, get, replace and delete integrations. Every manifest is
+// validated before it is saved; an invalid one is refused with every problem and its path.
+import { createRoute, z } from "@hono/zod-openapi";
+import { isHirewireError } from "../../errors/index.ts";
+import { formatProblem, validateManifest, type ValidationProblem } from "../../manifest/index.ts";
+import type { IntegrationOptions, IntegrationRecord } from "../../store/records.ts";
+import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { problemError } from "./api-errors.ts";
+import { conflict, mustGetIntegration } from "./lookup.ts";
+import {
+  errorResponses,
+  IdParamSchema,
+  JsonSchema,
+  jsonBody,
+  jsonResponse,
+  ProblemSchema,
+  SECURITY,
+  TimestampSchema,
+} from "./schemas.ts";
+import { integrationJson } from "./serialize.ts";
+import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
+
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+const OptionsSchema = z
+  .object({
+    idempotency_keys: z.boolean().optional().openapi({
+      description: "send an Idempotency-Key header on POST/PATCH requests (default false)",
+    }),
+    allowed_hosts: z
+      .array(
+        z.string().regex(HOST, {
+          error: "must be a host name such as api.example.com (no scheme, no path)",
+        }),
+      )
+      .optional()
+      .openapi({
+        description: "hosts requests may go to (`*.example.com` allowed); absent means any",
+      }),
+  })
+  .strict()
+  .openapi("IntegrationOptions");
+
+const IntegrationInputSchema = z
+  .object({
+    name: z.string().trim().min(1, { error: "must not be empty" }).max(200),
+    manifest: JsonSchema.openapi({ description: "the manifest JSON (see docs/manifest.md)" }),
+    options: OptionsSchema.optional(),
+  })
+  .strict()
+  .openapi("IntegrationInput");
+
+export const IntegrationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    manifest: JsonSchema,
+    options: z.object({
+      idempotency_keys: z.boolean(),
+      allowed_hosts: z.array(z.string()).optional(),
+    }),
+    secrets: z.array(SecretStatusSchema),
+    warnings: z.array(ProblemSchema).optional(),
+    created_at: TimestampSchema,
+    updated_at: TimestampSchema,
+  })
+  .openapi("Integration");
+
+type OptionsInput = z.infer<typeof OptionsSchema>;
+
+function toOptions(
+  input: OptionsInput | undefined,
+  current?: IntegrationOptions,
+): IntegrationOptions | undefined {
+  if (input === undefined) return current;
+  const options: IntegrationOptions = { idempotencyKeys: input.idempotency_keys ?? false };
+  if (input.allowed_hosts !== undefined)
+    options.allowedHosts = input.allowed_hosts.map((host) => host.toLowerCase());
+  return options;
+}
+
+/** Validates a manifest; throws 422 VALIDATION listing every problem, returns the warnings. */
+export function assertValidManifest(manifest: unknown): ValidationProblem[] {
+  const result = validateManifest(manifest);
+  if (result.ok) return result.warnings;
+  const errors = result.problems.filter((problem) => problem.severity === "error");
+  const count = errors.length === 1 ? "1 problem" : `${errors.length} problems`;
+  const first = errors[0];
+  throw problemError(
+    "VALIDATION",
+    `the manifest has ${count}${first !== undefined ? `; first: ${formatProblem(first)}` : ""}`,
+    result.problems.map((problem) => ({ ...problem, path: prefixed(problem.path) })),
+    first !== undefined ? prefixed(first.path) : "manifest",
+  );
+}
+
+/** Manifest paths are relative to the manifest; in the request body it sits under `manifest`. */
+function prefixed(path: string): string {
+  if (path === "") return "manifest";
+  return path.startsWith("[") ? `manifest${path}` : `manifest.${path}`;
+}
+
+async function withSecrets(
+  deps: ResolvedDeps,
+  record: IntegrationRecord,
+  warnings?: ValidationProblem[],
+) {
+  const keys = await deps.store.listSecretKeys(record.id);
+  return {
+    ...integrationJson(record),
+    secrets: secretsStatus(record.manifest, keys),
+    ...(warnings !== undefined
+      ? { warnings: warnings.map((w) => ({ ...w, path: prefixed(w.path) })) }
+      : {}),
+  };
+}
+
+function mustGet(deps: ResolvedDeps, id: string): Promise<IntegrationRecord> {
+  return mustGetIntegration(deps.store, id);
+}
+
+const tags = ["integrations"];
+
+/** Registers the integration routes on `app`. */
+export function integrationRoutes(app: ApiApp, deps: ResolvedDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/integrations",
+      tags,
+      security: SECURITY,
+      summary: "Create an integration (the manifest is validated first)",
+      request: { body: jsonBody(IntegrationInputSchema) },
+      responses: {
+        201: jsonResponse(
+          IntegrationSchema,
+          "created; `warnings` lists legacy keys and other non-fatal findings",
+        ),
+        ...errorResponses(400, 409, 415, 422),
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const warnings = assertValidManifest(input.manifest);
+      const options = toOptions(input.options);
+      const record = await deps.store.createIntegration({
+        name: input.name,
+        manifest: input.manifest,
+        ...(options !== undefined ? { options } : {}),
+      });
+      return c.json(await withSecrets(deps, record, warnings), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/integrations",
+      tags,
+      security: SECURITY,
+      summary: "List integrations",
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(IntegrationSchema), next_cursor: z.null() }),
+          "every integration",
+        ),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const records = await deps.store.listIntegrations();
+      const items = await Promise.all(records.map((record) => withSecrets(deps, record)));
+      return c.json({ items, next_cursor: null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/integrations/{id}",
+      tags,
+      security: SECURITY,
+      summary: "Get an integration with the status of its secrets (never their values)",
+      request: { params: IdParamSchema },
+      responses: {
+        200: jsonResponse(IntegrationSchema, "the integration"),
+        ...errorResponses(404),
+      },
+    }),
+    async (c) => {
+      const record = await mustGet(deps, c.req.valid("param").id);
+      return c.json(await withSecrets(deps, record), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/api/integrations/{id}",
+      tags,
+      security: SECURITY,
+      summary: "Replace an integration's name and manifest (validated); options when given",
+      request: { params: IdParamSchema, body: jsonBody(IntegrationInputSchema) },
+      responses: {
+        200: jsonResponse(IntegrationSchema, "updated"),
+        ...errorResponses(400, 404, 409, 415, 422),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const current = await mustGet(deps, id);
+      const warnings = assertValidManifest(input.manifest);
+      const options = toOptions(input.options, current.options);
+      const record = await deps.store.updateIntegration(id, {
+        name: input.name,
+        manifest: input.manifest,
+        ...(options !== undefined ? { options } : {}),
+      });
+      return c.json(await withSecrets(deps, record, warnings), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/integrations/{id}",
+      tags,
+      security: SECURITY,
+      summary: "Delete an integration and its secrets (409 while runs refer to it)",
+      request: { params: IdParamSchema },
+      responses: { 204: { description: "deleted" }, ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      await mustGet(deps, id);
+      await deps.store.deleteIntegration(id).catch((error: unknown) => {
+        throw isHirewireError(error, "CONFLICT")
+          ? conflict(`integration ${id} has runs; it cannot be deleted while runs refer to it`)
+          : error;
+      });
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,50 @@
+// A second line of defence for run output: the runner masks attempts, errors and state before
+// they are stored, and the API masks them again with the integration's current secrets and the
+// run's generated values, so a secret set after a run, or a recorder gap, never reaches a client.
+import type { RunContext } from "../../engine/types.ts";
+import { secretsToMask } from "../../engine/variables.ts";
+import type { Manifest } from "../../manifest/index.ts";
+import { Redactor } from "../../redact/index.ts";
+import type { RunRecord } from "../../store/records.ts";
+import type { Store } from "../../store/store.ts";
+
+interface IntegrationSecrets {
+  manifest: Manifest;
+  secrets: Record<string, string>;
+}
+
+/** Builds one Redactor per run, loading each integration's secrets once. */
+export class RunMasker {
+  readonly #store: Store;
+  readonly #cache = new Map<string, Promise<IntegrationSecrets>>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  #load(integrationId: string): Promise<IntegrationSecrets> {
+    let entry = this.#cache.get(integrationId);
+    if (entry === undefined) {
+      entry = (async () => {
+        const integration = await this.#store.getIntegration(integrationId);
+        const manifest = integration?.manifest;
+        // secretsToMask only reads initial_data_form; a manifest that is not an object has none.
+        const usable =
+          typeof manifest === "object" && manifest !== null && !Array.isArray(manifest);
+        return {
+          manifest: (usable ? manifest : {}) as unknown as Manifest,
+          secrets: integration === undefined ? {} : await this.#store.getSecrets(integrationId),
+        };
+      })();
+      this.#cache.set(integrationId, entry);
+    }
+    return entry;
+  }
+
+  /** A Redactor for everything shown about `run`. */
+  async redactorFor(run: RunRecord): Promise<Redactor> {
+    const { manifest, secrets } = await this.#load(run.integrationId);
+    const ctx: RunContext = { manifest, secrets, hire: {}, hireStored: {}, params: {} };
+    return new Redactor(secretsToMask(ctx, run.state?.generated ?? {}));
+  }
+}

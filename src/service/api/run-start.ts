@@ -1,0 +1,145 @@
+// Starting a run from the API: everything that can be known before anything is sent is checked
+// first — the manifest is still valid, declared secrets are set, every variable resolves for this
+// hire — and only then is the run queued. A refused run leaves nothing behind.
+import { ERROR_CATALOG, type ErrorCode, type ErrorInfo } from "../../errors/index.ts";
+import { preflight } from "../../engine/preflight.ts";
+import type { RunContext } from "../../engine/types.ts";
+import { secretsToMask } from "../../engine/variables.ts";
+import { validateManifest, type JsonValue } from "../../manifest/index.ts";
+import { Redactor } from "../../redact/index.ts";
+import type { IntegrationRecord, RunRecord } from "../../store/records.ts";
+import type { ResolvedDeps } from "./api-deps.ts";
+import { describeProblem, problemError, type ApiProblem } from "./api-errors.ts";
+import { conflict } from "./lookup.ts";
+import { missingSecrets, secretsStatus } from "./secrets-status.ts";
+
+/** The hire a run would be for: props and stored fields (values only). */
+export interface HireInputs {
+  props: Record<string, JsonValue>;
+  stored: Record<string, JsonValue>;
+}
+
+function problemOf(info: ErrorInfo): ApiProblem {
+  const problem: ApiProblem = { path: info.path ?? "", message: info.message, code: info.code };
+  if (info.step !== undefined) problem.step = info.step;
+  return problem;
+}
+
+/**
+ * Every reason the integration's `execute` block cannot run for this hire now, masked. Empty when
+ * the run can start.
+ */
+export async function runBlockers(
+  deps: ResolvedDeps,
+  integration: IntegrationRecord,
+  hire: HireInputs,
+  params: Record<string, JsonValue>,
+): Promise<ApiProblem[]> {
+  const validation = validateManifest(integration.manifest);
+  if (!validation.ok) {
+    return validation.problems
+      .filter((problem) => problem.severity === "error")
+      .map((problem) => ({
+        path: problem.path,
+        code: "VALIDATION",
+        message: `the saved manifest is no longer valid: ${problem.message}`,
+      }));
+  }
+  const secrets = await deps.store.getSecrets(integration.id);
+  const status = secretsStatus(
+    integration.manifest,
+    await deps.store.listSecretKeys(integration.id),
+  );
+  const problems: ApiProblem[] = missingSecrets(status).map((item) => ({
+    path: `initial_data_form[${(validation.manifest.initial_data_form ?? []).findIndex((f) => f.id === item.id)}]`,
+    code: "INPUT_MISSING",
+    message: `secret ${item.id} (${item.name}) is not set; set it with PUT /api/integrations/${integration.id}/secrets`,
+  }));
+  const ctx: RunContext = {
+    manifest: validation.manifest,
+    hire: hire.props,
+    hireStored: hire.stored,
+    secrets,
+    params,
+  };
+  if (deps.oauthCallbackUrl !== undefined) ctx.redirectUrl = deps.oauthCallbackUrl(integration.id);
+  const plan = preflight(ctx);
+  problems.push(...plan.problems.map(problemOf));
+  if (problems.length === 0) return [];
+  // Messages may quote rendered text (a URL with a token in it): mask before they leave.
+  const redactor = new Redactor(secretsToMask(ctx, {}));
+  for (const derived of plan.derived) redactor.add(derived.name, derived.value);
+  return redactor.redact(problems);
+}
+
+/** A 422 naming the first blocker; its code is the first problem's when that is an input code. */
+export function blockedError(problems: ApiProblem[], subject: string): Error {
+  const first = problems[0];
+  const code = first?.code as ErrorCode | undefined;
+  const errorCode: ErrorCode =
+    code !== undefined && code in ERROR_CATALOG && ERROR_CATALOG[code].http === 422
+      ? code
+      : "INPUT_INVALID";
+  const more = problems.length - 1;
+  const headline = first === undefined ? "" : `: ${describeProblem(first)}`;
+  const tail = more > 0 ? ` (and ${more} more ${more === 1 ? "problem" : "problems"})` : "";
+  return problemError(
+    errorCode,
+    `${subject} cannot start${headline}${tail}; nothing was sent`,
+    problems,
+    first?.path,
+  );
+}
+
+/** JSON text with sorted keys, so two params objects compare by content. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export interface QueueRunInput {
+  integrationId: string;
+  hireId: string;
+  params: Record<string, JsonValue>;
+  idempotencyKey?: string;
+}
+
+/**
+ * Queues an `execute` run and wakes the scheduler. With an idempotency key already used for this
+ * integration, returns that run (`created: false`) — or 409 when it was for another hire or params.
+ */
+export async function queueRun(
+  deps: ResolvedDeps,
+  input: QueueRunInput,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const result = await deps.store.createRun({
+    integrationId: input.integrationId,
+    hireId: input.hireId,
+    block: "execute",
+    params: input.params,
+    ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+  });
+  if (result.created) {
+    deps.notify();
+    return result;
+  }
+  assertSameTrigger(result.run, input);
+  return result;
+}
+
+/** A repeated Idempotency-Key must come with the same hire and params as the run it made. */
+export function assertSameTrigger(
+  run: RunRecord,
+  input: Pick<QueueRunInput, "hireId" | "params">,
+): void {
+  const same = run.hireId === input.hireId && canonical(run.params) === canonical(input.params);
+  if (!same) {
+    throw conflict(
+      `the Idempotency-Key was already used for run ${run.id} with a different hire or params; use a new key`,
+    );
+  }
+}

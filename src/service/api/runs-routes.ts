@@ -1,0 +1,241 @@
+// /api/runs: trigger a run (checked before anything is queued), list and filter runs, get one with
+// every attempt and file, and ask for a cancel or a resume. The scheduler does the running.
+import { createRoute, z } from "@hono/zod-openapi";
+import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
+import type { RunRecord, RunRequest } from "../../store/records.ts";
+import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
+import { assertSameTrigger, blockedError, queueRun, runBlockers } from "./run-start.ts";
+import { RunMasker } from "./run-masking.ts";
+import { RunDetailSchema, RunSchema } from "./run-schemas.ts";
+import {
+  errorResponses,
+  IdParamSchema,
+  JsonSchema,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  PageQuerySchema,
+  SECURITY,
+} from "./schemas.ts";
+import { attemptJson, fileJson, runJson } from "./serialize.ts";
+
+const TriggerSchema = z
+  .object({
+    integration_id: z.string().min(1),
+    hire_id: z.string().min(1),
+    params: z
+      .record(z.string(), JsonSchema)
+      .optional()
+      .openapi({
+        description: "per-run values, e.g. answers to the manifest's form",
+        example: { TEAM_ID: "t_1" },
+      }),
+  })
+  .strict()
+  .openapi("RunTrigger");
+
+const IdempotencyHeaderSchema = z.object({
+  "Idempotency-Key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description: "repeat a trigger safely: the same key (per integration) returns the same run",
+    }),
+});
+
+const STATUS_LIST = new RegExp(`^(${RUN_STATUSES.join("|")})(,(${RUN_STATUSES.join("|")}))*$`);
+
+const ListQuerySchema = PageQuerySchema.extend({
+  status: z
+    .string()
+    .regex(STATUS_LIST, {
+      error: `must be one or more of ${RUN_STATUSES.join(", ")}, comma-separated`,
+    })
+    .optional()
+    .openapi({ param: { name: "status", in: "query" }, example: "failed,blocked" }),
+  integration_id: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "integration_id", in: "query" } }),
+  hire_id: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "hire_id", in: "query" } }),
+});
+
+const tags = ["runs"];
+
+/** A run as the API shows it, masked again with the integration's secrets (see run-masking.ts). */
+async function shownRun(masker: RunMasker, run: RunRecord) {
+  return (await masker.redactorFor(run)).redact(runJson(run));
+}
+
+async function requestRun(deps: ResolvedDeps, id: string, request: RunRequest): Promise<RunRecord> {
+  const run = await mustGetRun(deps.store, id);
+  if (request === "cancel" && FINAL_STATUSES.has(run.status)) {
+    throw conflict(`run ${id} is already ${run.status}; only unfinished runs can be cancelled`);
+  }
+  if (request === "resume" && run.status !== "failed" && run.status !== "blocked") {
+    throw conflict(`run ${id} is ${run.status}; only failed or blocked runs can be resumed`);
+  }
+  const updated = await deps.store.requestRun(id, request, deps.now());
+  deps.notify();
+  return updated;
+}
+
+/** Registers the run routes (files are in run-files-routes.ts) on `app`. */
+export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/runs",
+      tags,
+      security: SECURITY,
+      summary: "Trigger the integration's execute block for a hire",
+      description:
+        "Checks first (manifest valid, secrets set, every variable known); a run that cannot start is refused with 422 and nothing is sent.",
+      request: { headers: IdempotencyHeaderSchema, body: jsonBody(TriggerSchema) },
+      responses: {
+        202: jsonResponse(RunSchema, "queued; the scheduler runs it"),
+        200: jsonResponse(
+          RunSchema,
+          "the run an earlier trigger with this Idempotency-Key created",
+        ),
+        ...errorResponses(400, 404, 409, 415, 422),
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const key = c.req.valid("header")["Idempotency-Key"];
+      const params = input.params ?? {};
+      const masker = new RunMasker(deps.store);
+      const integration = await mustGetIntegration(
+        deps.store,
+        input.integration_id,
+        "integration_id",
+      );
+      const hire = await mustGetHire(deps.store, input.hire_id, "hire_id");
+      if (key !== undefined) {
+        // A repeat must return the run even when the checks below would now fail (a secret changed).
+        const earlier = await findByKey(deps, integration.id, hire.id, key);
+        if (earlier !== undefined) {
+          assertSameTrigger(earlier, { hireId: hire.id, params });
+          return c.json(await shownRun(masker, earlier), 200);
+        }
+      }
+      const stored = Object.fromEntries(
+        Object.entries(await deps.store.getStoredFields(hire.id)).map(([name, field]) => [
+          name,
+          field.value,
+        ]),
+      );
+      const problems = await runBlockers(deps, integration, { props: hire.props, stored }, params);
+      if (problems.length > 0) throw blockedError(problems, "the run");
+      const { run, created } = await queueRun(deps, {
+        integrationId: integration.id,
+        hireId: hire.id,
+        params,
+        ...(key !== undefined ? { idempotencyKey: key } : {}),
+      });
+      return created
+        ? c.json(await shownRun(masker, run), 202)
+        : c.json(await shownRun(masker, run), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/runs",
+      tags,
+      security: SECURITY,
+      summary: "List runs, newest first",
+      request: { query: ListQuerySchema },
+      responses: { 200: jsonResponse(pageOf(RunSchema), "a page of runs"), ...errorResponses(422) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const page = await deps.store.listRuns({
+        ...(query.status !== undefined ? { status: query.status.split(",") as RunStatus[] } : {}),
+        ...(query.integration_id !== undefined ? { integrationId: query.integration_id } : {}),
+        ...(query.hire_id !== undefined ? { hireId: query.hire_id } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      });
+      const masker = new RunMasker(deps.store);
+      const items = await Promise.all(page.items.map((run) => shownRun(masker, run)));
+      return c.json({ items, next_cursor: page.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/runs/{id}",
+      tags,
+      security: SECURITY,
+      summary: "Get a run with every attempt (masked) and its files",
+      request: { params: IdParamSchema },
+      responses: { 200: jsonResponse(RunDetailSchema, "the run"), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const run = await mustGetRun(deps.store, c.req.valid("param").id);
+      const [attempts, files] = await Promise.all([
+        deps.store.listAttempts(run.id),
+        deps.store.listFiles(run.id),
+      ]);
+      const now = deps.now();
+      const redactor = await new RunMasker(deps.store).redactorFor(run);
+      const detail = {
+        ...runJson(run),
+        attempts: attempts.map(attemptJson),
+        files: files
+          .filter((file) => file.expiresAt === null || file.expiresAt > now)
+          .map((file) => fileJson(file, run.id)),
+      };
+      return c.json(redactor.redact(detail), 200);
+    },
+  );
+
+  for (const request of ["cancel", "resume"] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/runs/{id}/${request}`,
+        tags,
+        security: SECURITY,
+        summary:
+          request === "cancel"
+            ? "Cancel an unfinished run (it stops before its next request)"
+            : "Resume a failed or blocked run from its failed step (nothing already sent is resent)",
+        request: { params: IdParamSchema },
+        responses: {
+          202: jsonResponse(RunSchema, "requested; the scheduler acts on it"),
+          ...errorResponses(404, 409),
+        },
+      }),
+      async (c) => {
+        const run = await requestRun(deps, c.req.valid("param").id, request);
+        return c.json(await shownRun(new RunMasker(deps.store), run), 202);
+      },
+    );
+  }
+}
+
+/** The run an earlier trigger with this key made for this integration and hire, if any. */
+async function findByKey(deps: ResolvedDeps, integrationId: string, hireId: string, key: string) {
+  let cursor: string | null = null;
+  do {
+    const page = await deps.store.listRuns({ integrationId, hireId, limit: 500, cursor });
+    const found = page.items.find((run) => run.idempotencyKey === key);
+    if (found !== undefined) return found;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return undefined;
+}

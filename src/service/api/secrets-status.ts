@@ -1,0 +1,92 @@
+// What the API says about an integration's secrets: which `initial_data_form` items are set, which
+// are missing, which are generated per run — and any extra keys set — but never a value.
+import { z } from "@hono/zod-openapi";
+import type { InitialDataFormItem } from "../../manifest/index.ts";
+import type { SecretKeyRecord } from "../../store/records.ts";
+import { iso } from "./serialize.ts";
+import { TimestampSchema } from "./schemas.ts";
+
+export const SecretStatusSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    declared: z.boolean().openapi({ description: "listed in the manifest's initial_data_form" }),
+    secret: z
+      .boolean()
+      .openapi({ description: 'masked in every output (false for items with "secret": false)' }),
+    generated: z
+      .boolean()
+      .openapi({ description: "a fresh random value per run; never set by hand" }),
+    set: z.boolean(),
+    updated_at: TimestampSchema.optional(),
+  })
+  .openapi("SecretStatus");
+
+export type SecretStatus = z.infer<typeof SecretStatusSchema>;
+
+/** The `initial_data_form` items of a stored manifest, tolerating anything a store may hold. */
+export function formItems(manifest: unknown): InitialDataFormItem[] {
+  if (typeof manifest !== "object" || manifest === null) return [];
+  const items = (manifest as { initial_data_form?: unknown }).initial_data_form;
+  if (!Array.isArray(items)) return [];
+  return items.filter(
+    (item): item is InitialDataFormItem =>
+      typeof item === "object" &&
+      item !== null &&
+      typeof item.id === "string" &&
+      typeof item.name === "string",
+  );
+}
+
+/** Ids of items named "generate": the runner fills them, the admin never does. */
+export function generatedIds(manifest: unknown): Set<string> {
+  return new Set(
+    formItems(manifest)
+      .filter((item) => item.name === "generate")
+      .map((item) => item.id),
+  );
+}
+
+/** Declared items first (in manifest order), then extra keys that are set, by name. */
+export function secretsStatus(manifest: unknown, keys: SecretKeyRecord[]): SecretStatus[] {
+  const setAt = new Map(keys.map((key) => [key.key, key.updatedAt]));
+  const declared = new Set<string>();
+  const list: SecretStatus[] = [];
+  for (const item of formItems(manifest)) {
+    if (declared.has(item.id)) continue;
+    declared.add(item.id);
+    const generated = item.name === "generate";
+    const updatedAt = generated ? undefined : setAt.get(item.id);
+    list.push({
+      id: item.id,
+      name: item.name,
+      ...(item.description !== undefined ? { description: item.description } : {}),
+      declared: true,
+      secret: item.secret !== false,
+      generated,
+      set: updatedAt !== undefined,
+      ...(updatedAt !== undefined ? { updated_at: iso(updatedAt) } : {}),
+    });
+  }
+  const extra = keys
+    .filter((key) => !declared.has(key.key))
+    .sort((a, b) => a.key.localeCompare(b.key));
+  for (const key of extra) {
+    list.push({
+      id: key.key,
+      name: key.key,
+      declared: false,
+      secret: true,
+      generated: false,
+      set: true,
+      updated_at: iso(key.updatedAt),
+    });
+  }
+  return list;
+}
+
+/** Declared, asked-for items that have no value yet. */
+export function missingSecrets(status: SecretStatus[]): SecretStatus[] {
+  return status.filter((item) => item.declared && !item.generated && !item.set);
+}

@@ -1,0 +1,111 @@
+// /api/hires/{id}/stored: a hire's stored fields (written by `store_data`, read by later runs).
+// An admin can read, correct or remove them; a field set here has `run_id: null`.
+import { createRoute, z } from "@hono/zod-openapi";
+import { HirewireError } from "../../errors/index.ts";
+import type { JsonValue } from "../../manifest/index.ts";
+import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { mustGetHire } from "./lookup.ts";
+import {
+  errorResponses,
+  IdParamSchema,
+  JsonSchema,
+  jsonBody,
+  jsonResponse,
+  SECURITY,
+  StoredFieldSchema,
+} from "./schemas.ts";
+import { storedFieldJson, storedFieldsJson } from "./serialize.ts";
+
+/** Stored fields are template variables: a name a template can reach. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+const NameParamSchema = IdParamSchema.extend({
+  name: z
+    .string()
+    .regex(FIELD_NAME, {
+      error: "stored field names start with a letter or _ and hold letters, digits, _ and - only",
+    })
+    .openapi({ param: { name: "name", in: "path" }, example: "SLACK_USER_ID" }),
+});
+
+const ValueBodySchema = z
+  .object({
+    value: JsonSchema.openapi({ description: "any JSON value, null included", example: "U012345" }),
+  })
+  .strict()
+  .refine((body) => "value" in body && body.value !== undefined, {
+    error: 'send the new value as {"value": …}',
+    path: ["value"],
+  })
+  .openapi("StoredFieldInput");
+
+const StoredMapSchema = z.object({ stored: z.record(z.string(), StoredFieldSchema) });
+
+const tags = ["hires"];
+
+/** Registers the stored-field routes on `app`. */
+export function storedFieldRoutes(app: ApiApp, deps: ResolvedDeps): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/hires/{id}/stored",
+      tags,
+      security: SECURITY,
+      summary: "A hire's stored fields",
+      request: { params: IdParamSchema },
+      responses: { 200: jsonResponse(StoredMapSchema, "name → field"), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const hire = await mustGetHire(deps.store, c.req.valid("param").id);
+      return c.json({ stored: storedFieldsJson(await deps.store.getStoredFields(hire.id)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/api/hires/{id}/stored/{name}",
+      tags,
+      security: SECURITY,
+      summary: "Set one stored field",
+      request: { params: NameParamSchema, body: jsonBody(ValueBodySchema) },
+      responses: {
+        200: jsonResponse(StoredFieldSchema.extend({ name: z.string() }), "the field as stored"),
+        ...errorResponses(400, 404, 415, 422),
+      },
+    }),
+    async (c) => {
+      const { id, name } = c.req.valid("param");
+      await mustGetHire(deps.store, id);
+      const field = await deps.store.setStoredField(
+        id,
+        name,
+        c.req.valid("json").value as JsonValue,
+      );
+      return c.json({ name, ...storedFieldJson(field) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/hires/{id}/stored/{name}",
+      tags,
+      security: SECURITY,
+      summary: "Delete one stored field",
+      request: { params: NameParamSchema },
+      responses: { 204: { description: "deleted" }, ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { id, name } = c.req.valid("param");
+      await mustGetHire(deps.store, id);
+      if (!(await deps.store.deleteStoredField(id, name))) {
+        throw new HirewireError({
+          code: "NOT_FOUND",
+          message: `hire ${id} has no stored field ${JSON.stringify(name)}`,
+        });
+      }
+      return c.body(null, 204);
+    },
+  );
+}
