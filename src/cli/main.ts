@@ -6,6 +6,7 @@ import { HirewireError, toErrorInfo } from "../errors/index.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { validateCommand } from "./validate-command.ts";
 import { resumeCommand, runCommand } from "./run-command.ts";
+import { serveCommand } from "./serve-command.ts";
 
 const program = new Command();
 program
@@ -71,6 +72,31 @@ program
   .option("--json", "print one JSON object with status, error, stored and every attempt")
   .action(async (state: string, options) => {
     process.exitCode = await resumeCommand(resolve(state), options);
+  });
+
+program
+  .command("serve")
+  .description("run the service: HTTP API, durable runs on the embedded SQLite store, sandbox")
+  .option("--port <port>", "port to listen on (env PORT, default 8787)")
+  .option("--host <host>", "address to listen on (env HOST, default 127.0.0.1)")
+  .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
+  .addHelpText(
+    "after",
+    `
+Environment:
+  HIREWIRE_DATA                 data directory (SQLite file, secret key, run files); default ./data
+  PORT, HOST                    where to listen; default 127.0.0.1:8787
+  HIREWIRE_ADMIN_TOKEN          use this admin API token instead of generating one on first start
+  HIREWIRE_SECRET_KEY           base64 AES-256 key for secrets instead of DATA/secret.key
+  HIREWIRE_FILE_RETENTION_DAYS  days run files are kept (default 7; "forever" keeps them)
+  HIREWIRE_PUBLIC_URL           URL the service is reached at (OAuth callbacks)
+  HIREWIRE_LEASE_MS             how soon runs of a crashed process are taken over (default 60000)
+  HIREWIRE_CONCURRENCY          runs driven at once by this process (default 100)
+  HIREWIRE_SANDBOX=off          do not mount the sandbox API or seed example integrations
+  LOG_LEVEL                     pino log level (default info)`,
+  )
+  .action(async (options) => {
+    await serveCommand(options);
   });
 
 try {

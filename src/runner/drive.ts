@@ -50,7 +50,7 @@ export async function driveRun(
     const state = transition.state;
     const commands = transition.commands;
     const store = find(commands, "store");
-    const checkpoint: Checkpoint = { state: maskState(state, hooks.redactor) };
+    const checkpoint = lazyCheckpoint(state, hooks.redactor);
     if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
     if (store !== undefined) checkpoint.stored = { step: store.step, fields: store.fields };
     await hooks.checkpoint(checkpoint);
@@ -89,6 +89,22 @@ export async function driveRun(
     hooks.onAttempt?.(masked);
     transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
   }
+}
+
+// Masking walks the whole state (every response so far) on each transition; runManifest without
+// onCheckpoint never reads it, so it is masked on first read. Reading it later is safe: states are
+// never mutated, and the redactor only ever learns more secrets.
+function lazyCheckpoint(state: RunState, redactor: Redactor): Checkpoint {
+  let masked: RunState | undefined;
+  return {
+    get state(): RunState {
+      masked ??= maskState(state, redactor);
+      return masked;
+    },
+    set state(value: RunState) {
+      masked = value;
+    },
+  };
 }
 
 /** Masks everything in the state but the generated values, which a resumed run must send again. */

@@ -1,0 +1,32 @@
+// `hirewire serve` (= `npm start`): the service on the embedded store, configured from the
+// environment, stopped gracefully on SIGTERM/SIGINT (stop taking work, checkpoint, exit).
+import { configFromEnv } from "../service/service-config.ts";
+import { startService } from "../service/serve.ts";
+
+export async function serveCommand(options: {
+  port?: string;
+  host?: string;
+  data?: string;
+}): Promise<void> {
+  const env = { ...process.env };
+  if (options.port !== undefined) env.PORT = options.port;
+  if (options.host !== undefined) env.HOST = options.host;
+  if (options.data !== undefined) env.HIREWIRE_DATA = options.data;
+  const config = configFromEnv(env);
+  const service = await startService(config);
+  process.stdout.write(`hirewire is running at ${service.url}  (data: ${config.dataDir})\n`);
+  if (service.createdAdminToken !== undefined) {
+    process.stdout.write(
+      `\nAdmin API token (shown once; store it now):\n  ${service.createdAdminToken}\n\n` +
+        `Try the sandbox:\n  curl -H "Authorization: Bearer ${service.createdAdminToken}" ${service.url}/api/integrations\n\n`,
+    );
+  }
+  const stop = (signal: string) => {
+    process.stdout.write(`\n${signal}: finishing in-flight work and checkpointing…\n`);
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    void service.close().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}

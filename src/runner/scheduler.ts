@@ -1,0 +1,367 @@
+// The durable runner of the service: claims due runs from the store (queued, waiting whose time
+// has come, running whose driver died), drives each with the same driver the CLI uses, and
+// checkpoints every transition in the store under a lease. Waits are rows with a wake-up time —
+// a waiting run holds no memory here — and the loop sleeps until the earliest one.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import type { FileStore } from "../files/index.ts";
+import { sendAttempt } from "../http/index.ts";
+import { validateManifest } from "../manifest/index.ts";
+import type { JsonValue } from "../manifest/types.ts";
+import { createRunState } from "../engine/machine.ts";
+import { preflight } from "../engine/preflight.ts";
+import {
+  FINAL_STATUSES,
+  type EngineOptions,
+  type RunContext,
+  type RunEvent,
+  type RunState,
+} from "../engine/types.ts";
+import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
+import { Redactor } from "../redact/index.ts";
+import type { ClaimedRun, Store } from "../store/index.ts";
+import { driveRun } from "./drive.ts";
+import { egressCheck } from "./egress-policy.ts";
+import { generateValues } from "./generate.ts";
+
+export interface SchedulerLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  files: FileStore;
+  /** Identifies this process in leases. */
+  owner?: string;
+  /** How long a claimed run stays ours without renewal (60 s). */
+  leaseMs?: number;
+  /** Runs driven at once (100). */
+  concurrency?: number;
+  /** Longest sleep between looks at the store, to see runs created by other processes (1 s). */
+  idleMs?: number;
+  engine?: EngineOptions;
+  maxBodyBytes?: number;
+  maxFileBytes?: number;
+  /** How long run files are kept (7 days); null keeps them forever. */
+  fileRetentionMs?: number | null;
+  /** The OAuth callback URL of an integration, for `{{ redirect_url }}`. */
+  redirectUrlFor?: (integrationId: string) => string | undefined;
+  logger?: SchedulerLogger;
+  now?: () => number;
+}
+
+const SILENT: SchedulerLogger = { info() {}, warn() {}, error() {} };
+
+export class Scheduler {
+  private readonly store: Store;
+  private readonly files: FileStore;
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private readonly logger: SchedulerLogger;
+  private readonly active = new Map<string, Promise<void>>();
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private lastCleanup = 0;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.store = options.store;
+    this.files = options.files;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.concurrency = options.concurrency ?? 100;
+    this.idleMs = options.idleMs ?? 1_000;
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? SILENT;
+  }
+
+  /** Starts the claim loop. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Look at the store now (a run was created, resumed or cancelled). */
+  notify(): void {
+    this.wakeUp?.();
+  }
+
+  /** Runs being driven by this process. */
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
+  /** Stops claiming and waits for every run being driven to reach its next checkpoint and let go. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loopDone;
+    await Promise.allSettled([...this.active.values()]);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let claimed: ClaimedRun[] = [];
+      const capacity = this.concurrency - this.active.size;
+      try {
+        if (capacity > 0)
+          claimed = await this.store.claimRuns({
+            owner: this.owner,
+            now: this.now(),
+            leaseMs: this.leaseMs,
+            limit: capacity,
+          });
+        for (const run of claimed) this.track(run);
+        await this.cleanupFiles();
+      } catch (error) {
+        this.logger.error({ err: toErrorInfo(error) }, "claiming runs failed");
+      }
+      if (!this.running) break;
+      if (claimed.length > 0 && claimed.length === capacity) {
+        await this.sleep(this.idleMs); // full: a finishing run or notify() wakes us
+        continue;
+      }
+      if (claimed.length > 0) continue;
+      let delay = this.idleMs;
+      try {
+        const next = await this.store.nextWakeAt();
+        if (next !== null) delay = Math.min(this.idleMs, Math.max(next - this.now(), 10));
+      } catch (error) {
+        this.logger.error({ err: toErrorInfo(error) }, "reading the next wake-up time failed");
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private track(run: ClaimedRun): void {
+    const drive = this.drive(run)
+      .catch((error: unknown) =>
+        this.logger.error({ runId: run.id, err: toErrorInfo(error) }, "driving a run failed"),
+      )
+      .finally(() => {
+        this.active.delete(run.id);
+        this.notify();
+      });
+    this.active.set(run.id, drive);
+  }
+
+  private async drive(run: ClaimedRun): Promise<void> {
+    const renew = setInterval(
+      () => {
+        void this.store
+          .renewLease({ runId: run.id, owner: this.owner, now: this.now(), leaseMs: this.leaseMs })
+          .catch(() => undefined);
+      },
+      Math.max(1_000, Math.floor(this.leaseMs / 3)),
+    );
+    renew.unref();
+    try {
+      await this.driveClaimed(run);
+    } catch (error) {
+      await this.store.releaseLease(run.id, this.owner).catch(() => undefined);
+      throw error;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async driveClaimed(run: ClaimedRun): Promise<void> {
+    const integration = await this.store.getIntegration(run.integrationId);
+    if (integration === undefined)
+      return this.failEarly(run, {
+        code: "NOT_FOUND",
+        message: "the run's integration no longer exists",
+      });
+    const validation = validateManifest(integration.manifest);
+    if (!validation.ok) {
+      const first = validation.problems[0]!;
+      return this.failEarly(run, {
+        code: "VALIDATION",
+        message: `the integration's manifest is invalid: ${first.path}: ${first.message}`,
+        path: first.path,
+      });
+    }
+    const hire = run.hireId !== null ? await this.store.getHire(run.hireId) : undefined;
+    const storedRecords = run.hireId !== null ? await this.store.getStoredFields(run.hireId) : {};
+    const hireStored: Record<string, JsonValue> = Object.fromEntries(
+      Object.entries(storedRecords).map(([name, record]) => [name, record.value]),
+    );
+    const ctx: RunContext = {
+      manifest: validation.manifest,
+      hire: hire?.props ?? {},
+      hireStored,
+      secrets: await this.store.getSecrets(integration.id),
+      params: run.params,
+      options: { ...this.options.engine, idempotencyKeys: integration.options.idempotencyKeys },
+    };
+    const redirectUrl = this.options.redirectUrlFor?.(integration.id);
+    if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
+
+    let state: RunState;
+    let event: RunEvent;
+    const now = this.now();
+    if (run.state === null) {
+      state = createRunState(run.id, generateValues(generatedSecretIds(ctx)));
+      const check = preflight(ctx);
+      if (check.problems.length > 0) {
+        const list = check.problems
+          .map(
+            (problem) =>
+              `${problem.path !== undefined ? `${problem.path}: ` : ""}${problem.message}`,
+          )
+          .join("; ");
+        const masker = new Redactor(secretsToMask(ctx, state.generated));
+        return this.failEarly(
+          run,
+          masker.redact({
+            ...check.problems[0]!,
+            message: `nothing was sent: ${list}`,
+            details: { problems: check.problems },
+          }),
+          state,
+        );
+      }
+      event = run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
+    } else {
+      state = run.state;
+      if (run.request === "cancel") event = { type: "cancel", now };
+      else if (run.request === "resume") event = { type: "resume", now };
+      else if (state.status === "waiting" && !run.recovered) event = { type: "wake", now };
+      else event = { type: "recover", now };
+    }
+
+    const redactor = new Redactor(secretsToMask(ctx, state.generated));
+    const knownFiles = new Set(Object.keys(state.files));
+    let request = run.request;
+    const policy = egressCheck(
+      integration.options.allowedHosts !== undefined
+        ? { allowedHosts: integration.options.allowedHosts }
+        : {},
+    );
+    const retention =
+      this.options.fileRetentionMs === undefined
+        ? 7 * 24 * 3_600_000
+        : this.options.fileRetentionMs;
+
+    await driveRun(
+      {
+        ctx,
+        redactor,
+        now: this.now,
+        send: (spec) =>
+          sendAttempt(spec, {
+            files: this.files,
+            runId: run.id,
+            checkAddress: policy,
+            ...(this.options.maxBodyBytes !== undefined
+              ? { maxBodyBytes: this.options.maxBodyBytes }
+              : {}),
+            ...(this.options.maxFileBytes !== undefined
+              ? { maxFileBytes: this.options.maxFileBytes }
+              : {}),
+          }),
+        checkpoint: async (checkpoint) => {
+          const current = checkpoint.state;
+          const done = FINAL_STATUSES.has(current.status) || current.status === "waiting";
+          await this.store.checkpoint({
+            runId: run.id,
+            owner: this.owner,
+            state: current,
+            status: current.status,
+            wakeAt: current.status === "waiting" ? (current.wakeAt ?? this.now()) : null,
+            error: current.error ?? null,
+            ...(checkpoint.attempt !== undefined
+              ? {
+                  attempt: {
+                    step: checkpoint.attempt.step,
+                    attempt: checkpoint.attempt.attempt,
+                    startedAt: checkpoint.attempt.startedAt,
+                    durationMs: checkpoint.attempt.durationMs,
+                    record: checkpoint.attempt as unknown as JsonValue,
+                  },
+                }
+              : {}),
+            ...(checkpoint.stored !== undefined && run.hireId !== null
+              ? { storedFields: { hireId: run.hireId, fields: checkpoint.stored.fields } }
+              : {}),
+            ...(request !== null ? { clearRequest: request } : {}),
+            releaseLease: done,
+          });
+          request = null;
+          for (const [name, file] of Object.entries(current.files)) {
+            if (knownFiles.has(name)) continue;
+            knownFiles.add(name);
+            await this.store.addFile({
+              runId: run.id,
+              file,
+              expiresAt: retention === null ? null : this.now() + retention,
+            });
+          }
+          if (FINAL_STATUSES.has(current.status))
+            this.logger.info(
+              { runId: run.id, status: current.status, error: current.error?.code },
+              `run ${current.status}`,
+            );
+        },
+        // Waits are rows: hand the run back; claimRuns finds it again when its time comes.
+        wait: async () => false,
+        cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
+      },
+      state,
+      event,
+    );
+  }
+
+  /** Fails a run before anything was sent (missing integration, invalid manifest, bad inputs). */
+  private async failEarly(run: ClaimedRun, error: ErrorInfo, initial?: RunState): Promise<void> {
+    const state: RunState = {
+      ...(initial ?? run.state ?? createRunState(run.id)),
+      status: "failed",
+      error,
+    };
+    const { generated: _generated, ...rest } = state;
+    await this.store.checkpoint({
+      runId: run.id,
+      owner: this.owner,
+      state: { ...rest, generated: {} },
+      status: "failed",
+      wakeAt: null,
+      error,
+      ...(run.request !== null ? { clearRequest: run.request } : {}),
+      releaseLease: true,
+    });
+  }
+
+  private async cleanupFiles(): Promise<void> {
+    const now = this.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    for (const file of await this.store.expiredFiles(now, 500)) {
+      await this.files.delete({
+        name: file.name,
+        ref: file.ref,
+        size: file.size,
+        contentType: file.contentType,
+      });
+      await this.store.deleteFile(file.id);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// The service's configuration, read from the environment at start-up (the only place hirewire
+// reads environment variables for the service) and passed down as plain options.
+import { resolve } from "node:path";
+import { HirewireError } from "../errors/index.ts";
+
+export interface ServiceConfig {
+  /** Where the SQLite file, the secret key and run files live (`./data`). */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** A fixed admin API token instead of a generated one. */
+  adminToken?: string;
+  /** Base64 AES-256 key for secrets instead of the key file. */
+  secretKey?: string;
+  logLevel: string;
+  /** Mount the sandbox API and seed example integrations on first start. */
+  sandbox: boolean;
+  /** How long run files are kept, in ms (7 days); null keeps them. */
+  fileRetentionMs: number | null;
+  /** The URL this service is reached at, for OAuth callbacks (`http://HOST:PORT`). */
+  publicUrl?: string;
+  /** How long a run stays leased to a process that stopped renewing it (60 s): the recovery delay after a crash. */
+  leaseMs: number;
+  /** Runs driven at once by this process (100). */
+  concurrency: number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const config: ServiceConfig = {
+    dataDir: resolve(env.HIREWIRE_DATA ?? "data"),
+    host: env.HOST ?? "127.0.0.1",
+    port: integer(env.PORT ?? "8787", "PORT", 0, 65_535),
+    logLevel: env.LOG_LEVEL ?? "info",
+    leaseMs: integer(env.HIREWIRE_LEASE_MS ?? "60000", "HIREWIRE_LEASE_MS", 1_000, 3_600_000),
+    concurrency: integer(env.HIREWIRE_CONCURRENCY ?? "100", "HIREWIRE_CONCURRENCY", 1, 10_000),
+    sandbox: env.HIREWIRE_SANDBOX !== "off",
+    fileRetentionMs:
+      env.HIREWIRE_FILE_RETENTION_DAYS === "forever"
+        ? null
+        : integer(
+            env.HIREWIRE_FILE_RETENTION_DAYS ?? "7",
+            "HIREWIRE_FILE_RETENTION_DAYS",
+            0,
+            36_500,
+          ) * 86_400_000,
+  };
+  if (env.HIREWIRE_ADMIN_TOKEN !== undefined && env.HIREWIRE_ADMIN_TOKEN !== "")
+    config.adminToken = env.HIREWIRE_ADMIN_TOKEN;
+  if (env.HIREWIRE_SECRET_KEY !== undefined && env.HIREWIRE_SECRET_KEY !== "")
+    config.secretKey = env.HIREWIRE_SECRET_KEY;
+  if (env.HIREWIRE_PUBLIC_URL !== undefined && env.HIREWIRE_PUBLIC_URL !== "")
+    config.publicUrl = env.HIREWIRE_PUBLIC_URL.replace(/\/+$/, "");
+  return config;
+}
+
+function integer(text: string, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`,
+      path: name,
+    });
+  }
+  return value;
+}
