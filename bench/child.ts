@@ -1,0 +1,89 @@
+// Bench parts run in child processes so each starts from a clean heap and the target server's
+// CPU is not charged to the client's event loop. Children talk to the parent over IPC.
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** A message a bench child sends its parent. */
+export type ChildMessage =
+  | { type: "ready"; url: string }
+  | { type: "result"; result: unknown }
+  | { type: "error"; message: string }
+  | { type: "delay"; delay: EventLoopDelay };
+
+/** A child's event-loop delay since its last reset, in ms. */
+export interface EventLoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Forks `bench/<script>` with the tsx loader the parent runs under; `quiet` discards its stdout. */
+export function forkBench(
+  script: string,
+  args: string[] = [],
+  options: { execArgv?: string[]; quiet?: boolean } = {},
+): ChildProcess {
+  const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  return fork(file, args, {
+    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    stdio: options.quiet === true ? ["ignore", "ignore", "inherit", "ipc"] : "inherit",
+  });
+}
+
+/** Waits for the child's first message of `type` (or its error/exit, which reject). */
+export function nextMessage<T extends ChildMessage["type"]>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ChildMessage): void => {
+      if (message.type === type) {
+        cleanup();
+        resolve(message as Extract<ChildMessage, { type: T }>);
+      } else if (message.type === "error") {
+        cleanup();
+        reject(new Error(message.message));
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`bench child exited with code ${code} before sending ${type}`));
+    };
+    const cleanup = (): void => {
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    };
+    child.on("message", onMessage);
+    child.on("exit", onExit);
+  });
+}
+
+/** Runs a bench child to completion and returns its result. */
+export async function runChild<R>(script: string, args: string[] = []): Promise<R> {
+  const child = forkBench(script, args);
+  try {
+    return (await nextMessage(child, "result")).result as R;
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+/** Sends the child's result (or failure) to the parent and lets the process end. */
+export async function reportToParent(work: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await work();
+    process.send?.({ type: "result", result } satisfies ChildMessage);
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.send?.({ type: "error", message } satisfies ChildMessage);
+    process.exitCode = 1;
+  }
+  process.disconnect?.();
+}
+
+/** Starts the target server in its own process; kill the returned child to stop it. */
+export async function startTargetProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = forkBench("target-process.ts", [], { quiet: true });
+  const { url } = await nextMessage(child, "ready");
+  return { url, child };
+}
