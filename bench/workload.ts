@@ -1,5 +1,6 @@
 // The bench workload, twice: as a manifest for hirewire and as the same requests written by hand
 // against undici. A run creates a job (POST, stores its id) and polls it (GET) until "done".
+import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +55,7 @@ export function manifestRunner(
   // One shared files dir: without it every run would mkdtemp a folder of its own, which is
   // measured separately from the per-request overhead this bench is about.
   return mkdtemp(join(tmpdir(), "hirewire-bench-")).then((filesDir) => {
+    process.once("exit", () => rmSync(filesDir, { recursive: true, force: true }));
     const options: RunOptions = {
       hire: HIRE,
       secrets: { TOKEN },
