@@ -64,7 +64,13 @@ export async function runChild<R>(script: string, args: string[] = []): Promise<
   try {
     return (await nextMessage(child, "result")).result as R;
   } finally {
-    if (child.exitCode === null) child.kill();
+    // A moment to exit on its own (its exit handlers remove temp files), then stop it.
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const timer = setTimeout(() => child.kill(), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
   }
 }
 
