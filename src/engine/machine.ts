@@ -2,22 +2,14 @@
 // no clock, no timers, no randomness: time arrives in events, randomness in the initial state.
 // The driver checkpoints the returned state before carrying out its commands, so a run saved after
 // any transition continues in another process exactly where it stopped.
-import { HirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
-import type { AttemptOutcome, ResponseRecord } from "../exchange/types.ts";
-import type { JsonValue, Step } from "../manifest/types.ts";
-import { readNotation } from "../json/notation.ts";
-import { renderTemplate } from "../template/index.ts";
-import { comparableText, evaluateCondition } from "./condition.ts";
-import { excerpt, describeRequest } from "./describe.ts";
+import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import type { AttemptOutcome } from "../exchange/types.ts";
+import { blockOf, blockSteps } from "./blocks.ts";
+import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
+import { needsRefresh } from "./oauth-refresh.ts";
+import { onOutcome } from "./outcome.ts";
 import { buildRequest } from "./request.ts";
-import {
-  IDEMPOTENT_METHODS,
-  allowedRetries,
-  backoffDelay,
-  describeOutcome,
-  retryAfterOf,
-  transientKind,
-} from "./retry.ts";
+import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
   STATE_VERSION,
   type RunCommand,
@@ -27,14 +19,6 @@ import {
   type Transition,
 } from "./types.ts";
 import { runScope } from "./variables.ts";
-
-const DEFAULTS = {
-  defaultTimeoutMs: 30_000,
-  maxRedirects: 10,
-  retryBaseMs: 500,
-  retryMaxDelayMs: 30_000,
-  retryAfterMaxMs: 3_600_000,
-};
 
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
 export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
@@ -58,17 +42,18 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
   switch (event.type) {
     case "start":
       if (state.status !== "queued") return ignore(state);
-      return sendCurrent(ctx, { ...state, status: "running" });
+      return begin(ctx, { ...state, status: "running" }, event.now);
     case "wake":
-      if (state.status !== "waiting" || (state.wakeAt !== undefined && event.now < state.wakeAt))
+      if (state.status !== "waiting" || (state.wakeAt !== undefined && event.now < state.wakeAt)) {
         return ignore(state);
+      }
       return sendCurrent(ctx, withoutWake({ ...state, status: "running" }));
     case "outcome":
       if (state.status !== "running" || state.inFlight === undefined) return ignore(state);
-      return onOutcome(ctx, state, event.outcome, event.now);
+      return onOutcome(ctx, state, event.outcome, event.now, { sendCurrent, finish, wait });
     case "resume":
       if (state.status !== "failed" && state.status !== "blocked") return ignore(state);
-      return sendCurrent(
+      return begin(
         ctx,
         withoutWake({
           ...clearError(state),
@@ -77,23 +62,28 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
           pollAttempts: 0,
           retries: 0,
         }),
+        event.now,
       );
     case "recover":
       return recover(ctx, state, event.now);
     case "cancel":
-      if (
-        state.status === "succeeded" ||
-        state.status === "failed" ||
-        state.status === "blocked" ||
-        state.status === "cancelled"
-      )
-        return ignore(state);
+      if (FINAL.has(state.status)) return ignore(state);
       return finish(withoutWake({ ...state, inFlight: undefined }), "cancelled", {
         code: "CANCELLED",
         message: "the run was cancelled",
         step: state.step,
       });
   }
+}
+
+const FINAL = new Set(["succeeded", "failed", "blocked", "cancelled"]);
+
+/** Starting (or resuming) a block: refresh an expiring OAuth token first, then send. */
+function begin(ctx: RunContext, state: RunState, now: number): Transition {
+  if (blockOf(ctx) !== "oauth" && needsRefresh(ctx, now)) {
+    return sendCurrent(ctx, { ...state, phase: "oauth-refresh" });
+  }
+  return sendCurrent(ctx, state);
 }
 
 function recover(ctx: RunContext, state: RunState, now: number): Transition {
@@ -109,7 +99,7 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
           code: "INTERRUPTED",
           message: "interrupted while sending; not resent to avoid a duplicate",
           step: state.step,
-          path: stepPath(state.step),
+          path: stepPath(ctx, state),
         });
       }
       // An idempotent request in flight (or none) is simply sent again.
@@ -121,24 +111,34 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
 }
 
 function sendCurrent(ctx: RunContext, state: RunState): Transition {
-  const steps = ctx.manifest.execute;
-  if (state.step >= steps.length) return finish(state, "succeeded");
-  const step = steps[state.step]!;
-  const options = { ...DEFAULTS, ...ctx.options };
+  const step = currentStep(ctx, state);
+  if (step === undefined) {
+    if (blockSteps(ctx).length === 0) {
+      return finish(state, "failed", {
+        code: "VALIDATION",
+        message: `the manifest has no ${blockOf(ctx)} block to run`,
+        path: blockOf(ctx),
+      });
+    }
+    return finish(state, "succeeded");
+  }
+  const options = { ...ENGINE_DEFAULTS, ...ctx.options };
   try {
     const built = buildRequest(step, runScope(ctx, state), {
-      stepPath: stepPath(state.step),
+      stepPath: stepPath(ctx, state),
       stepIndex: state.step,
       manifestHeaders: ctx.manifest.headers,
       files: state.files,
       defaultTimeoutMs: options.defaultTimeoutMs,
       maxRedirects: options.maxRedirects,
-      ...(options.idempotencyKeys === true
-        ? { idempotencyKey: `hw-${state.runId}-${state.step}` }
+      secrets: ctx.secrets,
+      // A sync page URL comes rendered from the previous response: never render it again.
+      literalUrl: state.step >= blockSteps(ctx).length,
+      ...(options.idempotencyKeys === true && state.phase === undefined
+        ? { idempotencyKey: `hw-${state.runId}-${blockOf(ctx)}-${state.step}` }
         : {}),
     });
-    const method = built.request.method;
-    const idempotent = IDEMPOTENT_METHODS.has(method);
+    const idempotent = IDEMPOTENT_METHODS.has(built.request.method);
     const next: RunState = {
       ...state,
       inFlight: { step: state.step, attempt: state.attempt + 1, idempotent },
@@ -155,214 +155,6 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
   } catch (error) {
     return finish(state, "failed", toErrorInfo(error));
   }
-}
-
-function onOutcome(
-  ctx: RunContext,
-  before: RunState,
-  outcome: AttemptOutcome,
-  now: number,
-): Transition {
-  const step = ctx.manifest.execute[before.step]!;
-  const method = step.method ?? "POST";
-  const state: RunState = { ...before, inFlight: undefined, attempt: before.attempt + 1 };
-  const polling = step.polling;
-  if (polling !== undefined) state.pollAttempts = before.pollAttempts + 1;
-
-  const failure = checkResponse(step, state.step, outcome);
-  if (failure !== undefined) {
-    const kind = transientKind(outcome);
-    if (kind !== undefined && !failure.acceptedStatus) {
-      if (polling !== undefined) {
-        // A transient failure during polling uses up an attempt; polling goes on.
-        if (state.pollAttempts < polling.amount) {
-          const retryAfter = retryAfterOf(outcome, now) ?? 0;
-          return wait(
-            state,
-            now + Math.max(polling.interval * 1000, Math.min(retryAfter, DEFAULTS.retryAfterMaxMs)),
-            "poll",
-            describeOutcome(outcome),
-          );
-        }
-        return finish(state, "failed", {
-          code: "POLL_TIMEOUT",
-          message: `polling timed out after ${state.pollAttempts} attempts; the last attempt failed: ${failure.error.message}`,
-          step: state.step,
-          path: `${stepPath(state.step)}.polling`,
-          details: { attempts: state.pollAttempts, lastError: failure.error },
-        });
-      }
-      if (state.retries < allowedRetries(step, method, kind)) {
-        const options = { ...DEFAULTS, ...ctx.options };
-        const retryAfter = retryAfterOf(outcome, now);
-        const delay =
-          retryAfter !== undefined
-            ? Math.min(retryAfter, options.retryAfterMaxMs)
-            : backoffDelay(`${state.runId}:${state.step}`, state.retries, {
-                baseMs: options.retryBaseMs,
-                maxDelayMs: options.retryMaxDelayMs,
-              });
-        return wait(
-          { ...state, retries: state.retries + 1 },
-          now + delay,
-          "retry",
-          describeOutcome(outcome),
-        );
-      }
-    }
-    return finish(state, "failed", failure.error);
-  }
-
-  const response = (outcome as Extract<AttemptOutcome, { type: "response" }>).response;
-  const body = bodyValue(response);
-
-  if (step.continue_if !== undefined) {
-    const expected = renderCondition(ctx, state, step);
-    if (typeof expected !== "string") return finish(state, "failed", expected.error);
-    const result = evaluateCondition(body, step.continue_if.response_notation, expected);
-    if (!result.matched) {
-      const seen = `${step.continue_if.response_notation || "the response"} was ${result.found ? JSON.stringify(result.seen) : "missing"}`;
-      if (polling !== undefined) {
-        if (state.pollAttempts < polling.amount)
-          return wait(state, now + polling.interval * 1000, "poll", seen);
-        return finish(state, "failed", {
-          code: "POLL_TIMEOUT",
-          message: `polling timed out after ${state.pollAttempts} attempts; last value at ${step.continue_if.response_notation || "the response"} was ${result.found ? JSON.stringify(result.seen) : "missing"} (waiting for ${JSON.stringify(expected)})`,
-          step: state.step,
-          path: `${stepPath(state.step)}.polling`,
-          details: { attempts: state.pollAttempts, seen: result.seen, expected },
-        });
-      }
-      return finish(state, "blocked", {
-        code: "BLOCKED",
-        message: `continue_if not met: ${seen}, expected ${JSON.stringify(expected)}; the run stops here`,
-        step: state.step,
-        path: `${stepPath(state.step)}.continue_if`,
-        details: { seen: result.seen, expected },
-      });
-    }
-  }
-
-  const commands: RunCommand[] = [];
-  let stored = state.stored;
-  if (step.store_data !== undefined && Object.keys(step.store_data).length > 0) {
-    const fields: Record<string, JsonValue> = {};
-    for (const [name, notation] of Object.entries(step.store_data)) {
-      const found =
-        response.json !== undefined || notation === ""
-          ? readNotation(body, notation)
-          : { found: false as const };
-      if (!found.found) {
-        return finish(state, "failed", {
-          code: "STORE_DATA_NOT_FOUND",
-          message: `could not store ${name}: ${notation === "" ? "the response" : notation} not found in response ${excerpt(response)}`,
-          step: state.step,
-          path: `${stepPath(state.step)}.store_data.${name}`,
-          details: { field: name, notation },
-        });
-      }
-      fields[name] = found.value as JsonValue;
-    }
-    stored = { ...stored, ...fields };
-    commands.push({ type: "store", step: state.step, fields });
-  }
-
-  const next: RunState = {
-    ...state,
-    responses: [...state.responses.slice(0, state.step), response.json ?? {}],
-    stored,
-    files:
-      response.file !== undefined
-        ? { ...state.files, [response.file.name]: response.file }
-        : state.files,
-    step: state.step + 1,
-    attempt: 0,
-    pollAttempts: 0,
-    retries: 0,
-  };
-  delete next.lastOutcome;
-  const rest = sendCurrent(ctx, next);
-  return { state: rest.state, commands: [...commands, ...rest.commands] };
-}
-
-interface ResponseFailure {
-  error: ErrorInfo;
-  /** The status is one `status_code` lists: a success, never retried. */
-  acceptedStatus: boolean;
-}
-
-/** Status and `expected` checks, in that order; undefined when the attempt succeeded. */
-function checkResponse(
-  step: Step,
-  index: number,
-  outcome: AttemptOutcome,
-): ResponseFailure | undefined {
-  if (outcome.type === "error")
-    return {
-      error: { ...outcome.error, step: index, path: stepPath(index) },
-      acceptedStatus: false,
-    };
-  const response = outcome.response;
-  const accepted = step.status_code?.map((code) => Number(code));
-  const ok =
-    accepted !== undefined && accepted.length > 0
-      ? accepted.includes(response.status)
-      : response.status >= 200 && response.status < 300;
-  if (!ok) {
-    const wanted =
-      accepted !== undefined && accepted.length > 0
-        ? `one of ${accepted.join(", ")}`
-        : "a 2xx status";
-    return {
-      error: {
-        code: "HTTP_STATUS",
-        message: `${describeRequest(step, response)} answered ${response.status}, expected ${wanted}; response: ${excerpt(response)}`,
-        step: index,
-        path: stepPath(index),
-        details: { status: response.status, expected: accepted ?? "2xx" },
-      },
-      acceptedStatus: false,
-    };
-  }
-  if (
-    step.expected !== undefined &&
-    step.expected !== "" &&
-    !(response.text ?? "").includes(step.expected)
-  ) {
-    return {
-      error: {
-        code: "EXPECTED_TEXT_MISSING",
-        message: `the response does not contain ${JSON.stringify(step.expected)}; response: ${excerpt(response)}`,
-        step: index,
-        path: `${stepPath(index)}.expected`,
-      },
-      acceptedStatus: true,
-    };
-  }
-  return undefined;
-}
-
-function renderCondition(
-  ctx: RunContext,
-  state: RunState,
-  step: Step,
-): string | { error: ErrorInfo } {
-  const raw = step.continue_if!.value;
-  const source = typeof raw === "string" ? raw : comparableText(raw);
-  try {
-    return renderTemplate(source, runScope(ctx, state));
-  } catch (error) {
-    const info = toErrorInfo(error);
-    return {
-      error: { ...info, step: state.step, path: `${stepPath(state.step)}.continue_if.value` },
-    };
-  }
-}
-
-/** The JSON body, or the text for a non-JSON body (the empty notation reads it whole). */
-function bodyValue(response: ResponseRecord): JsonValue | undefined {
-  if (response.json !== undefined) return response.json;
-  return response.text;
 }
 
 function wait(
@@ -384,6 +176,7 @@ function finish(
 ): Transition {
   const next: RunState = { ...withoutWake(state), status };
   delete next.inFlight;
+  delete next.phase;
   if (error !== undefined) next.error = error;
   else delete next.error;
   const command: RunCommand =
@@ -408,8 +201,15 @@ function clearError(state: RunState): RunState {
   return next;
 }
 
-export function stepPath(index: number): string {
-  return `execute[${index}]`;
+/** What outcome handling needs from the machine, passed in to keep the modules acyclic. */
+export interface MachineOps {
+  sendCurrent(ctx: RunContext, state: RunState): Transition;
+  finish(
+    state: RunState,
+    status: "succeeded" | "failed" | "blocked" | "cancelled",
+    error?: ErrorInfo,
+  ): Transition;
+  wait(state: RunState, until: number, reason: "poll" | "retry", lastOutcome: string): Transition;
 }
 
-export { HirewireError };
+export type { AttemptOutcome };

@@ -4,6 +4,7 @@
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
+import { blockStepPath, blockSteps } from "./blocks.ts";
 import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
@@ -38,7 +39,7 @@ export function preflight(ctx: RunContext): Preflight {
   const steps: PlannedStep[] = [];
   const derived: Preflight["derived"] = [];
 
-  ctx.manifest.execute.forEach((step, index) => {
+  blockSteps(ctx).forEach((step, index) => {
     const stepProblems: ErrorInfo[] = [];
     const missing =
       (stepPath: string) =>
@@ -70,7 +71,8 @@ export function preflight(ctx: RunContext): Preflight {
       };
     try {
       const built = buildRequest(step, runScope(ctx, state), {
-        stepPath: `execute[${index}]`,
+        stepPath: blockStepPath(ctx, index),
+        secrets: ctx.secrets,
         stepIndex: index,
         manifestHeaders: ctx.manifest.headers,
         files: savedBefore,
@@ -89,7 +91,10 @@ export function preflight(ctx: RunContext): Preflight {
       stepProblems.push(toErrorInfo(error));
     }
     problems.push(
-      ...stepProblems.map((problem) => ({ ...problem, path: problem.path ?? `execute[${index}]` })),
+      ...stepProblems.map((problem) => ({
+        ...problem,
+        path: problem.path ?? blockStepPath(ctx, index),
+      })),
     );
     for (const name of Object.keys(step.store_data ?? {})) storedBefore.add(name);
     if (step.save_as_file !== undefined)

@@ -18,6 +18,10 @@ export interface BuildOptions {
   maxRedirects: number;
   /** Added as `Idempotency-Key` to POST/PATCH when set and the step gives none. */
   idempotencyKey?: string;
+  /** Secrets, for `extra_headers: "pritunl"` signing (API_TOKEN and API_SECRET). */
+  secrets?: Record<string, string>;
+  /** The URL is already rendered (a sync page from a response): send it as it is. */
+  literalUrl?: boolean;
   /** Render options for the template at `path` (dry-run placeholders for values known only at run time). */
   renderFor?: (path: string) => RenderOptions;
   /** Dry-run: a file name holding a run-time placeholder (`<responses.0.name>`) cannot be checked yet. */
@@ -35,7 +39,7 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   const render = (source: string, path: string) => renderAt(source, scope, path, options);
   const method: HttpMethod = step.method ?? "POST";
 
-  const url = render(step.url, at("url"));
+  const url = options.literalUrl === true ? step.url : render(step.url, at("url"));
   assertAbsoluteUrl(url, at("url"), options.stepIndex);
 
   const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;
@@ -127,6 +131,25 @@ function encodeBody(
   }
   if (contentType === "") headers.push(["Content-Type", "application/json"]);
   return { kind: "text", text: JSON.stringify(data) };
+}
+
+/** Pritunl signs each request with HMAC-SHA256 of the API_SECRET; the sender adds the headers. */
+function pritunlSigning(options: BuildOptions, path: string): NonNullable<RequestSpec["sign"]> {
+  const token = options.secrets?.API_TOKEN;
+  const secret = options.secrets?.API_SECRET;
+  const missing = [
+    token === undefined ? "API_TOKEN" : "",
+    secret === undefined ? "API_SECRET" : "",
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new HirewireError({
+      code: "INPUT_MISSING",
+      message: `extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET; missing: ${missing.join(", ")}`,
+      path,
+      step: options.stepIndex,
+    });
+  }
+  return { scheme: "pritunl", token: token!, secret: secret! };
 }
 
 function savedFile(name: string, path: string, options: BuildOptions): FileRef {

@@ -24,6 +24,10 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
 
 export const STATE_VERSION = 1;
 
+/** The manifest blocks a run can execute (SPEC sections 3 and 10). */
+export const RUN_BLOCKS = Object.freeze(["execute", "revoke", "exists", "sync", "oauth"] as const);
+export type RunBlock = (typeof RUN_BLOCKS)[number];
+
 /** The request currently out on the wire, so a restart knows whether resending is safe. */
 export interface InFlight {
   step: number;
@@ -59,11 +63,22 @@ export interface RunState {
   error?: ErrorInfo;
   /** The last attempt's outcome for the current step: used for messages after polling ends. */
   lastOutcome?: string;
+  /** What the block produced: `exists` → {exists, reason}; `sync` → {users, skipped, pages}; `oauth` → tokens. */
+  result?: JsonValue;
+  /** Sync: the next page to fetch (already rendered) and pages fetched so far. */
+  nextPage?: string;
+  pages?: number;
+  /** Set while the OAuth refresh request runs before (or instead of) the current step. */
+  phase?: "oauth-refresh";
+  /** The OAuth token was refreshed once in this run (a second 401 is a failure, not a loop). */
+  oauthRefreshed?: boolean;
 }
 
 /** Inputs that stay the same for the whole run; given on every call, never stored in the state. */
 export interface RunContext {
   manifest: ProvisioningManifest | SyncUsersManifest;
+  /** Which block to run (default `execute`). */
+  block?: RunBlock;
   /** The hire's props (SPEC section 1). */
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
@@ -122,6 +137,8 @@ export type RunCommand =
   | { type: "wait"; until: number; reason: "poll" | "retry" }
   /** Stored fields of a step: commit them in the same transaction as the checkpoint. */
   | { type: "store"; step: number; fields: Record<string, JsonValue> }
+  /** New OAuth tokens (a refresh succeeded): store them encrypted and use them from now on. */
+  | { type: "oauth"; tokens: Record<string, JsonValue> }
   | { type: "finish"; status: "succeeded" | "failed" | "blocked" | "cancelled"; error?: ErrorInfo };
 
 export interface Transition {

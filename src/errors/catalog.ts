@@ -22,6 +22,8 @@ export const ERROR_CATALOG = Object.freeze({
   POLL_TIMEOUT: { title: "Polling timed out", http: 504, transient: false },
   BLOCKED: { title: "Condition not met", http: 409, transient: false },
   INTERRUPTED: { title: "Interrupted while sending", http: 409, transient: false },
+  OAUTH_REFRESH: { title: "OAuth token refresh failed", http: 502, transient: false },
+  SYNC_DATA: { title: "Sync data not as expected", http: 502, transient: false },
   CANCELLED: { title: "Run cancelled", http: 409, transient: false },
   STATE_INVALID: { title: "Invalid run state", http: 422, transient: false },
   NOT_FOUND: { title: "Not found", http: 404, transient: false },

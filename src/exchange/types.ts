@@ -35,6 +35,8 @@ export interface RequestSpec {
   maxRedirects: number;
   /** When set, the response body is streamed into a run file of this name instead of memory. */
   saveAs?: string;
+  /** Request signing the sender adds at send time (it needs a clock and a nonce); never recorded. */
+  sign?: { scheme: "pritunl"; token: string; secret: string };
 }
 
 export interface RedirectHop {

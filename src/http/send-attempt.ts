@@ -21,6 +21,7 @@ import {
 import { normalizeHeaders, readBodyText, textResponse } from "./read-response.ts";
 import { isRedirectStatus, nextHopRequest, type HopRequest } from "./redirect.ts";
 import { buildWireBody, headersForBody } from "./request-body.ts";
+import { pritunlHeaders } from "./pritunl-sign.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
@@ -103,7 +104,12 @@ export async function sendAttempt(
         origin: hop.url.origin,
         path: hop.url.pathname + hop.url.search,
         method: hop.method,
-        headers: headersForBody(hop.headers, hop.body),
+        headers: headersForBody(
+          spec.sign !== undefined
+            ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
+            : hop.headers,
+          hop.body,
+        ),
         body: await buildWireBody(hop.body, options.files),
         signal: deadline.signal,
         // The deadline covers connect, headers and body together; undici's own per-phase

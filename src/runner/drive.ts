@@ -5,6 +5,7 @@
 import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import { advance } from "../engine/machine.ts";
+import { blockSteps } from "../engine/blocks.ts";
 import type { RunCommand, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { Redactor } from "../redact/index.ts";
 import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
@@ -27,6 +28,8 @@ export interface DriveHooks {
   /** Called for a wait: resolve true after sleeping to go on inline, false to hand the run back (the service's scheduler wakes it). */
   wait(until: number, reason: "poll" | "retry", state: RunState): Promise<boolean>;
   onAttempt?(record: AttemptRecord): void;
+  /** New OAuth tokens from a refresh: persist them (encrypted). The driver already uses them. */
+  onOAuthTokens?(tokens: Record<string, JsonValue>): void | Promise<void>;
   /** Checked before each send: true stops the run as cancelled. */
   cancelled?(): boolean | Promise<boolean>;
 }
@@ -50,6 +53,15 @@ export async function driveRun(
     const state = transition.state;
     const commands = transition.commands;
     const store = find(commands, "store");
+    const oauth = find(commands, "oauth");
+    if (oauth !== undefined) {
+      // New tokens are secrets from now on: mask them before anything is recorded.
+      for (const [name, value] of Object.entries(oauth.tokens)) {
+        if (typeof value === "string") hooks.redactor.add(`oauth.${name}`, value);
+      }
+      hooks.ctx.oauth = oauth.tokens;
+      await hooks.onOAuthTokens?.(oauth.tokens);
+    }
     const checkpoint = lazyCheckpoint(state, hooks.redactor);
     if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
     if (store !== undefined) checkpoint.stored = { step: store.step, fields: store.fields };
@@ -75,7 +87,7 @@ export async function driveRun(
     for (const derived of send.derived ?? []) hooks.redactor.add(derived.name, derived.value);
     const startedAt = hooks.now();
     const outcome = await hooks.send(send.request);
-    const name = hooks.ctx.manifest.execute[send.step]?.name;
+    const name = blockSteps(hooks.ctx)[send.step]?.name;
     const record = attemptRecord({
       step: send.step,
       attempt: send.attempt,

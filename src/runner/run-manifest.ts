@@ -10,7 +10,7 @@ import { validateManifest } from "../manifest/index.ts";
 import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight } from "../engine/preflight.ts";
-import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
+import type { EngineOptions, RunBlock, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
@@ -30,6 +30,10 @@ export interface RunInputs {
 
 export interface RunOptions extends RunInputs {
   runId?: string;
+  /** The manifest block to run (default `execute`). */
+  block?: RunBlock;
+  /** New OAuth tokens (after `oauth` or a refresh): persist them somewhere safe. */
+  onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
   /** Where run files are kept (default: a folder per run under the OS temp dir). */
   filesDir?: string;
   engine?: EngineOptions;
@@ -52,6 +56,8 @@ export interface RunResult {
   warnings: string[];
   /** Fields stored by this run. */
   stored: Record<string, JsonValue>;
+  /** What the block produced: `exists` → {exists, reason}; `sync` → {users, skipped, pages}. */
+  result?: JsonValue;
   /** Every attempt, masked, grouped by step. */
   steps: Array<{ index: number; name?: string; attempts: AttemptRecord[] }>;
   /** The final state, masked: give it to `resumeRun` to continue a failed or blocked run. */
@@ -92,7 +98,10 @@ export async function resumeRun(
   return drive(ctx, state, event, options, []);
 }
 
-function contextFor(manifest: Manifest, options: RunOptions): RunContext {
+function contextFor(
+  manifest: Manifest,
+  options: RunInputs & Pick<RunOptions, "engine" | "block">,
+): RunContext {
   const ctx: RunContext = {
     manifest,
     hire: options.hire,
@@ -103,6 +112,7 @@ function contextFor(manifest: Manifest, options: RunOptions): RunContext {
   if (options.oauth !== undefined) ctx.oauth = options.oauth;
   if (options.redirectUrl !== undefined) ctx.redirectUrl = options.redirectUrl;
   if (options.engine !== undefined) ctx.options = options.engine;
+  if ("block" in options && options.block !== undefined) ctx.block = options.block;
   return ctx;
 }
 
@@ -149,6 +159,7 @@ async function drive(
         return options.signal?.aborted !== true;
       },
       cancelled: () => options.signal?.aborted === true,
+      ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
       ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
     },
     state,
@@ -175,6 +186,7 @@ async function drive(
     state: final,
   };
   if (final.error !== undefined) out.error = final.error;
+  if (final.result !== undefined) out.result = final.result;
   return out;
 }
 
@@ -209,7 +221,10 @@ export interface DryRunResult {
 }
 
 /** Renders every step without sending (SPEC section 9): run-time values as placeholders, all masked. */
-export function dryRun(manifestInput: unknown, inputs: RunInputs): DryRunResult {
+export function dryRun(
+  manifestInput: unknown,
+  inputs: RunInputs & { block?: RunBlock },
+): DryRunResult {
   const validation = validateManifest(manifestInput);
   if (!validation.ok)
     return { status: "invalid", steps: [], problems: validation.problems, warnings: [] };

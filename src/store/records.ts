@@ -5,9 +5,10 @@ import type { RunState, RunStatus } from "../engine/index.ts";
 import type { FileRef } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 
-/** The manifest blocks a run can execute. */
-export const RUN_BLOCKS = Object.freeze(["execute", "exists", "revoke", "sync"] as const);
-export type RunBlock = (typeof RUN_BLOCKS)[number];
+import type { RunBlock } from "../engine/types.ts";
+
+/** The manifest blocks a run can execute (defined by the engine). */
+export type { RunBlock };
 
 /** Something asked of a run from outside its driver, picked up at the driver's next turn. */
 export const RUN_REQUESTS = Object.freeze(["cancel", "resume"] as const);

@@ -1,7 +1,8 @@
 // Zod schemas of runs as the API shows them: the run, its attempts (masked request/response,
 // timing, error) and its files. Shared by the run routes and the hire route that triggers runs.
 import { z } from "@hono/zod-openapi";
-import { RUN_BLOCKS, RUN_REQUESTS } from "../../store/records.ts";
+import { RUN_BLOCKS } from "../../engine/types.ts";
+import { RUN_REQUESTS } from "../../store/records.ts";
 import { JsonSchema, RunStatusSchema, TimestampSchema } from "./schemas.ts";
 
 const RunErrorSchema = z

@@ -1,0 +1,123 @@
+// Sync users (SPEC section 10): after the execute steps, read the list at `data_from`, map each
+// entry with `data_structure`, and follow `next_page_from` (a full URL in the response) or
+// `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to `amount_pages_to_fetch`
+// pages in all. A page without the list ends the sync, as in ChiefOnboarding.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { ResponseRecord } from "../exchange/types.ts";
+import type { JsonValue, Step, SyncUsersManifest } from "../manifest/types.ts";
+import { readNotation } from "../json/notation.ts";
+import { renderTemplate, createScope } from "../template/index.ts";
+import { toErrorInfo } from "../errors/index.ts";
+import { excerpt } from "./describe.ts";
+import type { RunContext, RunState } from "./types.ts";
+import { variableLayers } from "./variables.ts";
+
+export const DEFAULT_PAGES = 5;
+
+export interface SyncResult {
+  users: Array<Record<string, JsonValue>>;
+  /** Entries that could not be mapped, with why (they are left out, not fatal). */
+  skipped: Array<{ page: number; index: number; reason: string }>;
+  pages: number;
+}
+
+/** A page request: GET of an already-rendered URL with the manifest's headers. */
+export function syncPageStep(url: string): Step {
+  return { url, method: "GET" };
+}
+
+export function nextSyncState(
+  ctx: RunContext,
+  state: RunState,
+  response: ResponseRecord,
+  path: string,
+): { state: RunState } | { error: ErrorInfo } {
+  const manifest = ctx.manifest as SyncUsersManifest;
+  const result: SyncResult = (state.result as unknown as SyncResult | undefined) ?? {
+    users: [],
+    skipped: [],
+    pages: 0,
+  };
+  const firstPage = state.nextPage === undefined;
+  const list = readNotation(response.json, manifest.data_from ?? "");
+  if (!list.found || !Array.isArray(list.value)) {
+    if (!firstPage) return { state: done(state, result) }; // no list on a later page: the sync is complete
+    const where = manifest.data_from ? `data_from "${manifest.data_from}"` : "the response";
+    return {
+      error: {
+        code: "SYNC_DATA",
+        message: `${where} is ${list.found ? "not a list" : "not in the response"}: ${excerpt(response)}`,
+        path: "data_from",
+        step: state.step,
+      },
+    };
+  }
+  const page = result.pages + 1;
+  const users = [...result.users];
+  const skipped = [...result.skipped];
+  (list.value as JsonValue[]).forEach((entry, index) => {
+    const mapped = mapUser(entry, manifest.data_structure);
+    if ("reason" in mapped) skipped.push({ page, index, reason: mapped.reason });
+    else users.push(mapped.user);
+  });
+  const next: SyncResult = { users, skipped, pages: page };
+  if (page >= (manifest.amount_pages_to_fetch ?? DEFAULT_PAGES))
+    return { state: done(state, next) };
+
+  const url = nextPageUrl(ctx, state, response, manifest);
+  if ("error" in url)
+    return { error: { ...url.error, step: state.step, path: url.error.path ?? path } };
+  if (url.value === undefined) return { state: done(state, next) };
+  return { state: { ...state, result: next as unknown as JsonValue, nextPage: url.value } };
+}
+
+function done(state: RunState, result: SyncResult): RunState {
+  const next: RunState = { ...state, result: result as unknown as JsonValue };
+  delete next.nextPage;
+  return next;
+}
+
+function mapUser(
+  entry: JsonValue,
+  structure: Record<string, string> | undefined,
+): { user: Record<string, JsonValue> } | { reason: string } {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+    return { reason: `not an object: ${JSON.stringify(entry).slice(0, 100)}` };
+  if (structure === undefined || Object.keys(structure).length === 0) return { user: entry };
+  const user: Record<string, JsonValue> = {};
+  for (const [prop, notation] of Object.entries(structure)) {
+    const found = readNotation(entry, notation);
+    if (!found.found)
+      return {
+        reason: `${notation} (for ${prop}) not found in ${JSON.stringify(entry).slice(0, 200)}`,
+      };
+    user[prop] = found.value as JsonValue;
+  }
+  return { user };
+}
+
+function nextPageUrl(
+  ctx: RunContext,
+  state: RunState,
+  response: ResponseRecord,
+  manifest: SyncUsersManifest,
+): { value: string | undefined } | { error: ErrorInfo } {
+  if (manifest.next_page_from !== undefined && manifest.next_page_from !== "") {
+    const found = readNotation(response.json, manifest.next_page_from);
+    const value =
+      found.found && typeof found.value === "string" && found.value !== ""
+        ? found.value
+        : undefined;
+    return { value };
+  }
+  if (manifest.next_page_token_from === undefined || manifest.next_page === undefined)
+    return { value: undefined };
+  const token = readNotation(response.json, manifest.next_page_token_from);
+  if (!token.found || token.value === null || token.value === "") return { value: undefined };
+  try {
+    const scope = createScope([...variableLayers(ctx, state), { NEXT_PAGE_TOKEN: token.value }]);
+    return { value: renderTemplate(manifest.next_page, scope) };
+  } catch (error) {
+    return { error: { ...toErrorInfo(error), path: "next_page" } };
+  }
+}
