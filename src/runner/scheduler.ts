@@ -210,6 +210,7 @@ export class Scheduler {
       hireStored,
       secrets: await this.store.getSecrets(integration.id),
       params: run.params,
+      block: run.block,
       options: { ...this.options.engine, idempotencyKeys: integration.options.idempotencyKeys },
     };
     const redirectUrl = this.options.redirectUrlFor?.(integration.id);
