@@ -1,7 +1,21 @@
 // The library: validate and run manifests from your own code.
-export { validateManifest, parseManifest, manifestJsonSchema, formatProblem } from "./manifest/index.ts";
-export type { Manifest, ProvisioningManifest, SyncUsersManifest, Step, ValidationProblem, ValidationResult, JsonValue } from "./manifest/index.ts";
+export {
+  validateManifest,
+  parseManifest,
+  manifestJsonSchema,
+  formatProblem,
+} from "./manifest/index.ts";
+export type {
+  Manifest,
+  ProvisioningManifest,
+  SyncUsersManifest,
+  Step,
+  ValidationProblem,
+  ValidationResult,
+  JsonValue,
+} from "./manifest/index.ts";
 export { runManifest, resumeRun, dryRun } from "./runner/run-manifest.ts";
+export { prepareManifest } from "./runner/prepared-manifest.ts";
 export type { RunOptions, RunInputs, RunResult, DryRunResult } from "./runner/run-manifest.ts";
 export type { AttemptRecord } from "./runner/attempt-record.ts";
 export type { RunState, RunStatus, EngineOptions } from "./engine/types.ts";

@@ -151,6 +151,7 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
       idempotent,
     };
     if (built.derived.length > 0) command.derived = built.derived;
+    if (state.phase === "oauth-refresh") command.label = "oauth.refresh";
     return { state: next, commands: [command] };
   } catch (error) {
     return finish(state, "failed", toErrorInfo(error));

@@ -5,6 +5,7 @@ import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
 import { blockStepPath, blockSteps } from "./blocks.ts";
+import { formProblems } from "./form-check.ts";
 import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
@@ -26,7 +27,7 @@ export interface Preflight {
 
 /** Renders every step without sending; run-time values appear as placeholders like `<responses.0.data.id>`. */
 export function preflight(ctx: RunContext): Preflight {
-  const problems: ErrorInfo[] = [...missingExtraUserInfo(ctx)];
+  const problems: ErrorInfo[] = [...missingExtraUserInfo(ctx), ...formProblems(ctx)];
   const generated = Object.fromEntries(
     generatedSecretIds(ctx).map((id) => [id, `<generated ${id}>`]),
   );

@@ -81,6 +81,7 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   };
   if (step.save_as_file !== undefined)
     request.saveAs = render(step.save_as_file, at("save_as_file"));
+  if (step.extra_headers === "pritunl") request.sign = pritunlSigning(options, at("extra_headers"));
   return { request, derived };
 }
 

@@ -133,6 +133,8 @@ export type RunCommand =
       idempotent: boolean;
       /** Values derived from secrets (the encoded Basic credential) to mask as a whole. */
       derived?: Array<{ name: string; value: string }>;
+      /** Shown instead of the step's name, e.g. `oauth.refresh` for a token refresh. */
+      label?: string;
     }
   | { type: "wait"; until: number; reason: "poll" | "retry" }
   /** Stored fields of a step: commit them in the same transaction as the checkpoint. */

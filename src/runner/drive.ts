@@ -55,10 +55,7 @@ export async function driveRun(
     const store = find(commands, "store");
     const oauth = find(commands, "oauth");
     if (oauth !== undefined) {
-      // New tokens are secrets from now on: mask them before anything is recorded.
-      for (const [name, value] of Object.entries(oauth.tokens)) {
-        if (typeof value === "string") hooks.redactor.add(`oauth.${name}`, value);
-      }
+      learnTokens(hooks.redactor, oauth);
       hooks.ctx.oauth = oauth.tokens;
       await hooks.onOAuthTokens?.(oauth.tokens);
     }
@@ -87,7 +84,7 @@ export async function driveRun(
     for (const derived of send.derived ?? []) hooks.redactor.add(derived.name, derived.value);
     const startedAt = hooks.now();
     const outcome = await hooks.send(send.request);
-    const name = blockSteps(hooks.ctx)[send.step]?.name;
+    const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
     const record = attemptRecord({
       step: send.step,
       attempt: send.attempt,
@@ -96,10 +93,21 @@ export async function driveRun(
       outcome,
       ...(name !== undefined ? { name } : {}),
     });
+    transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
+    // Tokens this response carried are secrets before the record of it goes anywhere.
+    learnTokens(hooks.redactor, find(transition.commands, "oauth"));
     const masked = hooks.redactor.redact(record);
     pendingAttempt = masked;
     hooks.onAttempt?.(masked);
-    transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
+  }
+}
+
+function learnTokens(
+  redactor: Redactor,
+  command: Extract<RunCommand, { type: "oauth" }> | undefined,
+): void {
+  for (const [name, value] of Object.entries(command?.tokens ?? {})) {
+    if (typeof value === "string") redactor.add(`oauth.${name}`, value);
   }
 }
 

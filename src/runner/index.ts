@@ -3,3 +3,4 @@ export * from "./drive.ts";
 export * from "./egress-policy.ts";
 export * from "./generate.ts";
 export * from "./run-manifest.ts";
+export * from "./prepared-manifest.ts";

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ErrorInfo } from "../errors/index.ts";
 import { DiskFileStore, type FileStore } from "../files/index.ts";
 import { sendAttempt } from "../http/index.ts";
-import { validateManifest } from "../manifest/index.ts";
+import { validated } from "./prepared-manifest.ts";
 import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight } from "../engine/preflight.ts";
@@ -66,7 +66,7 @@ export interface RunResult {
 
 /** Validates, checks inputs, then runs the manifest's `execute` block for one hire. */
 export async function runManifest(manifestInput: unknown, options: RunOptions): Promise<RunResult> {
-  const validation = validateManifest(manifestInput);
+  const validation = validated(manifestInput);
   const runId = options.runId ?? randomUUID();
   if (!validation.ok) return invalid(runId, validation.problems);
   const ctx = contextFor(validation.manifest, options);
@@ -88,7 +88,7 @@ export async function resumeRun(
   state: RunState,
   options: RunOptions,
 ): Promise<RunResult> {
-  const validation = validateManifest(manifestInput);
+  const validation = validated(manifestInput);
   if (!validation.ok) return invalid(state.runId, validation.problems);
   const ctx = contextFor(validation.manifest, options);
   const event: RunEvent =
@@ -225,7 +225,7 @@ export function dryRun(
   manifestInput: unknown,
   inputs: RunInputs & { block?: RunBlock },
 ): DryRunResult {
-  const validation = validateManifest(manifestInput);
+  const validation = validated(manifestInput);
   if (!validation.ok)
     return { status: "invalid", steps: [], problems: validation.problems, warnings: [] };
   const ctx = contextFor(validation.manifest, inputs);

@@ -7,8 +7,7 @@ import { randomUUID } from "node:crypto";
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import { sendAttempt } from "../http/index.ts";
-import { validateManifest } from "../manifest/index.ts";
-import type { JsonValue } from "../manifest/types.ts";
+import type { JsonValue, ValidationResult } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight } from "../engine/preflight.ts";
 import {
@@ -24,6 +23,8 @@ import type { ClaimedRun, Store } from "../store/index.ts";
 import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
+import { prepareManifest } from "./prepared-manifest.ts";
 
 export interface SchedulerLogger {
   info(object: object, message?: string): void;
@@ -190,7 +191,7 @@ export class Scheduler {
         code: "NOT_FOUND",
         message: "the run's integration no longer exists",
       });
-    const validation = validateManifest(integration.manifest);
+    const validation = this.manifestOf(integration);
     if (!validation.ok) {
       const first = validation.problems[0]!;
       return this.failEarly(run, {
@@ -204,17 +205,20 @@ export class Scheduler {
     const hireStored: Record<string, JsonValue> = Object.fromEntries(
       Object.entries(storedRecords).map(([name, record]) => [name, record.value]),
     );
+    // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
+    const { secrets, oauth } = splitOAuthSecret(await this.store.getSecrets(integration.id));
     const ctx: RunContext = {
       manifest: validation.manifest,
       hire: hire?.props ?? {},
       hireStored,
-      secrets: await this.store.getSecrets(integration.id),
+      secrets,
       params: run.params,
       block: run.block,
       options: { ...this.options.engine, idempotencyKeys: integration.options.idempotencyKeys },
     };
     const redirectUrl = this.options.redirectUrlFor?.(integration.id);
     if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
+    if (oauth !== undefined) ctx.oauth = oauth;
 
     let state: RunState;
     let event: RunEvent;
@@ -324,11 +328,29 @@ export class Scheduler {
         },
         // Waits are rows: hand the run back; claimRuns finds it again when its time comes.
         wait: async () => false,
+        onOAuthTokens: (tokens) =>
+          this.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
         cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
       },
       state,
       event,
     );
+  }
+
+  // Validating once per integration version, not once per run: thousands of runs share it.
+  private readonly manifests = new Map<string, { updatedAt: number; result: ValidationResult }>();
+
+  private manifestOf(integration: {
+    id: string;
+    updatedAt: number;
+    manifest: JsonValue;
+  }): ValidationResult {
+    const cached = this.manifests.get(integration.id);
+    if (cached !== undefined && cached.updatedAt === integration.updatedAt) return cached.result;
+    const result = prepareManifest(integration.manifest);
+    if (this.manifests.size > 1_000) this.manifests.clear();
+    this.manifests.set(integration.id, { updatedAt: integration.updatedAt, result });
+    return result;
   }
 
   /** Fails a run before anything was sent (missing integration, invalid manifest, bad inputs). */

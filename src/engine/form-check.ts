@@ -1,0 +1,77 @@
+// The run's answers to the manifest's `form` (SPEC section 10), checked before anything is sent:
+// every required field answered, and a choice with fixed `items` answered with one of them.
+// Choices fetched from a URL are checked by the service when it shows them, not here: the engine
+// does no I/O.
+import type { ErrorInfo } from "../errors/index.ts";
+import type { FormField, JsonValue } from "../manifest/types.ts";
+import { blockOf } from "./blocks.ts";
+import type { RunContext } from "./types.ts";
+
+/** Items listed in a message before "and N more": a long list would bury the sentence. */
+const LISTED_CHOICES = 10;
+
+/**
+ * A field must be answered unless it says `"required": false` — ChiefOnboarding's form fields are
+ * always required, and a manifest written for it relies on that.
+ */
+export function isRequiredField(field: FormField): boolean {
+  return field.required !== false;
+}
+
+/** The manifest's form fields (sync-users manifests have none). */
+export function formFields(manifest: RunContext["manifest"]): FormField[] {
+  return "form" in manifest ? (manifest.form ?? []) : [];
+}
+
+/**
+ * Problems with the run's form answers: INPUT_MISSING naming every unanswered required field,
+ * INPUT_INVALID for a choice answer that is not one of its fixed `items`. Only `execute` runs
+ * answer the form; other blocks get no problems.
+ */
+export function formProblems(ctx: Pick<RunContext, "manifest" | "params" | "block">): ErrorInfo[] {
+  if (blockOf(ctx) !== "execute") return [];
+  const fields = formFields(ctx.manifest);
+  const problems: ErrorInfo[] = [];
+  const missing = fields.filter(
+    (field) => isRequiredField(field) && !answered(ctx.params[field.id]),
+  );
+  if (missing.length > 0) {
+    const names = missing.map((field) => `${field.id} (${field.name})`).join(", ");
+    problems.push({
+      code: "INPUT_MISSING",
+      message: `the run is missing form answers: ${names}; give them as run params (--param ID=value in the CLI)`,
+      path: "form",
+      details: { missing: missing.map((field) => field.id) },
+    });
+  }
+  fields.forEach((field, index) => {
+    const answer = ctx.params[field.id];
+    if (field.type !== "choice" || field.items === undefined || field.url !== undefined) return;
+    if (!answered(answer)) return;
+    const text = answerText(answer!);
+    if (field.items.some((item) => item.id === text)) return;
+    const listed = field.items
+      .slice(0, LISTED_CHOICES)
+      .map((item) => `${JSON.stringify(item.id)} (${item.name})`)
+      .join(", ");
+    const more =
+      field.items.length > LISTED_CHOICES ? ` and ${field.items.length - LISTED_CHOICES} more` : "";
+    problems.push({
+      code: "INPUT_INVALID",
+      message: `form answer ${field.id} (${field.name}) must be one of ${listed}${more}; got ${JSON.stringify(text)}`,
+      path: `form[${index}]`,
+      details: { field: field.id, got: text, choices: field.items.map((item) => item.id) },
+    });
+  });
+  return problems;
+}
+
+/** An answer left empty counts as missing: a blank field on a trigger screen arrives as "". */
+function answered(value: JsonValue | undefined): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/** Choices are compared as text: `--param TEAM=2` and a JSON `2` both pick item "2". */
+function answerText(value: JsonValue): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
