@@ -247,4 +247,47 @@ describe("crash recovery", () => {
       expect(JSON.stringify(hire.body)).toContain(String(size));
     },
   );
+
+  it("stops gracefully on SIGTERM (exit 0, runs checkpointed) and a restart continues without waiting for a lease", async () => {
+    const { dir, service } = await freshService();
+    const manifest = {
+      initial_data_form: form,
+      execute: [
+        { url: "{{ BASE_URL }}/users", data: { email: "{{ email }}" } },
+        {
+          url: "{{ BASE_URL }}/poll/{{ email|slugify }}?ready_after=6",
+          method: "GET",
+          polling: { interval: 0.3, amount: 30 },
+          continue_if: { response_notation: "status", value: "done" },
+        },
+      ],
+    };
+    const { runIds } = await setUp(service, manifest, 2, "sigterm");
+    await eventually(
+      async () =>
+        target.requests.filter((r) => r.path.startsWith("/poll/sigterm-")).length >= 2
+          ? true
+          : undefined,
+      30_000,
+      "polling to start",
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      service.child.once("exit", (code) => resolve(code)),
+    );
+    service.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(service.output()).toContain("SIGTERM: finishing in-flight work and checkpointing");
+    const restarted = await startServiceProcess(dir, {
+      HIREWIRE_SANDBOX: "off",
+      HIREWIRE_LEASE_MS: "600000",
+    });
+    services.push(restarted);
+    const runs = await allFinished(restarted, runIds);
+    for (const run of runs) expect(run.status).toBe("succeeded");
+    expect(
+      target.requests.filter(
+        (r) => r.method === "POST" && r.path === "/users" && r.body.includes("sigterm-"),
+      ),
+    ).toHaveLength(2);
+  });
 });
