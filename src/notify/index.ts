@@ -1,0 +1,2 @@
+export * from "./notify-config.ts";
+export * from "./send-notifications.ts";
