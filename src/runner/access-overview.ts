@@ -1,0 +1,289 @@
+// Does a hire have an account? Runs a manifest's `exists` block in this process — a read, so not
+// a durable run: nothing is stored, the answer is returned — and, across every integration with
+// an `exists` block, builds the hire's access overview ("Asana (has access), Google (no access),
+// Teams (unknown)"), which runs can use as `{{ access_overview }}`.
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ErrorInfo } from "../errors/index.ts";
+import type { FileStore } from "../files/index.ts";
+import { sendAttempt, type AddressCheck } from "../http/index.ts";
+import { validateManifest } from "../manifest/index.ts";
+import type { JsonValue } from "../manifest/types.ts";
+import type { ExistsAnswer } from "../engine/exists-result.ts";
+import { createRunState } from "../engine/machine.ts";
+import { preflight } from "../engine/preflight.ts";
+import type { EngineOptions, RunContext } from "../engine/types.ts";
+import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
+import { Redactor } from "../redact/index.ts";
+import type { IntegrationRecord, Store } from "../store/index.ts";
+import { referencedVariables } from "../template/index.ts";
+import { driveRun } from "./drive.ts";
+import { egressCheck } from "./egress-policy.ts";
+import { generateValues } from "./generate.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
+
+export type { ExistsAnswer };
+
+/** The answer, or why the check could not be made (nothing was sent then). */
+export type ExistsCheck =
+  ({ status: "checked" } & ExistsAnswer) | { status: "invalid"; problems: ErrorInfo[] };
+
+export interface ExistsCheckInput {
+  /** The manifest JSON (validated here). */
+  manifest: unknown;
+  hire: Record<string, JsonValue>;
+  stored?: Record<string, JsonValue>;
+  secrets?: Record<string, string>;
+  oauth?: Record<string, JsonValue>;
+  params?: Record<string, JsonValue>;
+  redirectUrl?: string;
+  /** Required by the sender; the exists request saves no files. */
+  files: FileStore;
+  checkAddress?: AddressCheck;
+  engine?: EngineOptions;
+  signal?: AbortSignal;
+  /** Tokens from an OAuth refresh made before the check: persist them (a rotated refresh token is the only one left). */
+  onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+}
+
+/**
+ * Runs the `exists` block: true/false from its status_code/expected, null (unknown) when the
+ * request could not be made after retries. Everything returned is masked.
+ */
+export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck> {
+  const validation = validateManifest(input.manifest);
+  if (!validation.ok)
+    return {
+      status: "invalid",
+      problems: validation.problems
+        .filter((problem) => problem.severity === "error")
+        .map(({ path, message, code }) => ({ path, message, code })),
+    };
+  const manifest = validation.manifest;
+  if (!("exists" in manifest) || manifest.exists === undefined)
+    return { status: "invalid", problems: [NO_EXISTS_BLOCK] };
+  const ctx: RunContext = {
+    manifest,
+    block: "exists",
+    hire: input.hire,
+    hireStored: input.stored ?? {},
+    secrets: input.secrets ?? {},
+    params: input.params ?? {},
+  };
+  if (input.oauth !== undefined) ctx.oauth = input.oauth;
+  if (input.redirectUrl !== undefined) ctx.redirectUrl = input.redirectUrl;
+  if (input.engine !== undefined) ctx.options = input.engine;
+  const state = createRunState(randomUUID(), generateValues(generatedSecretIds(ctx)));
+  const redactor = new Redactor(secretsToMask(ctx, state.generated));
+  const plan = preflight(ctx);
+  for (const derived of plan.derived) redactor.add(derived.name, derived.value);
+  if (plan.problems.length > 0)
+    return redactor.redact({ status: "invalid", problems: plan.problems });
+
+  const result = await driveRun(
+    {
+      ctx,
+      redactor,
+      now: () => Date.now(),
+      send: (request) =>
+        sendAttempt(request, {
+          files: input.files,
+          runId: state.runId,
+          ...(input.checkAddress !== undefined ? { checkAddress: input.checkAddress } : {}),
+          ...(input.signal !== undefined ? { signal: input.signal } : {}),
+        }),
+      checkpoint: async () => undefined,
+      wait: async (until) => {
+        const delay = until - Date.now();
+        if (delay > 0)
+          await sleep(delay, undefined, input.signal ? { signal: input.signal } : undefined).catch(
+            () => undefined,
+          );
+        return input.signal?.aborted !== true;
+      },
+      cancelled: () => input.signal?.aborted === true,
+      ...(input.onOAuthTokens !== undefined ? { onOAuthTokens: input.onOAuthTokens } : {}),
+    },
+    state,
+    { type: "start", now: Date.now() },
+  );
+  const final = result.state;
+  const answer = final.result as ExistsAnswer | undefined;
+  if (final.status === "succeeded" && answer !== undefined)
+    return redactor.redact({ status: "checked", exists: answer.exists, reason: answer.reason });
+  // A failed render of `expected`, or a cancelled check: the answer is not known.
+  const why = final.error?.message ?? `the check ended ${final.status}`;
+  return redactor.redact({ status: "checked", exists: null, reason: why });
+}
+
+const NO_EXISTS_BLOCK: ErrorInfo = {
+  code: "INPUT_INVALID",
+  message: "the manifest has no exists block; add one to check whether a hire has an account",
+  path: "exists",
+};
+
+/** What the runner needs from the service to check integrations for a hire. */
+export interface AccessDeps {
+  store: Store;
+  files: FileStore;
+  engine?: EngineOptions;
+  /** The integration's OAuth callback URL (`{{ redirect_url }}`). */
+  redirectUrlFor?: (integrationId: string) => string | undefined;
+  /** Checks run at once for an overview (default 4): enough to be quick, few enough to be polite. */
+  concurrency?: number;
+}
+
+/** The hire's props and stored fields (values only). */
+export interface AccessHire {
+  props: Record<string, JsonValue>;
+  stored: Record<string, JsonValue>;
+}
+
+/** One integration's line of the overview. */
+export interface AccessEntry extends ExistsAnswer {
+  integrationId: string;
+  name: string;
+}
+
+export interface AccessOverview {
+  items: AccessEntry[];
+  /** `Asana (has access), Google (no access), Teams (unknown)`; empty when nothing can be checked. */
+  text: string;
+}
+
+/** Runs one integration's `exists` block for a hire, with its secrets, OAuth tokens and egress policy. */
+export async function integrationAccess(
+  deps: AccessDeps,
+  integration: IntegrationRecord,
+  hire: AccessHire,
+): Promise<ExistsCheck> {
+  const redirectUrl = deps.redirectUrlFor?.(integration.id);
+  const { secrets, oauth } = splitOAuthSecret(await deps.store.getSecrets(integration.id));
+  return checkExists({
+    manifest: integration.manifest,
+    hire: hire.props,
+    stored: hire.stored,
+    secrets,
+    files: deps.files,
+    ...(oauth !== undefined ? { oauth } : {}),
+    onOAuthTokens: (tokens) =>
+      deps.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
+    checkAddress: egressCheck(
+      integration.options.allowedHosts !== undefined
+        ? { allowedHosts: integration.options.allowedHosts }
+        : {},
+    ),
+    ...(redirectUrl !== undefined ? { redirectUrl } : {}),
+    ...(deps.engine !== undefined ? { engine: deps.engine } : {}),
+  });
+}
+
+/** The hire's props and stored fields, as the checks need them. */
+export async function accessHire(store: Store, hireId: string): Promise<AccessHire | undefined> {
+  const hire = await store.getHire(hireId);
+  if (hire === undefined) return undefined;
+  const stored = Object.fromEntries(
+    Object.entries(await store.getStoredFields(hireId)).map(([name, field]) => [name, field.value]),
+  );
+  return { props: hire.props, stored };
+}
+
+/**
+ * Checks every integration that has an `exists` block, a few at a time, sorted by name. A check
+ * that cannot be made (a secret not set, say) is "unknown" with the reason.
+ */
+export async function hireAccess(deps: AccessDeps, hire: AccessHire): Promise<AccessOverview> {
+  const integrations = (await deps.store.listIntegrations())
+    .filter((integration) => hasExistsBlock(integration.manifest))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const items = await mapLimited(integrations, deps.concurrency ?? 4, async (integration) => {
+    const check = await integrationAccess(deps, integration, hire);
+    const answer: ExistsAnswer =
+      check.status === "checked"
+        ? { exists: check.exists, reason: check.reason }
+        : { exists: null, reason: `cannot check: ${describeProblems(check.problems)}` };
+    return { integrationId: integration.id, name: integration.name, ...answer };
+  });
+  return { items, text: accessOverviewText(items) };
+}
+
+/** `Asana (has access), Google (no access), Teams (unknown)`. */
+export function accessOverviewText(items: ReadonlyArray<Pick<AccessEntry, "name" | "exists">>) {
+  const label = (exists: boolean | null) =>
+    exists === true ? "has access" : exists === false ? "no access" : "unknown";
+  return items.map((item) => `${item.name} (${label(item.exists)})`).join(", ");
+}
+
+/** The template variable runs see the overview as. */
+export const ACCESS_OVERVIEW_VARIABLE = "access_overview";
+
+/**
+ * Whether any template in the manifest uses `{{ access_overview }}`. A cheap text test first:
+ * nearly every manifest does not mention it, and those are never parsed.
+ */
+export function referencesAccessOverview(manifest: unknown): boolean {
+  if (!JSON.stringify(manifest ?? null).includes(ACCESS_OVERVIEW_VARIABLE)) return false;
+  const uses = (value: unknown): boolean => {
+    if (typeof value === "string")
+      return referencedVariables(value).some(
+        (variable) => variable.segments[0] === ACCESS_OVERVIEW_VARIABLE,
+      );
+    if (Array.isArray(value)) return value.some(uses);
+    if (value !== null && typeof value === "object")
+      return Object.entries(value).some(([key, item]) => uses(key) || uses(item));
+    return false;
+  };
+  return uses(manifest);
+}
+
+/**
+ * `params` plus `access_overview` when the manifest uses it and the caller did not give it: the
+ * overview is taken once, when the run is triggered, and kept with the run's params so a resumed
+ * or recovered run sends the same text.
+ */
+export async function paramsWithAccessOverview(
+  deps: AccessDeps,
+  manifest: unknown,
+  hire: AccessHire,
+  params: Record<string, JsonValue>,
+): Promise<Record<string, JsonValue>> {
+  if (ACCESS_OVERVIEW_VARIABLE in params || !referencesAccessOverview(manifest)) return params;
+  const overview = await hireAccess(deps, hire);
+  return { ...params, [ACCESS_OVERVIEW_VARIABLE]: overview.text };
+}
+
+function hasExistsBlock(manifest: JsonValue): boolean {
+  return (
+    typeof manifest === "object" &&
+    manifest !== null &&
+    !Array.isArray(manifest) &&
+    typeof manifest.exists === "object" &&
+    manifest.exists !== null
+  );
+}
+
+function describeProblems(problems: ErrorInfo[]): string {
+  const first = problems[0];
+  if (first === undefined) return "the manifest cannot be run";
+  const where = first.path !== undefined && first.path !== "" ? `${first.path}: ` : "";
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return `${where}${first.message}${more}`;
+}
+
+/** `map` with at most `limit` calls in flight, keeping the input order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
