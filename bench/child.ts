@@ -17,13 +17,21 @@ export interface EventLoopDelay {
   max: number;
 }
 
-/** Forks `bench/<script>` with the tsx loader the parent runs under; `quiet` discards its stdout. */
+// `npm run bench` runs the compiled bench (dist-bench/bench/*.js); `npx tsx bench/run.ts` still
+// works for comparing with the sources under tsx. Children run the same kind of file as we do.
+const OWN_EXTENSION = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
+/**
+ * Forks `bench/<script>` (named `x.ts`; the compiled `x.js` when the bench runs compiled) with the
+ * parent's node flags (the tsx loader, if any); `quiet` discards its stdout.
+ */
 export function forkBench(
   script: string,
   args: string[] = [],
   options: { execArgv?: string[]; quiet?: boolean } = {},
 ): ChildProcess {
-  const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const name = script.replace(/\.ts$/, OWN_EXTENSION);
+  const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
   return fork(file, args, {
     execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
     stdio: options.quiet === true ? ["ignore", "ignore", "inherit", "ipc"] : "inherit",

@@ -1,5 +1,6 @@
 // `npm run bench`: runs each part in a child process of its own, one after another, and prints a
 // table. Ratios compare with a baseline measured in the same run; nothing here is an assertion.
+// `npm run bench` runs it compiled (dist-bench/); `npx tsx bench/run.ts` runs the sources.
 //   npm run bench                         every part
 //   npm run bench -- --only=throughput    one part (throughput, memory, service)
 //   npm run bench -- --json               the raw results as JSON after the table
@@ -18,8 +19,9 @@ const load = (): string =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(" ");
+const code = import.meta.url.endsWith(".ts") ? "sources through tsx" : "compiled JS";
 console.log(
-  `hirewire bench — ${new Date().toISOString()} — node ${process.version}, ${availableParallelism()} cores, load ${load()}`,
+  `hirewire bench — ${new Date().toISOString()} — node ${process.version}, ${availableParallelism()} cores, load ${load()}, ${code}`,
 );
 
 const results: Record<string, unknown> = {};
