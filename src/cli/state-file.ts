@@ -3,7 +3,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { HirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
-import type { RunState } from "../engine/types.ts";
+import type { RunBlock, RunState } from "../engine/types.ts";
 import { STATE_VERSION } from "../engine/types.ts";
 
 export const STATE_FORMAT = "hirewire-run-state";
@@ -13,6 +13,8 @@ export interface StateFile {
   version: typeof STATE_VERSION;
   manifestPath: string;
   manifest: unknown;
+  /** The block the run executes; absent in files written before revoke runs (= `execute`). */
+  block?: RunBlock;
   hire: Record<string, JsonValue>;
   stored: Record<string, JsonValue>;
   params: Record<string, JsonValue>;
