@@ -42,11 +42,57 @@ const NUMBER_ARG = /-?[0-9]+(?:\.[0-9]+)?/y;
 const SPACES = /\s*/y;
 const EXCERPT_LENGTH = 60;
 
-/** Splits a template into text and expressions, collecting every problem instead of stopping. */
-export function scanTemplate(source: string): {
+/** What scanning a template finds: its parts in order, and every syntax problem. */
+interface ScanResult {
   parts: TemplatePart[];
   problems: TemplateProblem[];
-} {
+}
+
+// Validation, preflight and every attempt and poll scan the same few hundred template strings
+// over and over, and a scan depends on nothing but the text, so each text is scanned once.
+// Bounded (oldest out first) so a stream of distinct strings cannot grow it without limit, and
+// very long strings are not kept: they are rare and their scan is cheap next to their size.
+const SCAN_CACHE_LIMIT = 2000;
+const SCAN_CACHE_MAX_LENGTH = 4096;
+const scanCache = new Map<string, ScanResult>();
+
+/**
+ * Splits a template into text and expressions, collecting every problem instead of stopping.
+ * The result is shared between callers and frozen: copy before changing it.
+ */
+export function scanTemplate(source: string): ScanResult {
+  const cached = scanCache.get(source);
+  if (cached !== undefined) return cached;
+  const result = freezeScan(scanUncached(source));
+  if (source.length <= SCAN_CACHE_MAX_LENGTH) {
+    if (scanCache.size >= SCAN_CACHE_LIMIT) {
+      const oldest = scanCache.keys().next();
+      if (oldest.done !== true) scanCache.delete(oldest.value);
+    }
+    scanCache.set(source, result);
+  }
+  return result;
+}
+
+// Frozen because one result is handed to every caller: a caller that changed it would change
+// every later render of that text. Freezing throws on such a write instead.
+function freezeScan(result: ScanResult): ScanResult {
+  for (const part of result.parts) {
+    if (part.type === "expr") {
+      Object.freeze(part.expr.segments);
+      for (const filter of part.expr.filters) Object.freeze(filter);
+      Object.freeze(part.expr.filters);
+      Object.freeze(part.expr);
+    }
+    Object.freeze(part);
+  }
+  for (const problem of result.problems) Object.freeze(problem);
+  Object.freeze(result.parts);
+  Object.freeze(result.problems);
+  return Object.freeze(result);
+}
+
+function scanUncached(source: string): ScanResult {
   const parts: TemplatePart[] = [];
   const problems: TemplateProblem[] = [];
   let textStart = 0;
