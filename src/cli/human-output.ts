@@ -79,6 +79,12 @@ export class HumanOutput {
       this.out.write(`Stored fields:\n`);
       for (const [name, value] of stored) this.out.write(`  ${name} = ${JSON.stringify(value)}\n`);
     }
+    for (const sent of result.notifications ?? []) {
+      const mark = sent.ok ? c.green("✓") : c.yellow("!");
+      this.out.write(
+        `  ${mark} ${sent.type} notification to ${sent.to}${sent.ok ? "" : `: ${sent.error?.message ?? "not sent"}`}\n`,
+      );
+    }
     const took = `in ${(elapsedMs / 1000).toFixed(1)} s`;
     switch (result.status) {
       case "succeeded":

@@ -72,6 +72,8 @@ export interface RunState {
   phase?: "oauth-refresh";
   /** The OAuth token was refreshed once in this run (a second 401 is a failure, not a loop). */
   oauthRefreshed?: boolean;
+  /** Set by the driver after a successful run: post_execute_notification results (masked). */
+  notifications?: JsonValue;
 }
 
 /** Inputs that stay the same for the whole run; given on every call, never stored in the state. */

@@ -16,6 +16,8 @@ import { Redactor } from "../redact/index.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
 import { driveRun, maskState, type Checkpoint } from "./drive.ts";
 import { generateValues } from "./generate.ts";
+import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
+import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
 export interface RunInputs {
   /** The hire's props (SPEC section 1). */
@@ -34,6 +36,8 @@ export interface RunOptions extends RunInputs {
   block?: RunBlock;
   /** New OAuth tokens (after `oauth` or a refresh): persist them somewhere safe. */
   onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+  /** SMTP and text settings for post_execute_notification (read at the edge: notifyConfigFromEnv). */
+  notify?: NotifyConfig;
   /** Where run files are kept (default: a folder per run under the OS temp dir). */
   filesDir?: string;
   engine?: EngineOptions;
@@ -58,6 +62,8 @@ export interface RunResult {
   stored: Record<string, JsonValue>;
   /** What the block produced: `exists` → {exists, reason}; `sync` → {users, skipped, pages}. */
   result?: JsonValue;
+  /** post_execute_notification results after a successful `execute` run (masked). */
+  notifications?: NotificationResult[];
   /** Every attempt, masked, grouped by step. */
   steps: Array<{ index: number; name?: string; attempts: AttemptRecord[] }>;
   /** The final state, masked: give it to `resumeRun` to continue a failed or blocked run. */
@@ -165,7 +171,23 @@ async function drive(
     state,
     event,
   );
-  const final = maskState(result.state, redactor);
+  let finalState = result.state;
+  let notifications: NotificationResult[] | undefined;
+  if (!result.yielded && wantsNotifications(ctx, finalState)) {
+    notifications = await notifyAfterSuccess(
+      ctx,
+      finalState,
+      options.notify ?? {},
+      redactor,
+      options.signal,
+    );
+    finalState = {
+      ...finalState,
+      notifications: notificationsRecord({ status: "sent", results: notifications }),
+    };
+    await options.onCheckpoint?.({ state: maskState(finalState, redactor) });
+  }
+  const final = maskState(finalState, redactor);
   const steps = new Map<number, RunResult["steps"][number]>();
   for (const record of attempts) {
     const entry = steps.get(record.step) ?? {
@@ -187,6 +209,7 @@ async function drive(
   };
   if (final.error !== undefined) out.error = final.error;
   if (final.result !== undefined) out.result = final.result;
+  if (notifications !== undefined) out.notifications = notifications;
   return out;
 }
 

@@ -25,6 +25,8 @@ import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
+import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
+import type { NotifyConfig } from "../notify/index.ts";
 
 export interface SchedulerLogger {
   info(object: object, message?: string): void;
@@ -48,6 +50,8 @@ export interface SchedulerOptions {
   maxFileBytes?: number;
   /** How long run files are kept (7 days); null keeps them forever. */
   fileRetentionMs?: number | null;
+  /** SMTP and text settings for post_execute_notification. */
+  notify?: NotifyConfig;
   /** The OAuth callback URL of an integration, for `{{ redirect_url }}`. */
   redirectUrlFor?: (integrationId: string) => string | undefined;
   logger?: SchedulerLogger;
@@ -266,7 +270,11 @@ export class Scheduler {
         ? 7 * 24 * 3_600_000
         : this.options.fileRetentionMs;
 
-    await driveRun(
+    let notifyPending = false;
+    let lastState: RunState | undefined;
+    const current0 = (state: RunState) =>
+      state.status === "succeeded" && wantsNotifications(ctx, state);
+    const driven = await driveRun(
       {
         ctx,
         redactor,
@@ -284,8 +292,15 @@ export class Scheduler {
               : {}),
           }),
         checkpoint: async (checkpoint) => {
-          const current = checkpoint.state;
-          const done = FINAL_STATUSES.has(current.status) || current.status === "waiting";
+          // A succeeded run with notifications keeps its lease until they are sent (at most once:
+          // a crash while "sending" leaves them recorded as such, never sent twice).
+          notifyPending = current0(checkpoint.state);
+          const current = notifyPending
+            ? { ...checkpoint.state, notifications: notificationsRecord({ status: "sending" }) }
+            : checkpoint.state;
+          lastState = current;
+          const done =
+            (FINAL_STATUSES.has(current.status) || current.status === "waiting") && !notifyPending;
           await this.store.checkpoint({
             runId: run.id,
             owner: this.owner,
@@ -335,6 +350,26 @@ export class Scheduler {
       state,
       event,
     );
+    if (notifyPending && lastState !== undefined) {
+      const results = await notifyAfterSuccess(
+        ctx,
+        driven.state,
+        this.options.notify ?? {},
+        redactor,
+      );
+      await this.store.checkpoint({
+        runId: run.id,
+        owner: this.owner,
+        state: { ...lastState, notifications: notificationsRecord({ status: "sent", results }) },
+        status: "succeeded",
+        wakeAt: null,
+        error: null,
+        releaseLease: true,
+      });
+      const failed = results.filter((result) => !result.ok).length;
+      if (failed > 0)
+        this.logger.warn({ runId: run.id, failed }, "some notifications could not be sent");
+    }
   }
 
   // Validating once per integration version, not once per run: thousands of runs share it.

@@ -2,6 +2,7 @@
 // reads environment variables for the service) and passed down as plain options.
 import { resolve } from "node:path";
 import { HirewireError } from "../errors/index.ts";
+import { notifyConfigFromEnv, type NotifyConfig } from "../notify/index.ts";
 
 export interface ServiceConfig {
   /** Where the SQLite file, the secret key and run files live (`./data`). */
@@ -23,6 +24,8 @@ export interface ServiceConfig {
   leaseMs: number;
   /** Runs driven at once by this process (100). */
   concurrency: number;
+  /** SMTP and text-message settings for post_execute_notification (HIREWIRE_SMTP_*, HIREWIRE_TWILIO_*). */
+  notify?: NotifyConfig;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -33,6 +36,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logLevel: env.LOG_LEVEL ?? "info",
     leaseMs: integer(env.HIREWIRE_LEASE_MS ?? "60000", "HIREWIRE_LEASE_MS", 1_000, 3_600_000),
     concurrency: integer(env.HIREWIRE_CONCURRENCY ?? "100", "HIREWIRE_CONCURRENCY", 1, 10_000),
+    notify: notifyConfigFromEnv(env),
     sandbox: env.HIREWIRE_SANDBOX !== "off",
     fileRetentionMs:
       env.HIREWIRE_FILE_RETENTION_DAYS === "forever"

@@ -32,6 +32,13 @@ export const RunSchema = z
     stored: z
       .record(z.string(), JsonSchema)
       .openapi({ description: "fields this run stored for the hire" }),
+    result: JsonSchema.nullable().openapi({
+      description:
+        "what the block produced: exists → {exists, reason}; sync → {users, skipped, pages}",
+    }),
+    notifications: JsonSchema.nullable().openapi({
+      description: "post_execute_notification: {status: sending} or {status: sent, results: [...]}",
+    }),
     wake_at: TimestampSchema.nullable().openapi({ description: "when a waiting run wakes" }),
     pending_request: z
       .enum(RUN_REQUESTS)

@@ -58,6 +58,23 @@ export function hireJson(record: HireRecord) {
  * A run without its attempts and files. `state.generated` (values made for "generate" items) and
  * the rest of the raw state stay server-side; only the step, attempt and stored fields show.
  */
+/** A sync's users can be thousands: runs show their count; the sync preview shows them all. */
+function summarizeResult(record: RunRecord): JsonValue {
+  const result = record.state?.result;
+  if (result === undefined) return null;
+  if (
+    record.block === "sync" &&
+    result !== null &&
+    typeof result === "object" &&
+    !Array.isArray(result) &&
+    Array.isArray(result.users)
+  ) {
+    const { users, ...rest } = result;
+    return { ...rest, user_count: users.length };
+  }
+  return result;
+}
+
 export function runJson(record: RunRecord) {
   return {
     id: record.id,
@@ -70,6 +87,8 @@ export function runJson(record: RunRecord) {
     attempt: record.state?.attempt ?? 0,
     error: record.error,
     stored: (record.state?.stored ?? {}) as Record<string, JsonValue>,
+    result: summarizeResult(record),
+    notifications: record.state?.notifications ?? null,
     wake_at: isoOrNull(record.wakeAt),
     pending_request: record.request,
     idempotency_key: record.idempotencyKey,
