@@ -19,6 +19,8 @@ import {
 } from "./schemas.ts";
 import { integrationJson } from "./serialize.ts";
 import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
+import { oauthStatus, OAuthStatusSchema, usesOAuth } from "../oauth/oauth-status.ts";
+import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
@@ -60,6 +62,9 @@ export const IntegrationSchema = z
       allowed_hosts: z.array(z.string()).optional(),
     }),
     secrets: z.array(SecretStatusSchema),
+    oauth: OAuthStatusSchema.optional().openapi({
+      description: "present when the manifest has an oauth block",
+    }),
     warnings: z.array(ProblemSchema).optional(),
     created_at: TimestampSchema,
     updated_at: TimestampSchema,
@@ -106,9 +111,17 @@ async function withSecrets(
   warnings?: ValidationProblem[],
 ) {
   const keys = await deps.store.listSecretKeys(record.id);
+  const oauth = usesOAuth(record.manifest)
+    ? oauthStatus(
+        keys.some((key) => key.key === OAUTH_SECRET_KEY)
+          ? (await deps.store.getSecrets(record.id))[OAUTH_SECRET_KEY]
+          : undefined,
+      )
+    : undefined;
   return {
     ...integrationJson(record),
     secrets: secretsStatus(record.manifest, keys),
+    ...(oauth !== undefined ? { oauth } : {}),
     ...(warnings !== undefined
       ? { warnings: warnings.map((w) => ({ ...w, path: prefixed(w.path) })) }
       : {}),

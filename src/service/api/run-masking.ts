@@ -5,12 +5,15 @@ import type { RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import type { Manifest } from "../../manifest/index.ts";
 import { Redactor } from "../../redact/index.ts";
+import { splitOAuthSecret, type OAuthTokens } from "../../runner/oauth-secret.ts";
 import type { RunRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 
 interface IntegrationSecrets {
   manifest: Manifest;
   secrets: Record<string, string>;
+  /** The current OAuth tokens, masked one by one (older, rotated ones were masked by the runner). */
+  oauth?: OAuthTokens;
 }
 
 /** Builds one Redactor per run, loading each integration's secrets once. */
@@ -31,10 +34,11 @@ export class RunMasker {
         // secretsToMask only reads initial_data_form; a manifest that is not an object has none.
         const usable =
           typeof manifest === "object" && manifest !== null && !Array.isArray(manifest);
-        return {
-          manifest: (usable ? manifest : {}) as unknown as Manifest,
-          secrets: integration === undefined ? {} : await this.#store.getSecrets(integrationId),
-        };
+        const stored =
+          integration === undefined
+            ? { secrets: {} }
+            : splitOAuthSecret(await this.#store.getSecrets(integrationId));
+        return { manifest: (usable ? manifest : {}) as unknown as Manifest, ...stored };
       })();
       this.#cache.set(integrationId, entry);
     }
@@ -43,8 +47,9 @@ export class RunMasker {
 
   /** A Redactor for everything shown about `run`. */
   async redactorFor(run: RunRecord): Promise<Redactor> {
-    const { manifest, secrets } = await this.#load(run.integrationId);
+    const { manifest, secrets, oauth } = await this.#load(run.integrationId);
     const ctx: RunContext = { manifest, secrets, hire: {}, hireStored: {}, params: {} };
+    if (oauth !== undefined) ctx.oauth = oauth;
     return new Redactor(secretsToMask(ctx, run.state?.generated ?? {}));
   }
 }

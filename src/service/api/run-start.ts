@@ -7,6 +7,7 @@ import type { RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import { validateManifest, type JsonValue } from "../../manifest/index.ts";
 import { Redactor } from "../../redact/index.ts";
+import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
 import type { IntegrationRecord, RunRecord } from "../../store/records.ts";
 import type { ResolvedDeps } from "./api-deps.ts";
 import { describeProblem, problemError, type ApiProblem } from "./api-errors.ts";
@@ -45,7 +46,7 @@ export async function runBlockers(
         message: `the saved manifest is no longer valid: ${problem.message}`,
       }));
   }
-  const secrets = await deps.store.getSecrets(integration.id);
+  const { secrets, oauth } = splitOAuthSecret(await deps.store.getSecrets(integration.id));
   const status = secretsStatus(
     integration.manifest,
     await deps.store.listSecretKeys(integration.id),
@@ -63,6 +64,14 @@ export async function runBlockers(
     params,
   };
   if (deps.oauthCallbackUrl !== undefined) ctx.redirectUrl = deps.oauthCallbackUrl(integration.id);
+  if (oauth !== undefined) ctx.oauth = oauth;
+  if (validation.manifest.oauth !== undefined && oauth === undefined) {
+    problems.push({
+      path: "oauth",
+      code: "INPUT_MISSING",
+      message: `the integration is not connected over OAuth yet; connect it with /api/integrations/${integration.id}/oauth/authorize${validation.manifest.oauth.without_code === true ? " (without_code: POST …/oauth/connect)" : ""}`,
+    });
+  }
   const plan = preflight(ctx);
   problems.push(...plan.problems.map(problemOf));
   if (problems.length === 0) return [];

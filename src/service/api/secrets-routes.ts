@@ -2,6 +2,7 @@
 // never come out: every answer is the status list — which are set, which are missing.
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
+import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { mustGetIntegration } from "./lookup.ts";
@@ -80,6 +81,14 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const record = await mustGetIntegration(deps.store, c.req.valid("param").id);
       const input = c.req.valid("json");
       const generated = generatedIds(record.manifest);
+      if (OAUTH_SECRET_KEY in input) {
+        throw problemError(
+          "INPUT_INVALID",
+          `${OAUTH_SECRET_KEY} is reserved for the OAuth tokens; connect with /api/integrations/${record.id}/oauth/authorize`,
+          [{ path: OAUTH_SECRET_KEY, message: "reserved for the OAuth tokens" }],
+          OAUTH_SECRET_KEY,
+        );
+      }
       const refused = Object.keys(input).filter((key) => generated.has(key));
       if (refused.length > 0) {
         throw problemError(
@@ -108,7 +117,8 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
     async (c) => {
       const { id, key } = c.req.valid("param");
       await mustGetIntegration(deps.store, id);
-      if (!(await deps.store.deleteSecret(id, key))) {
+      // The OAuth tokens are not a secret here: DELETE /api/integrations/{id}/oauth disconnects.
+      if (key === OAUTH_SECRET_KEY || !(await deps.store.deleteSecret(id, key))) {
         throw new HirewireError({
           code: "NOT_FOUND",
           message: `integration ${id} has no secret ${JSON.stringify(key)}`,

@@ -2,6 +2,7 @@
 // are missing, which are generated per run — and any extra keys set — but never a value.
 import { z } from "@hono/zod-openapi";
 import type { InitialDataFormItem } from "../../manifest/index.ts";
+import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
 import type { SecretKeyRecord } from "../../store/records.ts";
 import { iso } from "./serialize.ts";
 import { TimestampSchema } from "./schemas.ts";
@@ -69,8 +70,9 @@ export function secretsStatus(manifest: unknown, keys: SecretKeyRecord[]): Secre
       ...(updatedAt !== undefined ? { updated_at: iso(updatedAt) } : {}),
     });
   }
+  // The OAuth tokens are shown as the integration's `oauth` status, not as a secret.
   const extra = keys
-    .filter((key) => !declared.has(key.key))
+    .filter((key) => !declared.has(key.key) && key.key !== OAUTH_SECRET_KEY)
     .sort((a, b) => a.key.localeCompare(b.key));
   for (const key of extra) {
     list.push({

@@ -1,0 +1,47 @@
+// What every OAuth route needs first: the integration, its validated manifest with an `oauth`
+// block, and the callback URL that `{{ redirect_url }}` renders to.
+import { HirewireError } from "../../errors/index.ts";
+import { validateManifest } from "../../manifest/index.ts";
+import type { Manifest, OAuthBlock } from "../../manifest/types.ts";
+import type { IntegrationRecord } from "../../store/records.ts";
+import type { ResolvedDeps } from "../api/api-deps.ts";
+import { conflict, mustGetIntegration } from "../api/lookup.ts";
+
+export interface OAuthTarget {
+  integration: IntegrationRecord;
+  manifest: Manifest;
+  oauth: OAuthBlock;
+}
+
+/** The integration and its oauth block; 404 when missing, 422 when invalid, 409 without oauth. */
+export async function oauthTarget(deps: ResolvedDeps, id: string): Promise<OAuthTarget> {
+  const integration = await mustGetIntegration(deps.store, id);
+  const validation = validateManifest(integration.manifest);
+  if (!validation.ok) {
+    const first = validation.problems.find((problem) => problem.severity === "error");
+    throw new HirewireError({
+      code: "VALIDATION",
+      message: `the integration's manifest is invalid${first !== undefined ? `: ${first.path}: ${first.message}` : ""}`,
+      ...(first !== undefined ? { path: first.path } : {}),
+    });
+  }
+  const oauth = validation.manifest.oauth;
+  if (oauth === undefined)
+    throw conflict(
+      `integration ${id} has no oauth block in its manifest; there is nothing to connect`,
+    );
+  return { integration, manifest: validation.manifest, oauth };
+}
+
+/** `{{ redirect_url }}` of the integration: the service's callback route for it. */
+export function callbackUrl(deps: ResolvedDeps, integrationId: string): string {
+  const url = deps.oauthCallbackUrl?.(integrationId);
+  if (url === undefined || url === "") {
+    throw new HirewireError({
+      code: "INPUT_MISSING",
+      message:
+        "the service does not know its public URL, so it has no OAuth callback to give the provider; set HIREWIRE_PUBLIC_URL",
+    });
+  }
+  return url;
+}
