@@ -1,0 +1,3 @@
+export * from "./sync-plan.ts";
+export * from "./sync-run.ts";
+export * from "./apply-sync.ts";
