@@ -50,7 +50,21 @@ export function secretsToMask(
   }
   for (const [name, value] of Object.entries(generated)) entries.push({ name, value });
   for (const [name, value] of Object.entries(ctx.oauth ?? {})) {
-    if (typeof value === "string") entries.push({ name: `oauth.${name}`, value });
+    if (isSecretTokenField(name, value)) entries.push({ name: `oauth.${name}`, value });
   }
   return entries;
+}
+
+/** Fields of a token response that describe the token rather than being one: never masked. */
+const TOKEN_METADATA = new Set([
+  "token_type",
+  "expires_in",
+  "expires_at",
+  "scope",
+  "ext_expires_in",
+]);
+
+/** True for a token-response field whose value must be masked (the tokens, not "Bearer"). */
+export function isSecretTokenField(name: string, value: unknown): value is string {
+  return typeof value === "string" && !TOKEN_METADATA.has(name);
 }

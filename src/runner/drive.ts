@@ -6,6 +6,7 @@ import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import { advance } from "../engine/machine.ts";
 import { blockSteps } from "../engine/blocks.ts";
+import { isSecretTokenField } from "../engine/variables.ts";
 import type { RunCommand, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { Redactor } from "../redact/index.ts";
 import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
@@ -107,7 +108,7 @@ function learnTokens(
   command: Extract<RunCommand, { type: "oauth" }> | undefined,
 ): void {
   for (const [name, value] of Object.entries(command?.tokens ?? {})) {
-    if (typeof value === "string") redactor.add(`oauth.${name}`, value);
+    if (isSecretTokenField(name, value)) redactor.add(`oauth.${name}`, value);
   }
 }
 

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ErrorInfo } from "../errors/index.ts";
 import { DiskFileStore, type FileStore } from "../files/index.ts";
-import { sendAttempt } from "../http/index.ts";
+import { sendAttempt, type AddressCheck } from "../http/index.ts";
 import { validated } from "./prepared-manifest.ts";
 import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
@@ -36,6 +36,8 @@ export interface RunOptions extends RunInputs {
   block?: RunBlock;
   /** New OAuth tokens (after `oauth` or a refresh): persist them somewhere safe. */
   onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+  /** Egress check for every address the run connects to (the service passes its policy). */
+  checkAddress?: AddressCheck;
   /** SMTP and text settings for post_execute_notification (read at the edge: notifyConfigFromEnv). */
   notify?: NotifyConfig;
   /** Where run files are kept (default: a folder per run under the OS temp dir). */
@@ -147,6 +149,7 @@ async function drive(
           ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
           ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
           ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          ...(options.checkAddress !== undefined ? { checkAddress: options.checkAddress } : {}),
         }),
       checkpoint: async (checkpoint) => {
         if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);

@@ -1,6 +1,7 @@
 // Connecting an integration: run the manifest's `oauth.access_token` request in this process (with
 // `{{ code }}` from the provider's callback, or without a code for `without_code` manifests) and
 // keep the tokens it returns, encrypted, as the integration's reserved OAuth secret.
+import { egressCheck } from "../../runner/egress-policy.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,11 @@ export async function connectOAuth(input: ConnectInput): Promise<ConnectResult> 
       secrets,
       params,
       filesDir,
+      checkAddress: egressCheck(
+        input.integration.options.allowedHosts !== undefined
+          ? { allowedHosts: input.integration.options.allowedHosts }
+          : {},
+      ),
       ...(input.redirectUrl !== undefined ? { redirectUrl: input.redirectUrl } : {}),
       onOAuthTokens: (received) => {
         tokens = received;
