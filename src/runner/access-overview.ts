@@ -252,6 +252,18 @@ export async function paramsWithAccessOverview(
   return { ...params, [ACCESS_OVERVIEW_VARIABLE]: overview.text };
 }
 
+/**
+ * The caller's params as an earlier run of the same trigger (same Idempotency-Key) recorded them:
+ * with the overview that run took when the caller gave none, so a repeat compares equal.
+ */
+export function withEarlierOverview(
+  params: Record<string, JsonValue>,
+  earlier: Record<string, JsonValue>,
+): Record<string, JsonValue> {
+  if (ACCESS_OVERVIEW_VARIABLE in params || !(ACCESS_OVERVIEW_VARIABLE in earlier)) return params;
+  return { ...params, [ACCESS_OVERVIEW_VARIABLE]: earlier[ACCESS_OVERVIEW_VARIABLE]! };
+}
+
 function hasExistsBlock(manifest: JsonValue): boolean {
   return (
     typeof manifest === "object" &&

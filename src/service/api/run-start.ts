@@ -3,7 +3,8 @@
 // hire — and only then is the run queued. A refused run leaves nothing behind.
 import { ERROR_CATALOG, type ErrorCode, type ErrorInfo } from "../../errors/index.ts";
 import { preflight } from "../../engine/preflight.ts";
-import type { RunContext } from "../../engine/types.ts";
+import { blockSteps } from "../../engine/blocks.ts";
+import type { RunBlock, RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import { validateManifest, type JsonValue } from "../../manifest/index.ts";
 import { Redactor } from "../../redact/index.ts";
@@ -27,14 +28,15 @@ function problemOf(info: ErrorInfo): ApiProblem {
 }
 
 /**
- * Every reason the integration's `execute` block cannot run for this hire now, masked. Empty when
- * the run can start.
+ * Every reason the integration's `block` (default `execute`) cannot run for this hire now, masked.
+ * Empty when the run can start.
  */
 export async function runBlockers(
   deps: ResolvedDeps,
   integration: IntegrationRecord,
   hire: HireInputs,
   params: Record<string, JsonValue>,
+  block: RunBlock = "execute",
 ): Promise<ApiProblem[]> {
   const validation = validateManifest(integration.manifest);
   if (!validation.ok) {
@@ -62,7 +64,10 @@ export async function runBlockers(
     hireStored: hire.stored,
     secrets,
     params,
+    block,
   };
+  if (blockSteps(ctx).length === 0)
+    return [{ path: block, code: "INPUT_INVALID", message: `the manifest has no ${block} block` }];
   if (deps.oauthCallbackUrl !== undefined) ctx.redirectUrl = deps.oauthCallbackUrl(integration.id);
   if (oauth !== undefined) ctx.oauth = oauth;
   if (validation.manifest.oauth !== undefined && oauth === undefined) {
@@ -114,11 +119,13 @@ export interface QueueRunInput {
   integrationId: string;
   hireId: string;
   params: Record<string, JsonValue>;
+  /** Default `execute`. */
+  block?: RunBlock;
   idempotencyKey?: string;
 }
 
 /**
- * Queues an `execute` run and wakes the scheduler. With an idempotency key already used for this
+ * Queues a run of `input.block` (default `execute`) and wakes the scheduler. With an idempotency key already used for this
  * integration, returns that run (`created: false`) — or 409 when it was for another hire or params.
  */
 export async function queueRun(
@@ -128,7 +135,7 @@ export async function queueRun(
   const result = await deps.store.createRun({
     integrationId: input.integrationId,
     hireId: input.hireId,
-    block: "execute",
+    block: input.block ?? "execute",
     params: input.params,
     ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
   });

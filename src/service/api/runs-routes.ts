@@ -2,6 +2,7 @@
 // every attempt and file, and ask for a cancel or a resume. The scheduler does the running.
 import { createRoute, z } from "@hono/zod-openapi";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
+import { paramsWithAccessOverview, withEarlierOverview } from "../../runner/access-overview.ts";
 import type { RunRecord, RunRequest } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
@@ -24,6 +25,9 @@ const TriggerSchema = z
   .object({
     integration_id: z.string().min(1),
     hire_id: z.string().min(1),
+    block: z.enum(["execute", "revoke"]).optional().openapi({
+      description: "execute (default) provisions; revoke runs the offboarding steps",
+    }),
     params: z
       .record(z.string(), JsonSchema)
       .optional()
@@ -97,9 +101,9 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       path: "/api/runs",
       tags,
       security: SECURITY,
-      summary: "Trigger the integration's execute block for a hire",
+      summary: "Trigger the integration's execute (or revoke) block for a hire",
       description:
-        "Checks first (manifest valid, secrets set, every variable known); a run that cannot start is refused with 422 and nothing is sent.",
+        "Checks first (manifest valid, secrets set, form answered, every variable known); a run that cannot start is refused with 422 and nothing is sent. A manifest that uses {{ access_overview }} gets the hire's access overview (GET /api/hires/{id}/access) as a param, taken now, unless params give it.",
       request: { headers: IdempotencyHeaderSchema, body: jsonBody(TriggerSchema) },
       responses: {
         202: jsonResponse(RunSchema, "queued; the scheduler runs it"),
@@ -114,6 +118,7 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const input = c.req.valid("json");
       const key = c.req.valid("header")["Idempotency-Key"];
       const params = input.params ?? {};
+      const block = input.block ?? "execute";
       const masker = new RunMasker(deps.store);
       const integration = await mustGetIntegration(
         deps.store,
@@ -125,7 +130,14 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         // A repeat must return the run even when the checks below would now fail (a secret changed).
         const earlier = await findByKey(deps, integration.id, hire.id, key);
         if (earlier !== undefined) {
-          assertSameTrigger(earlier, { hireId: hire.id, params });
+          if (earlier.block !== block)
+            throw conflict(
+              `the Idempotency-Key was already used for run ${earlier.id} of the ${earlier.block} block; use a new key`,
+            );
+          assertSameTrigger(earlier, {
+            hireId: hire.id,
+            params: withEarlierOverview(params, earlier.params),
+          });
           return c.json(await shownRun(masker, earlier), 200);
         }
       }
@@ -135,12 +147,29 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
           field.value,
         ]),
       );
-      const problems = await runBlockers(deps, integration, { props: hire.props, stored }, params);
+      const runParams = await paramsWithAccessOverview(
+        {
+          store: deps.store,
+          files: deps.files,
+          ...(deps.oauthCallbackUrl !== undefined ? { redirectUrlFor: deps.oauthCallbackUrl } : {}),
+        },
+        integration.manifest,
+        { props: hire.props, stored },
+        params,
+      );
+      const problems = await runBlockers(
+        deps,
+        integration,
+        { props: hire.props, stored },
+        runParams,
+        block,
+      );
       if (problems.length > 0) throw blockedError(problems, "the run");
       const { run, created } = await queueRun(deps, {
         integrationId: integration.id,
         hireId: hire.id,
-        params,
+        params: runParams,
+        block,
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
       return created
