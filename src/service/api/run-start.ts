@@ -125,8 +125,9 @@ export interface QueueRunInput {
 }
 
 /**
- * Queues a run of `input.block` (default `execute`) and wakes the scheduler. With an idempotency key already used for this
- * integration, returns that run (`created: false`) — or 409 when it was for another hire or params.
+ * Queues a run of `input.block` (default `execute`) and wakes the scheduler. With an idempotency
+ * key already used for this integration, returns that run (`created: false`) — or 409 when it was
+ * for another hire or params.
  */
 export async function queueRun(
   deps: ResolvedDeps,
