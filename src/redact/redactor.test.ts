@@ -147,6 +147,26 @@ describe("Redactor.redact", () => {
     expect(redactor.redact({ bytes }).bytes).toBe(bytes);
   });
 
+  it("copies only what it masks: parts with nothing to mask are returned as they are", () => {
+    const clean = { status: 200, headers: { "content-type": "application/json" }, list: [1, "x"] };
+    expect(redactor.redact(clean)).toBe(clean);
+    const record = {
+      request: { url: "https://api.test/", headers: { Authorization: "Bearer sk_live_42" } },
+      response: clean,
+      ids: ["a", "b", 9876543, "c"],
+    };
+    const copy = structuredClone(record);
+    const redacted = redactor.redact(record);
+    expect(redacted).toEqual({
+      request: { url: "https://api.test/", headers: { Authorization: "Bearer ***TOKEN***" } },
+      response: clean,
+      ids: ["a", "b", "***ORG_ID***", "c"],
+    });
+    expect(redacted.response).toBe(clean);
+    expect(redacted.request).not.toBe(record.request);
+    expect(record).toEqual(copy);
+  });
+
   it("returns the value itself when there are no secrets", () => {
     const empty = new Redactor();
     const record = { a: "sk_live_42" };

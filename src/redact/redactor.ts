@@ -1,7 +1,8 @@
 // The one place secrets are masked (SPEC section 9): every secret value, in every form it can take
 // (see secret-forms.ts), becomes `***NAME***` in strings, object keys and numbers equal to a
 // numeric secret. Works on structured records, never on serialized JSON, so masked JSON stays
-// valid. Runs on every attempt record, so the work is one combined RegExp, built lazily.
+// valid. Runs on every attempt record, so the work is one combined RegExp, built lazily, and
+// copies only what it changes.
 import { secretForms } from "./secret-forms.ts";
 
 /** A named secret value (an `initial_data_form` id, an OAuth token, a derived credential). */
@@ -18,6 +19,8 @@ export class Redactor {
   #names = new Map<string, string>();
   #tooShort: string[] = [];
   #pattern: RegExp | undefined;
+  /** Length of the shortest form the pattern matches: shorter strings cannot hold a secret. */
+  #shortestForm = MIN_SECRET_LENGTH;
   #formNames = new Map<string, string>();
   #numberNames = new Map<string, string>();
 
@@ -57,6 +60,7 @@ export class Redactor {
   redactString(text: string): string {
     if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
     const pattern = this.#compile();
+    if (text.length < this.#shortestForm) return text;
     // Most strings hold no secret: a test is cheaper than a replace that finds nothing.
     pattern.lastIndex = 0;
     if (!pattern.test(text)) return text;
@@ -64,10 +68,13 @@ export class Redactor {
   }
 
   /**
-   * Deep copy of plain data with every string (object keys too) redacted and every number whose
-   * JSON text equals a secret replaced by `"***NAME***"`. Only arrays and plain objects are
-   * walked; other objects (Date, typed arrays, class instances) are returned as they are, so
-   * convert bodies to text first. With no secrets registered the value itself is returned.
+   * Plain data with every string (object keys too) redacted and every number whose JSON text
+   * equals a secret replaced by `"***NAME***"`. Copy on write: an array or plain object that
+   * holds nothing to mask is returned as it is, and one that does is copied (the parts of it that
+   * hold nothing stay shared), so the input is never changed; treat the result as read-only too.
+   * Only arrays and plain objects are walked; other objects (Date, typed arrays, class instances)
+   * are returned as they are, so convert bodies to text first. With no secrets registered the
+   * value itself is returned.
    */
   redact<T>(value: T): T {
     if (this.#names.size === 0) return value;
@@ -75,34 +82,49 @@ export class Redactor {
     return this.#walk(value) as T;
   }
 
+  // Runs on every attempt record, and most of a record holds no secret: copying only what
+  // changes keeps the common case to one RegExp test per string and no allocation.
   #walk(value: unknown): unknown {
     if (typeof value === "string") return this.redactString(value);
     if (typeof value === "number") {
+      if (this.#numberNames.size === 0) return value;
       const name = this.#numberNames.get(String(value));
       return name === undefined ? value : `***${name}***`;
     }
-    if (Array.isArray(value)) return value.map((item) => this.#walk(item));
     if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return this.#walkArray(value);
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return value;
-    const source = value as Record<string, unknown>;
-    const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(source)) {
-      const masked = this.redactString(key);
-      const item = this.#walk(source[key]);
-      // Plain assignment would set the prototype for a "__proto__" key parsed from JSON.
-      if (masked === "__proto__") {
-        Object.defineProperty(copy, masked, {
-          value: item,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        copy[masked] = item;
-      }
+    return this.#walkObject(value as Record<string, unknown>);
+  }
+
+  #walkArray(source: readonly unknown[]): unknown[] {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < source.length; i++) {
+      const item = source[i];
+      const masked = this.#walk(item);
+      if (copy === undefined && masked !== item) copy = source.slice(0, i);
+      copy?.push(masked);
     }
-    return copy;
+    return copy ?? (source as unknown[]);
+  }
+
+  #walkObject(source: Record<string, unknown>): Record<string, unknown> {
+    const keys = Object.keys(source);
+    let copy: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const item = source[key];
+      const maskedKey = this.redactString(key);
+      const masked = this.#walk(item);
+      if (copy === undefined) {
+        if (maskedKey === key && masked === item) continue;
+        copy = {};
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, source[keys[j]!]);
+      }
+      setOwn(copy, maskedKey, masked);
+    }
+    return copy ?? source;
   }
 
   #compile(): RegExp {
@@ -120,8 +142,24 @@ export class Redactor {
     const forms = [...this.#formNames.keys()].sort(
       (a, b) => b.length - a.length || (a < b ? -1 : 1),
     );
+    this.#shortestForm = forms.at(-1)?.length ?? MIN_SECRET_LENGTH;
     this.#pattern = new RegExp(forms.map(escapeRegExp).join("|"), "g");
     return this.#pattern;
+  }
+}
+
+/** Sets an own enumerable property, even one named "__proto__" (parsed from JSON). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  // Plain assignment would set the prototype for a "__proto__" key.
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
   }
 }
 
