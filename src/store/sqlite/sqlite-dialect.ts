@@ -1,6 +1,7 @@
 // SQLite specifics: every transaction begins with BEGIN IMMEDIATE (take the write lock first, so
 // two processes on one file serialize instead of failing mid-transaction), and the wait for that
 // lock is an async retry loop rather than SQLite's busy handler, which would block the event loop.
+// Statements are prepared once per SQL text (statement-cache.ts).
 import type BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
@@ -12,6 +13,7 @@ import {
   type Driver,
 } from "kysely";
 import type { DialectTraits } from "../dialect.ts";
+import { cachingStatements } from "./statement-cache.ts";
 
 /** How SQLite differs, for the shared query code. */
 export const sqliteTraits: DialectTraits = Object.freeze({
@@ -48,7 +50,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #options: ImmediateSqliteOptions;
 
   constructor(options: ImmediateSqliteOptions) {
-    super({ database: options.database });
+    super({ database: cachingStatements(options.database) });
     this.#options = options;
   }
 
@@ -79,7 +81,10 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** Kysely's SQLite dialect with BEGIN IMMEDIATE transactions and transactional migrations. */
+/**
+ * Kysely's SQLite dialect with BEGIN IMMEDIATE transactions, transactional migrations and
+ * prepared statements reused across queries.
+ */
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #options: ImmediateSqliteOptions;
 
