@@ -7,6 +7,9 @@ import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { validateCommand } from "./validate-command.ts";
 import { resumeCommand, runCommand } from "./run-command.ts";
 import { serveCommand } from "./serve-command.ts";
+import { existsCommandDefinition } from "./exists-command.ts";
+import { revokeCommandDefinition } from "./revoke-command.ts";
+import { syncCommand } from "./sync-command.ts";
 
 const program = new Command();
 program
@@ -21,6 +24,8 @@ Exit codes:
   1  the run failed
   2  the run is blocked (a continue_if did not match)
   3  invalid manifest or inputs; nothing was sent
+  4  exists: the hire has no account
+  5  exists: unknown (the check's request failed)
 
 Examples:
   hirewire validate examples/*.json
@@ -73,6 +78,27 @@ program
   .action(async (state: string, options) => {
     process.exitCode = await resumeCommand(resolve(state), options);
   });
+
+program
+  .command("sync")
+  .description(
+    "run a sync-users manifest and list the users it finds (a preview: nothing is applied)",
+  )
+  .argument("<manifest>", "sync-users manifest file (JSON)")
+  .option("--secrets <file>", "secrets as a JSON object or a .env file")
+  .option("--param <KEY=VALUE>", "a run param; repeatable", collect, [])
+  .option("--json", "print one JSON object: {status, action, pages, users, skipped, error?}")
+  .option("--files-dir <dir>", "where run files (save_as_file) are kept")
+  .addHelpText(
+    "after",
+    "\nThe CLI keeps no hires, so it cannot create or update any: it shows who the sync found.\nTo apply a sync, use the service (POST /api/integrations/{id}/sync, then .../apply) or a `schedule`.",
+  )
+  .action(async (manifest: string, options) => {
+    process.exitCode = await syncCommand(resolve(manifest), options);
+  });
+
+program.addCommand(revokeCommandDefinition());
+program.addCommand(existsCommandDefinition());
 
 program
   .command("serve")

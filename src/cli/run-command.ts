@@ -1,7 +1,7 @@
 // `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
 import { mkdir } from "node:fs/promises";
 import { parseManifest } from "../manifest/index.ts";
-import type { Manifest } from "../manifest/types.ts";
+import type { Manifest, ValidationProblem } from "../manifest/types.ts";
 import {
   dryRun,
   resumeRun,
@@ -11,9 +11,12 @@ import {
 } from "../runner/index.ts";
 import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
+import { oauthWriteBack } from "./oauth-write-back.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 import { readStateFile, STATE_FORMAT, writeStateFile, type StateFile } from "./state-file.ts";
-import { STATE_VERSION } from "../engine/types.ts";
+import { STATE_VERSION, type RunBlock } from "../engine/types.ts";
+import { blockSteps } from "../engine/blocks.ts";
+import { notifyConfigFromEnv } from "../notify/index.ts";
 
 export interface RunCommandOptions {
   hire: string;
@@ -24,6 +27,8 @@ export interface RunCommandOptions {
   filesDir?: string;
   state?: string;
   timeout?: number;
+  /** The block to run (default `execute`); `hirewire revoke` runs `revoke`. */
+  block?: "execute" | "revoke";
 }
 
 export async function runCommand(
@@ -33,6 +38,9 @@ export async function runCommand(
   const out = new HumanOutput();
   const parsed = parseManifest(await readText(manifestPath, "manifest"));
   if (!parsed.ok) return printInvalid(out, parsed.problems, manifestPath, options.json);
+  const block = options.block ?? "execute";
+  const stepCount = blockSteps({ manifest: parsed.manifest, block }).length;
+  if (stepCount === 0) return printInvalid(out, [noBlock(block)], manifestPath, options.json);
   const { hire, stored } = await readHire(options.hire);
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
@@ -44,6 +52,7 @@ export async function runCommand(
     params,
     ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
     ...(typeof params.redirect_url === "string" ? { redirectUrl: params.redirect_url } : {}),
+    ...(block !== "execute" ? { block } : {}),
   };
 
   if (options.dryRun === true) {
@@ -85,16 +94,18 @@ export async function runCommand(
           version: STATE_VERSION,
           manifestPath,
           manifest: parsed.manifest,
+          ...(block !== "execute" ? { block } : {}),
           hire,
           stored,
           params,
           filesDir: filesDir!,
         }
       : undefined;
-  const stepCount = parsed.manifest.execute.length;
   const started = Date.now();
   const result = await runManifest(parsed.manifest, {
+    notify: notifyConfigFromEnv(process.env),
     ...inputs,
+    ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
     ...(filesDir !== undefined ? { filesDir } : {}),
     ...(options.timeout !== undefined
       ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
@@ -127,14 +138,21 @@ export async function resumeCommand(
   }
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
-  const stepCount = (file.manifest as Manifest).execute?.length ?? 0;
+  const stepCount =
+    (file.block === "revoke"
+      ? (file.manifest as { revoke?: unknown[] }).revoke
+      : (file.manifest as Manifest).execute
+    )?.length ?? 0;
   const started = Date.now();
   const result = await resumeRun(file.manifest, file.state, {
+    notify: notifyConfigFromEnv(process.env),
     hire: file.hire,
     stored: file.stored,
     params: file.params,
+    ...(file.block !== undefined ? { block: file.block } : {}),
     secrets: secrets.secrets,
     ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+    ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
     filesDir: file.filesDir,
     ...hooks(out, options.json === true, stepCount, (state) =>
       writeStateFile(statePath, { ...file, state }),
@@ -166,6 +184,16 @@ function finish(out: HumanOutput, result: RunResult, json: boolean, started: num
     out.result(result, Date.now() - started);
   }
   return exitCodeForStatus(result.status);
+}
+
+/** A block the manifest does not have: nothing to run, said like a validation problem. */
+function noBlock(block: RunBlock): ValidationProblem {
+  return {
+    path: block,
+    message: `the manifest has no ${block} block`,
+    severity: "error",
+    code: "VALIDATION",
+  };
 }
 
 function printInvalid(

@@ -13,6 +13,7 @@ import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
 import { seedSandbox, sandboxToken } from "./sandbox/seed-sandbox.ts";
 import type { ServiceConfig } from "./service-config.ts";
+import { SyncSchedule } from "./sync-schedule.ts";
 
 export interface RunningService {
   url: string;
@@ -40,6 +41,7 @@ export async function startService(
     logger,
     fileRetentionMs: config.fileRetentionMs,
     leaseMs: config.leaseMs,
+    ...(config.notify !== undefined ? { notify: config.notify } : {}),
     concurrency: config.concurrency,
     redirectUrlFor: (integrationId) => `${publicUrl}/oauth/${integrationId}/callback`,
   });
@@ -79,12 +81,15 @@ export async function startService(
   if (publicUrl === "") publicUrl = url;
   if (config.sandbox) await seedSandbox(store, `${url}/sandbox/api`);
   scheduler.start();
+  const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
+  syncSchedule.start();
   logger.info({ url, dataDir: config.dataDir }, "hirewire is listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await syncSchedule.stop();
       await scheduler.stop();
       await store.close();
     })());

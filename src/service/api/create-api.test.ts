@@ -89,6 +89,18 @@ describe("openapi.json", () => {
         "POST /api/runs/{id}/resume",
         "GET /api/runs/{id}/files",
         "GET /api/runs/{id}/files/{name}",
+        "POST /api/hires/{id}/exists",
+        "GET /api/hires/{id}/access",
+        "GET /api/integrations/{id}/form",
+        "GET /api/integrations/{id}/oauth",
+        "DELETE /api/integrations/{id}/oauth",
+        "GET /api/integrations/{id}/oauth/authorize",
+        "POST /api/integrations/{id}/oauth/authorize",
+        "POST /api/integrations/{id}/oauth/connect",
+        "GET /oauth/{id}/callback",
+        "POST /api/integrations/{id}/sync",
+        "GET /api/integrations/{id}/sync/{run_id}/preview",
+        "POST /api/integrations/{id}/sync/{run_id}/apply",
       ].sort(),
     );
     expect(doc.paths["/api/runs"].post.parameters).toEqual(

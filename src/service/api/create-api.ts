@@ -4,15 +4,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HirewireError } from "../../errors/index.ts";
+import { oauthCallbackRoute, oauthRoutes } from "../oauth/index.ts";
+import { accessRoutes } from "./access-routes.ts";
 import type { ApiDeps, ApiEnv, ResolvedDeps } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
 import { bearerAuth } from "./auth.ts";
+import { formRoutes } from "./form-routes.ts";
 import { hireRoutes } from "./hires-routes.ts";
 import { integrationRoutes } from "./integrations-routes.ts";
 import { runFileRoutes } from "./run-files-routes.ts";
 import { runRoutes } from "./runs-routes.ts";
 import { secretRoutes } from "./secrets-routes.ts";
 import { storedFieldRoutes } from "./stored-fields-routes.ts";
+import { syncRoutes } from "./sync-routes.ts";
 
 /** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -39,8 +43,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   secretRoutes(app, resolved);
   hireRoutes(app, resolved);
   storedFieldRoutes(app, resolved);
+  accessRoutes(app, resolved);
+  formRoutes(app, resolved);
   runRoutes(app, resolved);
   runFileRoutes(app, resolved);
+  syncRoutes(app, resolved);
+  oauthRoutes(app, resolved);
+  oauthCallbackRoute(app, resolved);
   app.all("/api/*", (c) => {
     throw new HirewireError({
       code: "NOT_FOUND",
