@@ -4,6 +4,7 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome } from "../exchange/types.ts";
 import type { HttpMethod, RetryOn, Step } from "../manifest/types.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 export const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set([
@@ -40,16 +41,6 @@ export function allowedRetries(
 function matchesRetryOn(item: RetryOn, kind: "network" | "timeout" | number): boolean {
   if (item === "5xx") return typeof kind === "number" && kind >= 500 && kind <= 599;
   return item === kind;
-}
-
-/** Parses a Retry-After value (delta seconds or an HTTP date) into a delay in ms from `now`. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }
 
 /** Retry-After of a response outcome, in ms, or undefined. */

@@ -1,5 +1,5 @@
 // Reads a Retry-After header (RFC 9110 §10.2.3): either whole seconds or an HTTP date. Pure, so
-// the engine's caller can hand it the clock.
+// the engine takes the clock from its events.
 
 const DELTA_SECONDS = /^\s*(\d+)\s*$/;
 
