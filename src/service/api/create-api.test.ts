@@ -71,6 +71,7 @@ describe("openapi.json", () => {
         "GET /api/integrations/{id}",
         "PUT /api/integrations/{id}",
         "DELETE /api/integrations/{id}",
+        "POST /api/manifests/validate",
         "GET /api/integrations/{id}/secrets",
         "PUT /api/integrations/{id}/secrets",
         "DELETE /api/integrations/{id}/secrets/{key}",

@@ -17,6 +17,7 @@ import { runRoutes } from "./runs-routes.ts";
 import { secretRoutes } from "./secrets-routes.ts";
 import { storedFieldRoutes } from "./stored-fields-routes.ts";
 import { syncRoutes } from "./sync-routes.ts";
+import { validateRoutes } from "./validate-routes.ts";
 
 /** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -40,6 +41,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     }),
   );
   integrationRoutes(app, resolved);
+  validateRoutes(app);
   secretRoutes(app, resolved);
   hireRoutes(app, resolved);
   storedFieldRoutes(app, resolved);
