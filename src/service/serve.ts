@@ -1,5 +1,5 @@
-// Starting and stopping the service: the embedded store, the run scheduler, the HTTP API, the
-// sandbox and the first-start set-up (admin token, secret key, example integrations).
+// Starting and stopping the service: the embedded store, the run scheduler, the HTTP API, the web UI,
+// the sandbox and the first-start set-up (admin token, secret key, example integrations).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
@@ -14,6 +14,7 @@ import { sandboxApi } from "./sandbox/sandbox-api.ts";
 import { seedSandbox, sandboxToken } from "./sandbox/seed-sandbox.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { SyncSchedule } from "./sync-schedule.ts";
+import { uiRoutes } from "./ui/index.ts";
 
 export interface RunningService {
   url: string;
@@ -63,6 +64,7 @@ export async function startService(
     );
   });
   if (config.sandbox) app.route("/sandbox/api", sandboxApi({ token: await sandboxToken(store) }));
+  app.route("/", uiRoutes());
   app.route(
     "/",
     createApi({

@@ -1,0 +1,1 @@
+export { uiRoutes, UI_CONTENT_SECURITY_POLICY, type UiOptions } from "./ui-routes.ts";

@@ -1,0 +1,254 @@
+// The web UI in a real browser (Debian's chromium driven by playwright-core) against the service
+// started in this process with its sandbox: sign in, read secrets, edit a manifest, add a hire,
+// trigger runs and resume a failed one — as an admin would.
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ADMIN_TOKEN,
+  startInProcessService,
+  type InProcessService,
+} from "../support/in-process-service.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+/** Set to a folder to keep screenshots of each page the test visits. */
+const SCREENSHOTS = process.env.HIREWIRE_UI_SCREENSHOTS;
+
+let svc: InProcessService;
+let profile: string;
+let context: BrowserContext;
+let page: Page;
+let shot = 0;
+/** Uncaught script errors and CSP refusals seen by the browser: there must be none. */
+const browserErrors: string[] = [];
+
+async function screenshot(name: string): Promise<void> {
+  if (SCREENSHOTS !== undefined)
+    await page.screenshot({ path: join(SCREENSHOTS, `${++shot}-${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``,
+    );
+  svc = await startInProcessService();
+  profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(10_000);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("pageerror", (error) => browserErrors.push(error.message));
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text()))
+      browserErrors.push(message.text());
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await svc?.close();
+  if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+});
+
+describe("serving", () => {
+  it("serves the page and its scripts with a CSP, nosniff and the right types; nothing else", async () => {
+    const index = await fetch(`${svc.service.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(index.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(index.headers.get("x-content-type-options")).toBe("nosniff");
+    const html = await index.text();
+    expect(html).toContain('<script type="module" src="/ui/app.js"></script>');
+    expect(html).not.toMatch(/<script>(?!<\/script>)/);
+    const script = await fetch(`${svc.service.url}/ui/app.js`);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
+    for (const path of ["/ui/nothing.js", "/ui/..%2Fui-routes.ts", "/ui/ui-routes.ts"])
+      expect((await fetch(`${svc.service.url}${path}`)).status).toBe(404);
+  });
+});
+
+describe("the admin's way through the UI", () => {
+  it("signs in with the token, refusing a wrong one", async () => {
+    await page.goto(svc.service.url);
+    await page.getByLabel("API token").fill("hw_wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("refused");
+    await page.getByLabel("API token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Sandbox: create account" }).waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('hirewire.token')")).toBe(ADMIN_TOKEN);
+    await screenshot("integrations");
+  });
+
+  it("shows an integration's secrets as set, never their values", async () => {
+    await page.getByRole("link", { name: "Sandbox: create account" }).click();
+    const secrets = page.getByTestId("secrets");
+    await expect
+      .poll(() => secrets.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state').textContent())
+      .toBe("set");
+    expect(await secrets.locator('tr[data-secret="BASE_URL"] .secret-state').textContent()).toBe(
+      "set",
+    );
+    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+    expect(await page.content()).not.toContain(token);
+    await screenshot("integration");
+  });
+
+  it("validates the manifest as it is typed, naming each problem's path", async () => {
+    const editor = page.getByTestId("manifest-editor");
+    const status = page.getByTestId("validation-status");
+    await expect.poll(() => status.textContent()).toBe("Valid manifest");
+    await editor.fill('{"execute": [{"url": "https://api.example.com/users",');
+    await expect.poll(() => status.textContent()).toBe("Not valid JSON");
+    await editor.fill(
+      JSON.stringify(
+        {
+          execute: [
+            { url: "https://api.example.com/users", polling: { interval: 1, amount: 500 } },
+            { url: "https://api.example.com/teams", store: { TEAM_ID: "id" } },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    await expect.poll(() => status.textContent()).toMatch(/^\d+ problems$/);
+    const problems = page.getByTestId("problems");
+    // The path is located in the text: "amount" sits on line 7 of the pretty-printed JSON.
+    expect(
+      await problems.locator("li", { hasText: "execute[0].polling.amount" }).textContent(),
+    ).toContain("line 7");
+    expect(await problems.textContent()).toContain("must be an integer from 1 to 100");
+    expect(await problems.textContent()).toContain("execute[1].store");
+    await screenshot("editor-problems");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByTestId("save-result").textContent()).toContain("VALIDATION");
+  });
+
+  it("adds a hire", async () => {
+    await page.getByRole("link", { name: "Hires" }).click();
+    const form = page.getByTestId("new-hire");
+    await form.getByLabel("Email").fill("ada@example.com");
+    await form.getByLabel("First name").fill("Ada");
+    await form.getByLabel("Last name").fill("Lovelace");
+    await form.getByLabel("Other props").fill('{"employee_no": 42}');
+    await form.getByRole("button", { name: "Create hire" }).click();
+    await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+    expect(await page.getByTestId("props").textContent()).toContain("employee_no");
+  });
+
+  it("triggers “Sandbox: create account” and shows the run's masked attempts and stored field", async () => {
+    await page.getByRole("link", { name: "Trigger a run" }).click();
+    const form = page.getByTestId("trigger");
+    await form.getByLabel("Integration").selectOption({ label: "Sandbox: create account" });
+    await expect
+      .poll(() => form.getByTestId("form-fields").textContent())
+      .toContain("asks nothing");
+    await form.getByRole("button", { name: "Trigger run" }).click();
+    await expect
+      .poll(() => page.locator(".view-head [data-status]").textContent())
+      .toBe("succeeded");
+    const attempt = page.getByTestId("attempt");
+    await expect.poll(() => attempt.count()).toBe(1);
+    const text = await attempt.textContent();
+    expect(text).toContain("POST");
+    expect(text).toContain("/sandbox/api/users");
+    expect(text).toContain("Bearer ***SANDBOX_TOKEN***");
+    expect(text).toContain("201");
+    expect(await page.getByTestId("run-stored").textContent()).toContain("SANDBOX_USER_ID");
+    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+    expect(await page.content()).not.toContain(token);
+    await screenshot("run-succeeded");
+
+    await page.locator(".facts a[href^='#/hires/']").click();
+    expect(await page.getByTestId("stored").textContent()).toContain("SANDBOX_USER_ID");
+  });
+
+  it("shows a failed run, and resumes it once the cause (a secret) is fixed", async () => {
+    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+    await page.getByRole("link", { name: "Integrations" }).click();
+    await page.getByRole("link", { name: "Sandbox: create account" }).click();
+    const setSecret = async (value: string) => {
+      const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
+      await row.getByLabel("New value for SANDBOX_TOKEN").fill(value);
+      await row.getByRole("button", { name: "Set" }).click();
+      await expect
+        .poll(() => page.getByTestId("secrets").textContent())
+        .toContain("Saved SANDBOX_TOKEN");
+      expect(await row.getByLabel("New value for SANDBOX_TOKEN").inputValue()).toBe("");
+    };
+    await setSecret("sbx_not_the_right_token");
+
+    await page.getByRole("link", { name: "Trigger a run" }).click();
+    const form = page.getByTestId("trigger");
+    await form.getByLabel("Hire").selectOption({ index: 1 });
+    await expect
+      .poll(() => form.getByTestId("form-fields").textContent())
+      .toContain("asks nothing");
+    await form.getByRole("button", { name: "Trigger run" }).click();
+    await expect.poll(() => page.locator(".view-head [data-status]").textContent()).toBe("failed");
+    expect(await page.getByTestId("run-error").textContent()).toContain("401");
+    expect(await page.getByTestId("attempt").textContent()).toContain("Bearer ***SANDBOX_TOKEN***");
+    await screenshot("run-failed");
+    const runUrl = page.url();
+
+    await page.locator(".facts a[href^='#/integrations/']").click();
+    await setSecret(token);
+    await page.goto(runUrl);
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect
+      .poll(() => page.locator(".view-head [data-status]").textContent(), { timeout: 15_000 })
+      .toBe("succeeded");
+    await expect.poll(() => page.getByTestId("attempt").count()).toBe(2);
+    expect(await page.content()).not.toContain("sbx_not_the_right_token");
+    await screenshot("run-resumed");
+  });
+
+  it("lists runs and downloads a run's file", async () => {
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("link", { name: "Trigger a run" }).click();
+    const form = page.getByTestId("trigger");
+    await form.getByLabel("Integration").selectOption({ label: "Sandbox: contract" });
+    await form.getByLabel("Hire").selectOption({ index: 1 });
+    await expect
+      .poll(() => form.getByTestId("form-fields").textContent())
+      .toContain("asks nothing");
+    await form.getByRole("button", { name: "Trigger run" }).click();
+    await expect
+      .poll(() => page.locator(".view-head [data-status]").textContent(), { timeout: 20_000 })
+      .toBe("succeeded");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("files").getByRole("button", { name: "contract.pdf" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("contract.pdf");
+    expect(await readFile((await download.path()) as string, "utf8")).toContain("%PDF-1.4");
+
+    await page.getByRole("link", { name: "Runs" }).click();
+    const runs = page.getByTestId("runs");
+    await expect.poll(() => runs.locator("tbody tr").count()).toBe(3);
+    expect(await runs.textContent()).toContain("Sandbox: contract");
+    expect(await runs.textContent()).toContain("ada@example.com");
+    await screenshot("runs");
+    expect(browserErrors).toEqual([]);
+  });
+});
