@@ -167,6 +167,16 @@ describe("Redactor.redact", () => {
     expect(record).toEqual(copy);
   });
 
+  it("keeps redactors with the same secrets independent when one learns another", () => {
+    const first = new Redactor([{ name: "TOKEN", value: "sk_live_42" }]);
+    const second = new Redactor([{ name: "TOKEN", value: "sk_live_42" }]);
+    expect(first.redactString("sk_live_42 derived-99")).toBe("***TOKEN*** derived-99");
+    expect(second.redactString("sk_live_42 derived-99")).toBe("***TOKEN*** derived-99");
+    second.add("DERIVED", "derived-99");
+    expect(second.redactString("sk_live_42 derived-99")).toBe("***TOKEN*** ***DERIVED***");
+    expect(first.redactString("sk_live_42 derived-99")).toBe("***TOKEN*** derived-99");
+  });
+
   it("returns the value itself when there are no secrets", () => {
     const empty = new Redactor();
     const record = { a: "sk_live_42" };

@@ -1,8 +1,8 @@
 // The one place secrets are masked (SPEC section 9): every secret value, in every form it can take
 // (see secret-forms.ts), becomes `***NAME***` in strings, object keys and numbers equal to a
 // numeric secret. Works on structured records, never on serialized JSON, so masked JSON stays
-// valid. Runs on every attempt record, so the work is one combined RegExp, built lazily, and
-// copies only what it changes.
+// valid. Runs on every attempt record, so the work is one combined RegExp, built lazily and
+// shared by redactors with the same secrets, and it copies only what it changes.
 import { secretForms } from "./secret-forms.ts";
 
 /** A named secret value (an `initial_data_form` id, an OAuth token, a derived credential). */
@@ -18,11 +18,7 @@ const MIN_SECRET_LENGTH = 4;
 export class Redactor {
   #names = new Map<string, string>();
   #tooShort: string[] = [];
-  #pattern: RegExp | undefined;
-  /** Length of the shortest form the pattern matches: shorter strings cannot hold a secret. */
-  #shortestForm = MIN_SECRET_LENGTH;
-  #formNames = new Map<string, string>();
-  #numberNames = new Map<string, string>();
+  #compiled: Compiled | undefined;
 
   constructor(secrets: Iterable<SecretEntry> = []) {
     for (const { name, value } of secrets) this.add(name, value);
@@ -40,7 +36,7 @@ export class Redactor {
     }
     if (this.#names.has(value)) return;
     this.#names.set(value, name);
-    this.#pattern = undefined;
+    this.#compiled = undefined;
   }
 
   /** Names of values shorter than 4 characters that were refused. */
@@ -59,12 +55,12 @@ export class Redactor {
    */
   redactString(text: string): string {
     if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
-    const pattern = this.#compile();
-    if (text.length < this.#shortestForm) return text;
+    const { pattern, shortestForm, formNames } = this.#compile();
+    if (text.length < shortestForm) return text;
     // Most strings hold no secret: a test is cheaper than a replace that finds nothing.
     pattern.lastIndex = 0;
     if (!pattern.test(text)) return text;
-    return text.replace(pattern, (match) => `***${this.#formNames.get(match) ?? "SECRET"}***`);
+    return text.replace(pattern, (match) => `***${formNames.get(match) ?? "SECRET"}***`);
   }
 
   /**
@@ -87,8 +83,9 @@ export class Redactor {
   #walk(value: unknown): unknown {
     if (typeof value === "string") return this.redactString(value);
     if (typeof value === "number") {
-      if (this.#numberNames.size === 0) return value;
-      const name = this.#numberNames.get(String(value));
+      const { numberNames } = this.#compiled!;
+      if (numberNames.size === 0) return value;
+      const name = numberNames.get(String(value));
       return name === undefined ? value : `***${name}***`;
     }
     if (value === null || typeof value !== "object") return value;
@@ -127,25 +124,59 @@ export class Redactor {
     return copy ?? source;
   }
 
-  #compile(): RegExp {
-    if (this.#pattern) return this.#pattern;
-    this.#formNames.clear();
-    this.#numberNames.clear();
-    for (const [value, name] of this.#names) {
-      for (const form of secretForms(value)) {
-        if (!this.#formNames.has(form)) this.#formNames.set(form, name);
+  #compile(): Compiled {
+    if (this.#compiled !== undefined) return this.#compiled;
+    // Every run builds a Redactor for the same integration secrets; the forms and the pattern
+    // depend on nothing else, so they are shared.
+    const key = JSON.stringify([...this.#names]);
+    let compiled = compiledCache.get(key);
+    if (compiled === undefined) {
+      compiled = compile(this.#names);
+      if (compiledCache.size >= COMPILED_CACHE_LIMIT) {
+        const oldest = compiledCache.keys().next();
+        if (oldest.done !== true) compiledCache.delete(oldest.value);
       }
-      if (/^-?[0-9]+(\.[0-9]+)?$/.test(value) && String(Number(value)) === value) {
-        this.#numberNames.set(value, name);
-      }
+      compiledCache.set(key, compiled);
     }
-    const forms = [...this.#formNames.keys()].sort(
-      (a, b) => b.length - a.length || (a < b ? -1 : 1),
-    );
-    this.#shortestForm = forms.at(-1)?.length ?? MIN_SECRET_LENGTH;
-    this.#pattern = new RegExp(forms.map(escapeRegExp).join("|"), "g");
-    return this.#pattern;
+    this.#compiled = compiled;
+    return compiled;
   }
+}
+
+/** What masking needs, built from the secret values and their names. Shared: never changed. */
+interface Compiled {
+  /** Every form of every secret, longest first. Global, so callers reset `lastIndex`. */
+  pattern: RegExp;
+  /** Length of the shortest form: shorter strings cannot hold a secret. */
+  shortestForm: number;
+  formNames: ReadonlyMap<string, string>;
+  /** Numeric secrets by their JSON text. */
+  numberNames: ReadonlyMap<string, string>;
+}
+
+// Bounded: a service sees one entry per integration secret set (plus derived values), and the
+// entries hold secret values, which should not pile up in memory beyond what is in use.
+const COMPILED_CACHE_LIMIT = 64;
+const compiledCache = new Map<string, Compiled>();
+
+function compile(names: ReadonlyMap<string, string>): Compiled {
+  const formNames = new Map<string, string>();
+  const numberNames = new Map<string, string>();
+  for (const [value, name] of names) {
+    for (const form of secretForms(value)) {
+      if (!formNames.has(form)) formNames.set(form, name);
+    }
+    if (/^-?[0-9]+(\.[0-9]+)?$/.test(value) && String(Number(value)) === value) {
+      numberNames.set(value, name);
+    }
+  }
+  const forms = [...formNames.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  return {
+    pattern: new RegExp(forms.map(escapeRegExp).join("|"), "g"),
+    shortestForm: forms.at(-1)?.length ?? MIN_SECRET_LENGTH,
+    formNames,
+    numberNames,
+  };
 }
 
 /** Sets an own enumerable property, even one named "__proto__" (parsed from JSON). */
