@@ -22,6 +22,11 @@ let profile: string;
 let context: BrowserContext;
 let page: Page;
 let shot = 0;
+/** Waits for the page to catch up; the machine may be busy, so generously. */
+function poll<T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) {
+  return expect.poll(read, { timeout: 10_000, interval: 50, ...options });
+}
+
 /** Uncaught script errors and CSP refusals seen by the browser: there must be none. */
 const browserErrors: string[] = [];
 
@@ -91,7 +96,7 @@ describe("the admin's way through the UI", () => {
     await page.goto(svc.service.url);
     await page.getByLabel("API token").fill("hw_wrong");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("refused");
+    await poll(() => page.getByRole("alert").textContent()).toContain("refused");
     await page.getByLabel("API token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("link", { name: "Sandbox: create account" }).waitFor();
@@ -102,9 +107,9 @@ describe("the admin's way through the UI", () => {
   it("shows an integration's secrets as set, never their values", async () => {
     await page.getByRole("link", { name: "Sandbox: create account" }).click();
     const secrets = page.getByTestId("secrets");
-    await expect
-      .poll(() => secrets.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state').textContent())
-      .toBe("set");
+    await poll(() =>
+      secrets.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state').textContent(),
+    ).toBe("set");
     expect(await secrets.locator('tr[data-secret="BASE_URL"] .secret-state').textContent()).toBe(
       "set",
     );
@@ -116,9 +121,9 @@ describe("the admin's way through the UI", () => {
   it("validates the manifest as it is typed, naming each problem's path", async () => {
     const editor = page.getByTestId("manifest-editor");
     const status = page.getByTestId("validation-status");
-    await expect.poll(() => status.textContent()).toBe("Valid manifest");
+    await poll(() => status.textContent()).toBe("Valid manifest");
     await editor.fill('{"execute": [{"url": "https://api.example.com/users",');
-    await expect.poll(() => status.textContent()).toBe("Not valid JSON");
+    await poll(() => status.textContent()).toBe("Not valid JSON");
     await editor.fill(
       JSON.stringify(
         {
@@ -131,7 +136,7 @@ describe("the admin's way through the UI", () => {
         2,
       ),
     );
-    await expect.poll(() => status.textContent()).toMatch(/^\d+ problems$/);
+    await poll(() => status.textContent()).toMatch(/^\d+ problems$/);
     const problems = page.getByTestId("problems");
     // The path is located in the text: "amount" sits on line 7 of the pretty-printed JSON.
     expect(
@@ -141,7 +146,7 @@ describe("the admin's way through the UI", () => {
     expect(await problems.textContent()).toContain("execute[1].store");
     await screenshot("editor-problems");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => page.getByTestId("save-result").textContent()).toContain("VALIDATION");
+    await poll(() => page.getByTestId("save-result").textContent()).toContain("VALIDATION");
   });
 
   it("adds a hire", async () => {
@@ -160,15 +165,11 @@ describe("the admin's way through the UI", () => {
     await page.getByRole("link", { name: "Trigger a run" }).click();
     const form = page.getByTestId("trigger");
     await form.getByLabel("Integration").selectOption({ label: "Sandbox: create account" });
-    await expect
-      .poll(() => form.getByTestId("form-fields").textContent())
-      .toContain("asks nothing");
+    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
     await form.getByRole("button", { name: "Trigger run" }).click();
-    await expect
-      .poll(() => page.locator(".view-head [data-status]").textContent())
-      .toBe("succeeded");
+    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
     const attempt = page.getByTestId("attempt");
-    await expect.poll(() => attempt.count()).toBe(1);
+    await poll(() => attempt.count()).toBe(1);
     const text = await attempt.textContent();
     expect(text).toContain("POST");
     expect(text).toContain("/sandbox/api/users");
@@ -181,6 +182,7 @@ describe("the admin's way through the UI", () => {
 
     await page.locator(".facts a[href^='#/hires/']").click();
     expect(await page.getByTestId("stored").textContent()).toContain("SANDBOX_USER_ID");
+    await screenshot("hire");
   });
 
   it("shows a failed run, and resumes it once the cause (a secret) is fixed", async () => {
@@ -191,9 +193,7 @@ describe("the admin's way through the UI", () => {
       const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
       await row.getByLabel("New value for SANDBOX_TOKEN").fill(value);
       await row.getByRole("button", { name: "Set" }).click();
-      await expect
-        .poll(() => page.getByTestId("secrets").textContent())
-        .toContain("Saved SANDBOX_TOKEN");
+      await poll(() => page.getByTestId("secrets").textContent()).toContain("Saved SANDBOX_TOKEN");
       expect(await row.getByLabel("New value for SANDBOX_TOKEN").inputValue()).toBe("");
     };
     await setSecret("sbx_not_the_right_token");
@@ -201,11 +201,9 @@ describe("the admin's way through the UI", () => {
     await page.getByRole("link", { name: "Trigger a run" }).click();
     const form = page.getByTestId("trigger");
     await form.getByLabel("Hire").selectOption({ index: 1 });
-    await expect
-      .poll(() => form.getByTestId("form-fields").textContent())
-      .toContain("asks nothing");
+    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
     await form.getByRole("button", { name: "Trigger run" }).click();
-    await expect.poll(() => page.locator(".view-head [data-status]").textContent()).toBe("failed");
+    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("failed");
     expect(await page.getByTestId("run-error").textContent()).toContain("401");
     expect(await page.getByTestId("attempt").textContent()).toContain("Bearer ***SANDBOX_TOKEN***");
     await screenshot("run-failed");
@@ -215,10 +213,10 @@ describe("the admin's way through the UI", () => {
     await setSecret(token);
     await page.goto(runUrl);
     await page.getByRole("button", { name: "Resume" }).click();
-    await expect
-      .poll(() => page.locator(".view-head [data-status]").textContent(), { timeout: 15_000 })
-      .toBe("succeeded");
-    await expect.poll(() => page.getByTestId("attempt").count()).toBe(2);
+    await poll(() => page.locator(".view-head [data-status]").textContent(), {
+      timeout: 15_000,
+    }).toBe("succeeded");
+    await poll(() => page.getByTestId("attempt").count()).toBe(2);
     expect(await page.content()).not.toContain("sbx_not_the_right_token");
     await screenshot("run-resumed");
   });
@@ -229,13 +227,12 @@ describe("the admin's way through the UI", () => {
     const form = page.getByTestId("trigger");
     await form.getByLabel("Integration").selectOption({ label: "Sandbox: contract" });
     await form.getByLabel("Hire").selectOption({ index: 1 });
-    await expect
-      .poll(() => form.getByTestId("form-fields").textContent())
-      .toContain("asks nothing");
+    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
+    await screenshot("trigger");
     await form.getByRole("button", { name: "Trigger run" }).click();
-    await expect
-      .poll(() => page.locator(".view-head [data-status]").textContent(), { timeout: 20_000 })
-      .toBe("succeeded");
+    await poll(() => page.locator(".view-head [data-status]").textContent(), {
+      timeout: 20_000,
+    }).toBe("succeeded");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.getByTestId("files").getByRole("button", { name: "contract.pdf" }).click(),
@@ -245,10 +242,58 @@ describe("the admin's way through the UI", () => {
 
     await page.getByRole("link", { name: "Runs" }).click();
     const runs = page.getByTestId("runs");
-    await expect.poll(() => runs.locator("tbody tr").count()).toBe(3);
+    await poll(() => runs.locator("tbody tr").count()).toBe(3);
     expect(await runs.textContent()).toContain("Sandbox: contract");
     expect(await runs.textContent()).toContain("ada@example.com");
     await screenshot("runs");
+  });
+
+  it("creates an integration, sets its missing secret and triggers it with a form answer", async () => {
+    await page.getByRole("link", { name: "Integrations" }).click();
+    await page.getByRole("link", { name: "New integration" }).click();
+    await page.getByLabel("Name").fill("Sandbox: teams");
+    const manifest = {
+      initial_data_form: [{ id: "SANDBOX_TOKEN", name: "Sandbox API token" }],
+      form: [
+        {
+          id: "TEAM_ID",
+          name: "Team",
+          type: "choice",
+          items: [
+            { id: "t_eng", name: "Engineering" },
+            { id: "t_sales", name: "Sales" },
+          ],
+        },
+      ],
+      execute: [
+        {
+          name: "Find users",
+          method: "GET",
+          url: `${svc.service.url}/sandbox/api/users?team={{ TEAM_ID }}`,
+          headers: { Authorization: "Bearer {{ SANDBOX_TOKEN }}" },
+        },
+      ],
+    };
+    await page.getByTestId("manifest-editor").fill(JSON.stringify(manifest, null, 2));
+    await poll(() => page.getByTestId("validation-status").textContent()).toBe("Valid manifest");
+    await page.getByRole("button", { name: "Create integration" }).click();
+    await page.getByRole("heading", { name: "Sandbox: teams" }).waitFor();
+    const state = page.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state');
+    expect(await state.textContent()).toBe("missing");
+    const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
+    await row
+      .getByLabel("New value for SANDBOX_TOKEN")
+      .fill((await svc.service.store.getSetting("sandbox.token")) as string);
+    await row.getByRole("button", { name: "Set" }).click();
+    await poll(() => state.textContent()).toBe("set");
+
+    await page.getByRole("link", { name: "Trigger a run" }).click();
+    const form = page.getByTestId("trigger");
+    await form.getByLabel("Hire").selectOption({ index: 1 });
+    await form.getByLabel("Team").selectOption({ label: "Sales" });
+    await form.getByRole("button", { name: "Trigger run" }).click();
+    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
+    expect(await page.getByTestId("attempt").textContent()).toContain("users?team=t_sales");
     expect(browserErrors).toEqual([]);
   });
 });

@@ -111,10 +111,14 @@ export async function hiresList({ root, query }) {
 /** @param {View} view */
 export async function hireDetail({ root, params }) {
   const id = encodeURIComponent(params.id ?? "");
-  const [hire, runs] = await Promise.all([
+  const [hire, runs, integrations] = await Promise.all([
     api("GET", `/api/hires/${id}`),
     api("GET", `/api/runs?hire_id=${id}&limit=20`),
+    api("GET", "/api/integrations?limit=500"),
   ]);
+  /** @type {Record<string, string>} */
+  const names = { [hire.id]: hire.props.email };
+  for (const integration of integrations.items) names[integration.id] = integration.name;
   const props = Object.entries(/** @type {Record<string, unknown>} */ (hire.props));
   const stored = Object.entries(/** @type {Record<string, any>} */ (hire.stored));
   replace(
@@ -185,11 +189,6 @@ export async function hireDetail({ root, params }) {
             ),
           ),
     ),
-    h(
-      "div",
-      { class: "card" },
-      h("h2", {}, "Runs"),
-      runsTable(runs.items, { [hire.id]: hire.props.email }),
-    ),
+    h("div", { class: "card" }, h("h2", {}, "Runs"), runsTable(runs.items, names)),
   );
 }
