@@ -13,7 +13,6 @@ import { preflight } from "../engine/preflight.ts";
 import {
   FINAL_STATUSES,
   type EngineOptions,
-  type RunContext,
   type RunEvent,
   type RunState,
 } from "../engine/types.ts";
@@ -23,7 +22,8 @@ import type { ClaimedRun, Store } from "../store/index.ts";
 import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
-import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
+import { loadRunContext, resumeEvent } from "./claimed-run.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotifyConfig } from "../notify/index.ts";
@@ -204,25 +204,12 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const hire = run.hireId !== null ? await this.store.getHire(run.hireId) : undefined;
-    const storedRecords = run.hireId !== null ? await this.store.getStoredFields(run.hireId) : {};
-    const hireStored: Record<string, JsonValue> = Object.fromEntries(
-      Object.entries(storedRecords).map(([name, record]) => [name, record.value]),
-    );
-    // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
-    const { secrets, oauth } = splitOAuthSecret(await this.store.getSecrets(integration.id));
-    const ctx: RunContext = {
-      manifest: validation.manifest,
-      hire: hire?.props ?? {},
-      hireStored,
-      secrets,
-      params: run.params,
-      block: run.block,
-      options: { ...this.options.engine, idempotencyKeys: integration.options.idempotencyKeys },
-    };
-    const redirectUrl = this.options.redirectUrlFor?.(integration.id);
-    if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
-    if (oauth !== undefined) ctx.oauth = oauth;
+    const ctx = await loadRunContext(this.store, run, integration, validation.manifest, {
+      ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
+      ...(this.options.redirectUrlFor !== undefined
+        ? { redirectUrlFor: this.options.redirectUrlFor }
+        : {}),
+    });
 
     let state: RunState;
     let event: RunEvent;
@@ -251,10 +238,7 @@ export class Scheduler {
       event = run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
     } else {
       state = run.state;
-      if (run.request === "cancel") event = { type: "cancel", now };
-      else if (run.request === "resume") event = { type: "resume", now };
-      else if (state.status === "waiting" && !run.recovered) event = { type: "wake", now };
-      else event = { type: "recover", now };
+      event = resumeEvent(run, state, now);
     }
 
     const redactor = new Redactor(secretsToMask(ctx, state.generated));

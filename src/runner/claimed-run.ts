@@ -1,0 +1,49 @@
+// What a claimed store run needs before the driver takes it: its context (hire, stored fields,
+// secrets and OAuth tokens read afresh — another run may have changed them) and the event that
+// continues it from where its last driver left it.
+import type { JsonValue, Manifest } from "../manifest/types.ts";
+import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
+import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
+import { splitOAuthSecret } from "./oauth-secret.ts";
+
+export interface ContextOptions {
+  engine?: EngineOptions;
+  redirectUrlFor?: (integrationId: string) => string | undefined;
+}
+
+export async function loadRunContext(
+  store: Store,
+  run: ClaimedRun,
+  integration: IntegrationRecord,
+  manifest: Manifest,
+  options: ContextOptions,
+): Promise<RunContext> {
+  const hire = run.hireId !== null ? await store.getHire(run.hireId) : undefined;
+  const storedRecords = run.hireId !== null ? await store.getStoredFields(run.hireId) : {};
+  const hireStored: Record<string, JsonValue> = Object.fromEntries(
+    Object.entries(storedRecords).map(([name, record]) => [name, record.value]),
+  );
+  // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
+  const { secrets, oauth } = splitOAuthSecret(await store.getSecrets(integration.id));
+  const ctx: RunContext = {
+    manifest,
+    hire: hire?.props ?? {},
+    hireStored,
+    secrets,
+    params: run.params,
+    block: run.block,
+    options: { ...options.engine, idempotencyKeys: integration.options.idempotencyKeys },
+  };
+  const redirectUrl = options.redirectUrlFor?.(integration.id);
+  if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
+  if (oauth !== undefined) ctx.oauth = oauth;
+  return ctx;
+}
+
+/** The event that continues a run that already has a state: a request, a wake-up, or recovery. */
+export function resumeEvent(run: ClaimedRun, state: RunState, now: number): RunEvent {
+  if (run.request === "cancel") return { type: "cancel", now };
+  if (run.request === "resume") return { type: "resume", now };
+  if (state.status === "waiting" && !run.recovered) return { type: "wake", now };
+  return { type: "recover", now };
+}
