@@ -1,7 +1,8 @@
 // SQLite specifics: every transaction begins with BEGIN IMMEDIATE (take the write lock first, so
 // two processes on one file serialize instead of failing mid-transaction), and the wait for that
 // lock is an async retry loop rather than SQLite's busy handler, which would block the event loop.
-// Statements are prepared once per SQL text (statement-cache.ts).
+// Statements are prepared once per SQL text (statement-cache.ts), and long bursts of queries
+// yield to the event loop (loop-slice.ts).
 import type BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
@@ -13,6 +14,7 @@ import {
   type Driver,
 } from "kysely";
 import type { DialectTraits } from "../dialect.ts";
+import { LoopSlice } from "./loop-slice.ts";
 import { cachingStatements } from "./statement-cache.ts";
 
 /** How SQLite differs, for the shared query code. */
@@ -48,10 +50,17 @@ export interface ImmediateSqliteOptions {
 
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #options: ImmediateSqliteOptions;
+  readonly #slice = new LoopSlice();
 
   constructor(options: ImmediateSqliteOptions) {
     super({ database: cachingStatements(options.database) });
     this.#options = options;
+  }
+
+  // Every query and transaction starts here: the place to let the event loop breathe (loop-slice.ts).
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#slice.yieldIfLong();
+    return super.acquireConnection();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
