@@ -15,7 +15,9 @@ export async function serveCommand(options: {
   const config = configFromEnv(env);
   const service = await startService(config);
   process.stdout.write(`hirewire is running at ${service.url}  (data: ${config.dataDir})\n`);
-  process.stdout.write(`  web UI: ${service.url}/   API: ${service.url}/api/   OpenAPI: ${service.url}/openapi.json\n`);
+  process.stdout.write(
+    `  web UI: ${service.url}/   API: ${service.url}/api/   OpenAPI: ${service.url}/openapi.json\n`,
+  );
   if (service.createdAdminToken !== undefined) {
     process.stdout.write(
       `\nAdmin API token (shown once; store it now):\n  ${service.createdAdminToken}\n\n` +

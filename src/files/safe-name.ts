@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 
 const MAX_SEGMENT_BYTES = 180;
 // Separators, NUL and control characters are what could escape the folder or confuse tools.
-// eslint-disable-next-line no-control-regex
+
 const UNSAFE = /[/\\\u0000-\u001f\u007f]/g;
 
 /**

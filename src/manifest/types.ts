@@ -1,11 +1,19 @@
 // TypeScript shape of a manifest after validation (SPEC sections 2, 3 and 10). The zod schema in
 // schema.ts is checked against these types, so the two cannot drift apart.
 
-export const HTTP_METHODS = Object.freeze(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const);
+export const HTTP_METHODS = Object.freeze([
+  "GET",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "HEAD",
+] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** A JSON value as found in manifests, responses and stored fields. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface ContinueIf {
   response_notation: string;

@@ -1,11 +1,8 @@
 // The records the store reads and writes, in the shape callers use (camelCase, decoded JSON,
 // epoch-millisecond numbers). Row shapes and SQL stay inside the store.
 import type { ErrorInfo } from "../errors/index.ts";
-import type { RunState, RunStatus } from "../engine/index.ts";
-import type { FileRef } from "../exchange/types.ts";
+import type { RunBlock, RunState, RunStatus } from "../engine/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
-
-import type { RunBlock } from "../engine/types.ts";
 
 /** The manifest blocks a run can execute (defined by the engine). */
 export type { RunBlock };
