@@ -98,6 +98,11 @@ export class HumanOutput {
         break;
       case "failed":
         this.out.write(`${c.red("✗ failed")} ${describeFailure(result.error)}\n`);
+        if (result.error?.code === "INTERRUPTED") {
+          this.out.write(
+            `  check whether the target received it; \`hirewire resume\` on the state file sends it again\n`,
+          );
+        }
         break;
       case "invalid":
         this.problems(result.problems ?? []);
