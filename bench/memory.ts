@@ -1,11 +1,12 @@
 // Part 1b (child process of its own, so earlier parts cannot inflate it): peak RSS while 2,000
 // runs poll at once. Every run is started together; each polls 5 times, 1 s apart. argv[2] is
-// "manifest" (runManifest) or "plain" (the same requests by hand, as a reference).
+// "manifest" (runManifest on the raw JSON), "prepared" (runManifest on a prepareManifest result)
+// or "plain" (the same requests by hand, as a reference).
 import { reportToParent, startTargetProcess } from "./child.ts";
 import { manifestRunner, plainRunner } from "./workload.ts";
 
 export interface MemoryResult {
-  side: "manifest" | "plain";
+  side: MemorySide;
   runs: number;
   polls: number;
   intervalSec: number;
@@ -18,7 +19,9 @@ export interface MemoryResult {
 const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 2000);
 const POLLS = 5;
 const INTERVAL = 1;
-const SIDE = process.argv[2] === "plain" ? "plain" : "manifest";
+export type MemorySide = "manifest" | "prepared" | "plain";
+const SIDE: MemorySide =
+  process.argv[2] === "plain" || process.argv[2] === "prepared" ? process.argv[2] : "manifest";
 
 await reportToParent(async (): Promise<MemoryResult> => {
   const target = await startTargetProcess();
@@ -26,7 +29,7 @@ await reportToParent(async (): Promise<MemoryResult> => {
     const runner = (polls: number, interval: number) =>
       SIDE === "plain"
         ? Promise.resolve(plainRunner(target.url, polls, interval))
-        : manifestRunner(target.url, polls, interval);
+        : manifestRunner(target.url, polls, interval, SIDE === "prepared");
     const one = await runner(POLLS, INTERVAL);
     // One short run first so the modules and the JIT's first tiers are in the baseline, not the peak.
     await (

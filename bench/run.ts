@@ -43,12 +43,19 @@ if (wants("throughput")) {
         Math.round(r.manifest.medianCpuUsPerRun),
       ],
       [
+        "runManifest, prepared manifest",
+        Math.round(r.prepared.medianRunsPerSec),
+        r.prepared.runsPerSec.map(Math.round).join(" "),
+        Math.round(r.prepared.medianCpuUsPerRun),
+      ],
+      [
         "plain undici loop",
         Math.round(r.plain.medianRunsPerSec),
         r.plain.runsPerSec.map(Math.round).join(" "),
         Math.round(r.plain.medianCpuUsPerRun),
       ],
       ["ratio (goal ≥ 0.8)", r.ratio.toFixed(2), "", r.cpuRatio.toFixed(2)],
+      ["ratio, prepared", r.preparedRatio.toFixed(2), "", r.preparedCpuRatio.toFixed(2)],
     ]),
   );
 }
@@ -58,8 +65,9 @@ if (wants("memory")) {
     "\n[1b] memory: 2,000 runs polling at once (5 polls, 1 s apart), RSS sampled every 25 ms …",
   );
   const manifest = await runChild<MemoryResult>("memory.ts", ["manifest"]);
+  const prepared = await runChild<MemoryResult>("memory.ts", ["prepared"]);
   const plain = await runChild<MemoryResult>("memory.ts", ["plain"]);
-  results.memory = { manifest, plain };
+  results.memory = { manifest, prepared, plain };
   const row = (name: string, m: MemoryResult) => [
     name,
     mb(m.baselineRss),
@@ -72,6 +80,7 @@ if (wants("memory")) {
     table([
       ["", "baseline RSS MB", "peak RSS MB (goal < 200)", "growth MB", "peak heap MB", "seconds"],
       row("runManifest", manifest),
+      row("runManifest, prepared manifest", prepared),
       row("plain undici loop (reference)", plain),
     ]),
   );

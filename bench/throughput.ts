@@ -1,6 +1,7 @@
-// Part 1a (child process): runs/s of `runManifest` against a plain undici loop sending the same
-// requests, both in this process against the target in another. Warm-up first, then rounds that
-// alternate which side goes first; medians are reported, with client CPU time per run.
+// Part 1a (child process): runs/s of `runManifest` (given the raw manifest, and a prepared one)
+// against a plain undici loop sending the same requests, all in this process against the target
+// in another. Warm-up first, then rounds that rotate which side goes first; medians are
+// reported, with client CPU time per run.
 import { reportToParent, startTargetProcess } from "./child.ts";
 import { median } from "./stats.ts";
 import { manifestRunner, plainRunner, runPool } from "./workload.ts";
@@ -20,12 +21,18 @@ export interface ThroughputResult {
   requestsPerRun: number;
   rounds: number;
   manifest: SideResult;
+  /** The same, with the manifest validated once by `prepareManifest`. */
+  prepared: SideResult;
   plain: SideResult;
   /** Median manifest runs/s over median plain runs/s. */
   ratio: number;
   /** Median plain CPU per run over median manifest CPU per run (the same ratio, by CPU). */
   cpuRatio: number;
+  preparedRatio: number;
+  preparedCpuRatio: number;
 }
+
+type Side = "manifest" | "prepared" | "plain";
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const RUNS = env("BENCH_RUNS", 2000);
@@ -37,31 +44,37 @@ const INTERVAL = 0.001;
 await reportToParent(async (): Promise<ThroughputResult> => {
   const target = await startTargetProcess();
   try {
-    const sides = {
+    const sides: Record<Side, () => Promise<void>> = {
       manifest: await manifestRunner(target.url, POLLS, INTERVAL),
+      prepared: await manifestRunner(target.url, POLLS, INTERVAL, true),
       plain: plainRunner(target.url, POLLS, INTERVAL),
     };
     // Warm-up: JIT, connection pools and the target's sockets, at full concurrency.
     await runPool(sides.plain, RUNS / 2, CONCURRENCY);
     await runPool(sides.manifest, RUNS / 2, CONCURRENCY);
-    const rates = { manifest: [] as number[], plain: [] as number[] };
-    const cpu = { manifest: [] as number[], plain: [] as number[] };
+    await runPool(sides.prepared, RUNS / 2, CONCURRENCY);
+    const rates: Record<Side, number[]> = { manifest: [], prepared: [], plain: [] };
+    const cpu: Record<Side, number[]> = { manifest: [], prepared: [], plain: [] };
+    const orders: Side[][] = [
+      ["manifest", "prepared", "plain"],
+      ["plain", "prepared", "manifest"],
+      ["prepared", "plain", "manifest"],
+    ];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const order =
-        round % 2 === 0 ? (["manifest", "plain"] as const) : (["plain", "manifest"] as const);
-      for (const side of order) {
+      for (const side of orders[round % orders.length]!) {
         const timing = await runPool(sides[side], RUNS, CONCURRENCY);
         rates[side].push((RUNS / timing.ms) * 1000);
         cpu[side].push(timing.cpuUs / RUNS);
       }
     }
-    const summary = (side: "manifest" | "plain"): SideResult => ({
+    const summary = (side: Side): SideResult => ({
       runsPerSec: rates[side],
       cpuUsPerRun: cpu[side],
       medianRunsPerSec: median(rates[side]),
       medianCpuUsPerRun: median(cpu[side]),
     });
     const manifest = summary("manifest");
+    const prepared = summary("prepared");
     const plain = summary("plain");
     return {
       runs: RUNS,
@@ -69,9 +82,12 @@ await reportToParent(async (): Promise<ThroughputResult> => {
       requestsPerRun: 1 + POLLS,
       rounds: ROUNDS,
       manifest,
+      prepared,
       plain,
       ratio: manifest.medianRunsPerSec / plain.medianRunsPerSec,
       cpuRatio: plain.medianCpuUsPerRun / manifest.medianCpuUsPerRun,
+      preparedRatio: prepared.medianRunsPerSec / plain.medianRunsPerSec,
+      preparedCpuRatio: plain.medianCpuUsPerRun / prepared.medianCpuUsPerRun,
     };
   } finally {
     target.child.kill();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent } from "undici";
-import { runManifest, type RunOptions } from "../src/runner/index.ts";
+import { prepareManifest, runManifest, type RunOptions } from "../src/index.ts";
 
 export const TOKEN = "sk_bench_Zx9Qa7Lm3Np5Qr8";
 export const HIRE = {
@@ -45,13 +45,19 @@ export function benchManifest(polls: number, interval: number): unknown {
   };
 }
 
-/** Runs the manifest once; throws unless it succeeded. */
+/**
+ * Runs the manifest once; throws unless it succeeded. `prepared` validates it once up front with
+ * `prepareManifest` (as the service does per integration version); otherwise every run is given
+ * the raw JSON and validates it.
+ */
 export function manifestRunner(
   baseUrl: string,
   polls: number,
   interval: number,
+  prepared = false,
 ): Promise<() => Promise<void>> {
-  const manifest = benchManifest(polls, interval);
+  const raw = benchManifest(polls, interval);
+  const manifest = prepared ? prepareManifest(raw) : raw;
   // One shared files dir: without it every run would mkdtemp a folder of its own, which is
   // measured separately from the per-request overhead this bench is about.
   return mkdtemp(join(tmpdir(), "hirewire-bench-")).then((filesDir) => {
