@@ -12,11 +12,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const compiled = join(root, "dist", "cli", "main.js");
 const sources = join(root, "src");
 
-/** Newest modification time (ms) of the built .ts files under `dir` (tests are not built). */
+/**
+ * Newest modification time (ms) of the files under `dir` that end up in dist/: the .ts files
+ * but tests and fixtures, and the assets the build copies (the web UI's static files).
+ */
 function newestSource(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !/(?<!\.test|\.fixture)\.ts$/.test(entry.name)) continue;
+    if (!entry.isFile() || /\.(test|fixture)\.ts$/.test(entry.name)) continue;
     newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
