@@ -1,6 +1,7 @@
 // `hirewire exists MANIFEST --hire H`: runs the manifest's `exists` block for one hire and says
 // whether the hire has an account — true, false or unknown, with the reason — in words and in the
 // exit code, so a script can branch on it.
+import { withHireInputs } from "./input-options.ts";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { parseManifest } from "../manifest/index.ts";
@@ -94,22 +95,14 @@ export async function existsCommand(
   return code;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** The `exists` command, for `program.addCommand`. */
 export function existsCommandDefinition(): Command {
-  return new Command("exists")
-    .description("check whether a hire has an account: run the manifest's exists block")
-    .argument("<manifest>", "manifest file (JSON)")
-    .requiredOption(
-      "--hire <file>",
-      'the hire\'s props as JSON, with an optional "stored" object of stored fields',
-    )
-    .option(
-      "--secrets <file>",
-      'secrets as a JSON object (id → value; "oauth": {...} for oauth.*) or a .env file',
-    )
-    .option("--param <KEY=VALUE>", "a param the check's templates use; repeatable", collect, [])
+  return withHireInputs(
+    new Command("exists")
+      .description("check whether a hire has an account: run the manifest's exists block")
+      .argument("<manifest>", "manifest file (JSON)"),
+    "a param the check's templates use; repeatable",
+  )
     .option("--json", "print one JSON object with exists (true/false/null), reason and attempts")
     .addOption(new Option("--timeout <seconds>", "per-attempt timeout").argParser(Number))
     .addHelpText(

@@ -6,6 +6,7 @@ import { HirewireError, toErrorInfo } from "../errors/index.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { validateCommand } from "./validate-command.ts";
 import { resumeCommand, runCommand } from "./run-command.ts";
+import { withHireInputs, withParams } from "./input-options.ts";
 import { serveCommand } from "./serve-command.ts";
 import { existsCommandDefinition } from "./exists-command.ts";
 import { revokeCommandDefinition } from "./revoke-command.ts";
@@ -43,21 +44,12 @@ program
     process.exitCode = await validateCommand(files, options);
   });
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-program
-  .command("run")
-  .description("run a manifest's execute block for one hire")
-  .argument("<manifest>", "manifest file (JSON)")
-  .requiredOption(
-    "--hire <file>",
-    'the hire\'s props as JSON, with an optional "stored" object of stored fields',
-  )
-  .option(
-    "--secrets <file>",
-    'secrets as a JSON object (id → value; "oauth": {...} for oauth.*) or a .env file',
-  )
-  .option("--param <KEY=VALUE>", "a run param (form answer); repeatable", collect, [])
+withHireInputs(
+  program
+    .command("run")
+    .description("run a manifest's execute block for one hire")
+    .argument("<manifest>", "manifest file (JSON)"),
+)
   .option("--dry-run", "render every step and report unknown variables; send nothing")
   .option("--json", "print one JSON object with status, error, stored and every attempt")
   .option("--files-dir <dir>", "where run files (save_as_file) are kept")
@@ -79,14 +71,12 @@ program
     process.exitCode = await resumeCommand(resolve(state), options);
   });
 
-program
-  .command("sync")
+withParams(program.command("sync"))
   .description(
     "run a sync-users manifest and list the users it finds (a preview: nothing is applied)",
   )
   .argument("<manifest>", "sync-users manifest file (JSON)")
   .option("--secrets <file>", "secrets as a JSON object or a .env file")
-  .option("--param <KEY=VALUE>", "a run param; repeatable", collect, [])
   .option("--json", "print one JSON object: {status, action, pages, users, skipped, error?}")
   .option("--files-dir <dir>", "where run files (save_as_file) are kept")
   .addHelpText(

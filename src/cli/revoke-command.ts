@@ -2,24 +2,17 @@
 // as `hirewire run` runs `execute` — same inputs, output, --state and `hirewire resume`.
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
+import { withHireInputs } from "./input-options.ts";
 import { runCommand, type RunCommandOptions } from "./run-command.ts";
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The `revoke` command, for `program.addCommand`. */
 export function revokeCommandDefinition(): Command {
-  return new Command("revoke")
-    .description("remove a hire's access: run the manifest's revoke steps for one hire")
-    .argument("<manifest>", "manifest file (JSON)")
-    .requiredOption(
-      "--hire <file>",
-      'the hire\'s props as JSON, with an optional "stored" object of stored fields',
-    )
-    .option(
-      "--secrets <file>",
-      'secrets as a JSON object (id → value; "oauth": {...} for oauth.*) or a .env file',
-    )
-    .option("--param <KEY=VALUE>", "a run param; repeatable", collect, [])
+  return withHireInputs(
+    new Command("revoke")
+      .description("remove a hire's access: run the manifest's revoke steps for one hire")
+      .argument("<manifest>", "manifest file (JSON)"),
+    "a run param; repeatable",
+  )
     .option("--dry-run", "render every revoke step and report unknown variables; send nothing")
     .option("--json", "print one JSON object with status, error, stored and every attempt")
     .option("--files-dir <dir>", "where run files (save_as_file) are kept")

@@ -12,7 +12,7 @@ import type { JsonValue } from "../manifest/types.ts";
 import type { ExistsAnswer } from "../engine/exists-result.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight } from "../engine/preflight.ts";
-import type { EngineOptions, RunContext } from "../engine/types.ts";
+import type { EngineOptions } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
 import type { IntegrationRecord, Store } from "../store/index.ts";
@@ -21,6 +21,7 @@ import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
+import { contextFor } from "./run-manifest.ts";
 
 export type { ExistsAnswer };
 
@@ -62,17 +63,7 @@ export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck>
   const manifest = validation.manifest;
   if (!("exists" in manifest) || manifest.exists === undefined)
     return { status: "invalid", problems: [NO_EXISTS_BLOCK] };
-  const ctx: RunContext = {
-    manifest,
-    block: "exists",
-    hire: input.hire,
-    hireStored: input.stored ?? {},
-    secrets: input.secrets ?? {},
-    params: input.params ?? {},
-  };
-  if (input.oauth !== undefined) ctx.oauth = input.oauth;
-  if (input.redirectUrl !== undefined) ctx.redirectUrl = input.redirectUrl;
-  if (input.engine !== undefined) ctx.options = input.engine;
+  const ctx = contextFor(manifest, { ...input, block: "exists" });
   const state = createRunState(randomUUID(), generateValues(generatedSecretIds(ctx)));
   const redactor = new Redactor(secretsToMask(ctx, state.generated));
   const plan = preflight(ctx);

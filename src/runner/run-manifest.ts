@@ -106,7 +106,8 @@ export async function resumeRun(
   return drive(ctx, state, event, options, []);
 }
 
-function contextFor(
+/** The engine's context for running `manifest` with these inputs. */
+export function contextFor(
   manifest: Manifest,
   options: RunInputs & Pick<RunOptions, "engine" | "block">,
 ): RunContext {
