@@ -20,22 +20,6 @@ export interface RenderOptions {
   missing?: (expr: TemplateExpr, path?: string) => string | undefined;
 }
 
-// Manifests render the same few hundred strings on every attempt and poll; parsing once pays.
-const PARSE_CACHE_LIMIT = 1000;
-const parseCache = new Map<string, readonly TemplatePart[]>();
-
-function parseCached(source: string): readonly TemplatePart[] {
-  const cached = parseCache.get(source);
-  if (cached) return cached;
-  const parts = parseTemplate(source);
-  if (parseCache.size >= PARSE_CACHE_LIMIT) {
-    const oldest = parseCache.keys().next();
-    if (!oldest.done) parseCache.delete(oldest.value);
-  }
-  parseCache.set(source, parts);
-  return parts;
-}
-
 /**
  * Renders one string. Throws HirewireError TEMPLATE_SYNTAX for a bad template,
  * TEMPLATE_UNDEFINED_VARIABLE (details.variable = the path) for an unknown variable and
@@ -44,7 +28,8 @@ function parseCached(source: string): readonly TemplatePart[] {
 export function renderTemplate(source: string, scope: Scope, options: RenderOptions = {}): string {
   if (!isTemplated(source)) return source;
   let out = "";
-  for (const part of parseCached(source)) {
+  // parseTemplate answers from its own bounded cache: the same strings render on every attempt.
+  for (const part of parseTemplate(source)) {
     out += part.type === "text" ? part.text : renderExpression(part.expr, scope, options);
   }
   return out;
