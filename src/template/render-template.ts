@@ -2,12 +2,7 @@
 // the result into text (SPEC section 4). Unknown variables are errors, never empty text.
 import { HirewireError } from "../errors/index.ts";
 import { applyFilters, FilterFailure, MISSING } from "./filters.ts";
-import {
-  isTemplated,
-  parseTemplate,
-  type TemplateExpr,
-  type TemplatePart,
-} from "./parse-template.ts";
+import { isTemplated, parseTemplate, type TemplateExpr } from "./parse-template.ts";
 import type { Scope } from "./scope.ts";
 import { valueToText } from "./value-text.ts";
 
