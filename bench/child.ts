@@ -95,9 +95,14 @@ export async function reportToParent(work: () => Promise<unknown>): Promise<void
   process.disconnect?.();
 }
 
-/** Starts the target server in its own process; kill the returned child to stop it. */
-export async function startTargetProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = forkBench("target-process.ts", [], { quiet: true });
+/**
+ * Starts the target server in its own process, answering every request `latencyMs` (default 0)
+ * late; kill the returned child to stop it.
+ */
+export async function startTargetProcess(
+  latencyMs = 0,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = forkBench("target-process.ts", [String(latencyMs)], { quiet: true });
   const { url } = await nextMessage(child, "ready");
   return { url, child };
 }

@@ -1,6 +1,7 @@
 // The bench's third-party API: POST /jobs creates a job and answers {id}; GET /jobs/:id answers
 // "pending" until the job has been polled `polls` times (from the create body), then "done".
-// Deliberately tiny so the numbers measure the client, not the server.
+// Deliberately tiny so the numbers measure the client, not the server. An optional per-request
+// latency stands in for a real SaaS API, which answers in tens to hundreds of milliseconds.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -11,8 +12,11 @@ export interface BenchTarget {
   close(): Promise<void>;
 }
 
-/** Starts the target on 127.0.0.1, port 0. */
-export async function startBenchTarget(): Promise<BenchTarget> {
+/**
+ * Starts the target on 127.0.0.1, port 0. `latencyMs` (default 0) delays every answer by that
+ * many milliseconds after the request body arrived.
+ */
+export async function startBenchTarget(latencyMs = 0): Promise<BenchTarget> {
   // Poll counts left per job; a job is forgotten once done so memory stays flat across repeats.
   const jobs = new Map<string, number>();
   let next = 0;
@@ -20,7 +24,7 @@ export async function startBenchTarget(): Promise<BenchTarget> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
+    const answer = (): void => {
       answered += 1;
       const url = req.url ?? "/";
       if (req.method === "POST" && url === "/jobs") {
@@ -47,6 +51,12 @@ export async function startBenchTarget(): Promise<BenchTarget> {
         return send(res, 200, { id, status: "pending" });
       }
       send(res, 404, { error: "not found" });
+    };
+    req.on("end", () => {
+      // Without a latency, answer synchronously as before: no timer per request, so the 0 ms
+      // figures stay comparable with earlier runs.
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     });
   });
   // Node's default keep-alive timeout (5 s) would drop idle pooled sockets mid-bench between
