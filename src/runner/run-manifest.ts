@@ -158,7 +158,8 @@ async function drive(
         await options.onCheckpoint?.(checkpoint);
       },
       wait: async (until, reason, current) => {
-        options.onWait?.(until, reason, maskState(current, redactor));
+        if (options.onWait !== undefined)
+          options.onWait(until, reason, maskState(current, redactor));
         const delay = until - Date.now();
         if (delay > 0)
           await sleep(
