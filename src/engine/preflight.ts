@@ -63,7 +63,7 @@ export function preflight(ctx: RunContext): Preflight {
         if (storedBefore.has(root)) return `<${expr.path}>`;
         stepProblems.push({
           code: "TEMPLATE_UNDEFINED_VARIABLE",
-          message: `unknown variable ${JSON.stringify(expr.path)}`,
+          message: `unknown variable ${JSON.stringify(expr.path)}${unknownHint(ctx, root, expr.path)}`,
           path,
           step: index,
           details: { variable: expr.path },
@@ -123,4 +123,33 @@ export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
       details: { missing: missing.map((item) => item.id) },
     },
   ];
+}
+
+const HIRE_PROPS = new Set([
+  "email",
+  "first_name",
+  "last_name",
+  "position",
+  "department",
+  "start",
+  "manager",
+  "manager_email",
+  "buddy",
+  "buddy_email",
+]);
+
+/** Why a variable might be unknown, when the manifest says what it was meant to be. */
+function unknownHint(ctx: RunContext, root: string, path: string): string {
+  const manifest = ctx.manifest;
+  if ((manifest.initial_data_form ?? []).some((item) => item.id === root)) {
+    return `: it is a secret of initial_data_form and no value was given for it`;
+  }
+  if ("form" in manifest && (manifest.form ?? []).some((field) => field.id === root)) {
+    return `: it is a form field and the run has no answer for it`;
+  }
+  if (HIRE_PROPS.has(root))
+    return `: this hire has no ${root} (use {{ ${path}|default:"" }} to allow it empty)`;
+  if (root === "oauth")
+    return `: the integration has no OAuth token${ctx.oauth === undefined ? " (not connected)" : ` named ${JSON.stringify(path.slice(6))}`}`;
+  return "";
 }
