@@ -1,6 +1,7 @@
 // Everything that can be known before a run sends anything: missing extra_user_info values and
 // unknown variables, found by rendering every step with placeholders for values that only exist
 // at run time (`responses.*`, fields stored by earlier steps). The same walk is the dry-run.
+import { STANDARD_HIRE_PROPS } from "../manifest/types.ts";
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
@@ -125,18 +126,7 @@ export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
   ];
 }
 
-const HIRE_PROPS = new Set([
-  "email",
-  "first_name",
-  "last_name",
-  "position",
-  "department",
-  "start",
-  "manager",
-  "manager_email",
-  "buddy",
-  "buddy_email",
-]);
+const HIRE_PROPS: ReadonlySet<string> = new Set(STANDARD_HIRE_PROPS);
 
 /** Why a variable might be unknown, when the manifest says what it was meant to be. */
 function unknownHint(ctx: RunContext, root: string, path: string): string {

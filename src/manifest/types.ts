@@ -11,6 +11,20 @@ export const HTTP_METHODS = Object.freeze([
 ] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
+/** A hire's standard props (SPEC section 1); any other name is an extra prop. */
+export const STANDARD_HIRE_PROPS = Object.freeze([
+  "email",
+  "first_name",
+  "last_name",
+  "position",
+  "department",
+  "start",
+  "manager",
+  "manager_email",
+  "buddy",
+  "buddy_email",
+] as const);
+
 /** A JSON value as found in manifests, responses and stored fields. */
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
