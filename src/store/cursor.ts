@@ -1,5 +1,6 @@
 // Opaque cursors for newest-first listings: the (created_at, id) of the last row of a page.
 // Ordering by both keeps pages stable when many rows share a millisecond.
+import { sql, type RawBuilder } from "kysely";
 import { HirewireError } from "../errors/index.ts";
 import type { Page } from "./records.ts";
 
@@ -49,4 +50,33 @@ export function toPage<R extends { createdAt: number; id: string }>(
     nextCursor:
       rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
+}
+
+/**
+ * Narrows a newest-first listing to the rows after `cursor` and orders it by (created_at, id),
+ * fetching one row more than `limit` so `toPage` can tell whether another page follows.
+ */
+export function newestFirst<Q extends PageableQuery<Q>>(
+  query: Q,
+  cursor: string | null | undefined,
+  limit: number,
+): Q {
+  let narrowed = query;
+  if (cursor) {
+    const at = decodeCursor(cursor);
+    narrowed = narrowed.where(
+      sql<boolean>`(created_at < ${at.createdAt} or (created_at = ${at.createdAt} and id < ${at.id}))`,
+    );
+  }
+  return narrowed
+    .orderBy(sql`created_at`, "desc")
+    .orderBy(sql`id`, "desc")
+    .limit(limit + 1);
+}
+
+/** The part of Kysely's select builder `newestFirst` uses. */
+export interface PageableQuery<Q> {
+  where(expression: RawBuilder<boolean>): Q;
+  orderBy(expression: RawBuilder<unknown>, direction: "desc"): Q;
+  limit(limit: number): Q;
 }

@@ -3,7 +3,7 @@
 import type { Selectable } from "kysely";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
-import { decodeCursor, pageLimit, toPage } from "../cursor.ts";
+import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
 import type { HireRecord, Page, StoredFieldRecord } from "../records.ts";
 import type { HiresTable } from "../schema.ts";
@@ -68,20 +68,7 @@ export async function listHires(
   const limit = pageLimit(input.limit);
   let query = ctx.db.selectFrom("hires").selectAll();
   if (input.email !== undefined) query = query.where("email", "=", emailKey(input.email) ?? "");
-  if (input.cursor) {
-    const at = decodeCursor(input.cursor);
-    query = query.where((eb) =>
-      eb.or([
-        eb("created_at", "<", at.createdAt),
-        eb.and([eb("created_at", "=", at.createdAt), eb("id", "<", at.id)]),
-      ]),
-    );
-  }
-  const rows = await query
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
-    .limit(limit + 1)
-    .execute();
+  const rows = await newestFirst(query, input.cursor, limit).execute();
   return toPage(rows.map(toHire), limit);
 }
 

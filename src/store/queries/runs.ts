@@ -2,7 +2,7 @@
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { HirewireError } from "../../errors/index.ts";
 import { newId, notFound, write, type StoreContext } from "../context.ts";
-import { decodeCursor, pageLimit, toPage } from "../cursor.ts";
+import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { encodeJson } from "../json-codec.ts";
 import type { Page, RunRecord, RunRequest } from "../records.ts";
 import type { CreateRunInput, ListRunsInput } from "../store.ts";
@@ -86,20 +86,7 @@ export async function listRuns(
   if (input.integrationId !== undefined)
     query = query.where("integration_id", "=", input.integrationId);
   if (input.hireId !== undefined) query = query.where("hire_id", "=", input.hireId);
-  if (input.cursor) {
-    const at = decodeCursor(input.cursor);
-    query = query.where((eb) =>
-      eb.or([
-        eb("created_at", "<", at.createdAt),
-        eb.and([eb("created_at", "=", at.createdAt), eb("id", "<", at.id)]),
-      ]),
-    );
-  }
-  const rows = await query
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
-    .limit(limit + 1)
-    .execute();
+  const rows = await newestFirst(query, input.cursor, limit).execute();
   return toPage(
     rows.map((row) => toRun(ctx, row)),
     limit,
