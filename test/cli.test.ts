@@ -113,7 +113,7 @@ describe("hirewire run", () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /✓ step 1\/1 "Create" POST http:\/\/127\.0\.0\.1:\d+\/users 201 \d+(\.\d+)? ms/,
+      /→ step 1\/1 "Create" POST http:\/\/127\.0\.0\.1:\d+\/users 201 \d+(\.\d+)? ms/,
     );
     expect(result.stdout).toMatch(/USER_ID = "user-\d+"/);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);

@@ -23,13 +23,18 @@ export class HumanOutput {
     this.stopWaiting();
     const c = this.colors;
     const label = `step ${record.step + 1}/${stepCount}${record.name !== undefined ? ` ${JSON.stringify(record.name)}` : ""}`;
-    const ok =
-      record.error === undefined && record.response !== undefined && record.response.status < 400;
-    const mark = ok ? c.green("✓") : c.red("✗");
+    // An attempt line says what happened on the wire; whether the step passed (status_code,
+    // expected, continue_if) is the run's verdict, printed at the end.
+    const mark = record.error === undefined ? c.cyan("→") : c.red("✗");
+    const code = record.response?.status;
     const status =
-      record.response !== undefined
-        ? String(record.response.status)
-        : c.red(record.error?.code ?? "error");
+      code === undefined
+        ? c.red(record.error?.code ?? "error")
+        : code < 300
+          ? c.green(String(code))
+          : code < 400
+            ? c.yellow(String(code))
+            : c.red(String(code));
     const hops =
       record.redirects.length > 0
         ? c.dim(` (${record.redirects.length} redirect${record.redirects.length > 1 ? "s" : ""})`)
