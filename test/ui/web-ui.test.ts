@@ -35,265 +35,276 @@ async function screenshot(name: string): Promise<void> {
     await page.screenshot({ path: join(SCREENSHOTS, `${++shot}-${name}.png`), fullPage: true });
 }
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``,
-    );
-  svc = await startInProcessService();
-  profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  context.setDefaultTimeout(10_000);
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("pageerror", (error) => browserErrors.push(error.message));
-  page.on("console", (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text()))
-      browserErrors.push(message.text());
-  });
-});
+// `npm test` passes on a machine without Chromium: the browser tests then say loudly that they did
+// not run. CI sets HIREWIRE_REQUIRE_CHROMIUM=1 (.ci/run installs Chromium), so there they always run.
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) {
+  const why = `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``;
+  if (process.env.HIREWIRE_REQUIRE_CHROMIUM === "1") throw new Error(why);
+  console.warn(`\n*** WEB UI TESTS NOT RUN: ${why} ***\n`);
+}
 
-afterAll(async () => {
-  await context?.close();
-  await svc?.close();
-  if (profile !== undefined) await rm(profile, { recursive: true, force: true });
-});
-
-describe("serving", () => {
-  it("serves the page and its scripts with a CSP, nosniff and the right types; nothing else", async () => {
-    const index = await fetch(`${svc.service.url}/`);
-    expect(index.status).toBe(200);
-    expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
-    expect(index.headers.get("content-security-policy")).toContain("default-src 'none'");
-    expect(index.headers.get("x-content-type-options")).toBe("nosniff");
-    const html = await index.text();
-    expect(html).toContain('<script type="module" src="/ui/app.js"></script>');
-    expect(html).not.toMatch(/<script>(?!<\/script>)/);
-    const script = await fetch(`${svc.service.url}/ui/app.js`);
-    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
-    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
-    for (const path of ["/ui/nothing.js", "/ui/..%2Fui-routes.ts", "/ui/ui-routes.ts"])
-      expect((await fetch(`${svc.service.url}${path}`)).status).toBe(404);
-  });
-});
-
-describe("the admin's way through the UI", () => {
-  it("signs in with the token, refusing a wrong one", async () => {
-    await page.goto(svc.service.url);
-    await page.getByLabel("API token").fill("hw_wrong");
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await poll(() => page.getByRole("alert").textContent()).toContain("refused");
-    await page.getByLabel("API token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("link", { name: "Sandbox: create account" }).waitFor();
-    expect(await page.evaluate("sessionStorage.getItem('hirewire.token')")).toBe(ADMIN_TOKEN);
-    await screenshot("integrations");
+describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
+  beforeAll(async () => {
+    svc = await startInProcessService();
+    profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    context.setDefaultTimeout(10_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (error) => browserErrors.push(error.message));
+    page.on("console", (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text()))
+        browserErrors.push(message.text());
+    });
   });
 
-  it("shows an integration's secrets as set, never their values", async () => {
-    await page.getByRole("link", { name: "Sandbox: create account" }).click();
-    const secrets = page.getByTestId("secrets");
-    await poll(() =>
-      secrets.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state').textContent(),
-    ).toBe("set");
-    expect(await secrets.locator('tr[data-secret="BASE_URL"] .secret-state').textContent()).toBe(
-      "set",
-    );
-    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
-    expect(await page.content()).not.toContain(token);
-    await screenshot("integration");
+  afterAll(async () => {
+    await context?.close();
+    await svc?.close();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
-  it("validates the manifest as it is typed, naming each problem's path", async () => {
-    const editor = page.getByTestId("manifest-editor");
-    const status = page.getByTestId("validation-status");
-    await poll(() => status.textContent()).toBe("Valid manifest");
-    await editor.fill('{"execute": [{"url": "https://api.example.com/users",');
-    await poll(() => status.textContent()).toBe("Not valid JSON");
-    await editor.fill(
-      JSON.stringify(
-        {
-          execute: [
-            { url: "https://api.example.com/users", polling: { interval: 1, amount: 500 } },
-            { url: "https://api.example.com/teams", store: { TEAM_ID: "id" } },
-          ],
-        },
-        null,
-        2,
-      ),
-    );
-    await poll(() => status.textContent()).toMatch(/^\d+ problems$/);
-    const problems = page.getByTestId("problems");
-    // The path is located in the text: "amount" sits on line 7 of the pretty-printed JSON.
-    expect(
-      await problems.locator("li", { hasText: "execute[0].polling.amount" }).textContent(),
-    ).toContain("line 7");
-    expect(await problems.textContent()).toContain("must be an integer from 1 to 100");
-    expect(await problems.textContent()).toContain("execute[1].store");
-    await screenshot("editor-problems");
-    await page.getByRole("button", { name: "Save" }).click();
-    await poll(() => page.getByTestId("save-result").textContent()).toContain("VALIDATION");
+  describe("serving", () => {
+    it("serves the page and its scripts with a CSP, nosniff and the right types; nothing else", async () => {
+      const index = await fetch(`${svc.service.url}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(index.headers.get("content-security-policy")).toContain("script-src 'self'");
+      expect(index.headers.get("content-security-policy")).toContain("default-src 'none'");
+      expect(index.headers.get("x-content-type-options")).toBe("nosniff");
+      const html = await index.text();
+      expect(html).toContain('<script type="module" src="/ui/app.js"></script>');
+      expect(html).not.toMatch(/<script>(?!<\/script>)/);
+      const script = await fetch(`${svc.service.url}/ui/app.js`);
+      expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      expect(script.headers.get("x-content-type-options")).toBe("nosniff");
+      for (const path of ["/ui/nothing.js", "/ui/..%2Fui-routes.ts", "/ui/ui-routes.ts"])
+        expect((await fetch(`${svc.service.url}${path}`)).status).toBe(404);
+    });
   });
 
-  it("adds a hire", async () => {
-    await page.getByRole("link", { name: "Hires" }).click();
-    const form = page.getByTestId("new-hire");
-    await form.getByLabel("Email").fill("ada@example.com");
-    await form.getByLabel("First name").fill("Ada");
-    await form.getByLabel("Last name").fill("Lovelace");
-    await form.getByLabel("Other props").fill('{"employee_no": 42}');
-    await form.getByRole("button", { name: "Create hire" }).click();
-    await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
-    expect(await page.getByTestId("props").textContent()).toContain("employee_no");
-  });
+  describe("the admin's way through the UI", () => {
+    it("signs in with the token, refusing a wrong one", async () => {
+      await page.goto(svc.service.url);
+      await page.getByLabel("API token").fill("hw_wrong");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await poll(() => page.getByRole("alert").textContent()).toContain("refused");
+      await page.getByLabel("API token").fill(ADMIN_TOKEN);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("link", { name: "Sandbox: create account" }).waitFor();
+      expect(await page.evaluate("sessionStorage.getItem('hirewire.token')")).toBe(ADMIN_TOKEN);
+      await screenshot("integrations");
+    });
 
-  it("triggers “Sandbox: create account” and shows the run's masked attempts and stored field", async () => {
-    await page.getByRole("link", { name: "Trigger a run" }).click();
-    const form = page.getByTestId("trigger");
-    await form.getByLabel("Integration").selectOption({ label: "Sandbox: create account" });
-    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
-    await form.getByRole("button", { name: "Trigger run" }).click();
-    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
-    const attempt = page.getByTestId("attempt");
-    await poll(() => attempt.count()).toBe(1);
-    const text = await attempt.textContent();
-    expect(text).toContain("POST");
-    expect(text).toContain("/sandbox/api/users");
-    expect(text).toContain("Bearer ***SANDBOX_TOKEN***");
-    expect(text).toContain("201");
-    expect(await page.getByTestId("run-stored").textContent()).toContain("SANDBOX_USER_ID");
-    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
-    expect(await page.content()).not.toContain(token);
-    await screenshot("run-succeeded");
+    it("shows an integration's secrets as set, never their values", async () => {
+      await page.getByRole("link", { name: "Sandbox: create account" }).click();
+      const secrets = page.getByTestId("secrets");
+      await poll(() =>
+        secrets.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state').textContent(),
+      ).toBe("set");
+      expect(await secrets.locator('tr[data-secret="BASE_URL"] .secret-state').textContent()).toBe(
+        "set",
+      );
+      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      expect(await page.content()).not.toContain(token);
+      await screenshot("integration");
+    });
 
-    await page.locator(".facts a[href^='#/hires/']").click();
-    expect(await page.getByTestId("stored").textContent()).toContain("SANDBOX_USER_ID");
-    await screenshot("hire");
-  });
+    it("validates the manifest as it is typed, naming each problem's path", async () => {
+      const editor = page.getByTestId("manifest-editor");
+      const status = page.getByTestId("validation-status");
+      await poll(() => status.textContent()).toBe("Valid manifest");
+      await editor.fill('{"execute": [{"url": "https://api.example.com/users",');
+      await poll(() => status.textContent()).toBe("Not valid JSON");
+      await editor.fill(
+        JSON.stringify(
+          {
+            execute: [
+              { url: "https://api.example.com/users", polling: { interval: 1, amount: 500 } },
+              { url: "https://api.example.com/teams", store: { TEAM_ID: "id" } },
+            ],
+          },
+          null,
+          2,
+        ),
+      );
+      await poll(() => status.textContent()).toMatch(/^\d+ problems$/);
+      const problems = page.getByTestId("problems");
+      // The path is located in the text: "amount" sits on line 7 of the pretty-printed JSON.
+      expect(
+        await problems.locator("li", { hasText: "execute[0].polling.amount" }).textContent(),
+      ).toContain("line 7");
+      expect(await problems.textContent()).toContain("must be an integer from 1 to 100");
+      expect(await problems.textContent()).toContain("execute[1].store");
+      await screenshot("editor-problems");
+      await page.getByRole("button", { name: "Save" }).click();
+      await poll(() => page.getByTestId("save-result").textContent()).toContain("VALIDATION");
+    });
 
-  it("shows a failed run, and resumes it once the cause (a secret) is fixed", async () => {
-    const token = (await svc.service.store.getSetting("sandbox.token")) as string;
-    await page.getByRole("link", { name: "Integrations" }).click();
-    await page.getByRole("link", { name: "Sandbox: create account" }).click();
-    const setSecret = async (value: string) => {
+    it("adds a hire", async () => {
+      await page.getByRole("link", { name: "Hires" }).click();
+      const form = page.getByTestId("new-hire");
+      await form.getByLabel("Email").fill("ada@example.com");
+      await form.getByLabel("First name").fill("Ada");
+      await form.getByLabel("Last name").fill("Lovelace");
+      await form.getByLabel("Other props").fill('{"employee_no": 42}');
+      await form.getByRole("button", { name: "Create hire" }).click();
+      await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+      expect(await page.getByTestId("props").textContent()).toContain("employee_no");
+    });
+
+    it("triggers “Sandbox: create account” and shows the run's masked attempts and stored field", async () => {
+      await page.getByRole("link", { name: "Trigger a run" }).click();
+      const form = page.getByTestId("trigger");
+      await form.getByLabel("Integration").selectOption({ label: "Sandbox: create account" });
+      await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
+      await form.getByRole("button", { name: "Trigger run" }).click();
+      await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
+      const attempt = page.getByTestId("attempt");
+      await poll(() => attempt.count()).toBe(1);
+      const text = await attempt.textContent();
+      expect(text).toContain("POST");
+      expect(text).toContain("/sandbox/api/users");
+      expect(text).toContain("Bearer ***SANDBOX_TOKEN***");
+      expect(text).toContain("201");
+      expect(await page.getByTestId("run-stored").textContent()).toContain("SANDBOX_USER_ID");
+      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      expect(await page.content()).not.toContain(token);
+      await screenshot("run-succeeded");
+
+      await page.locator(".facts a[href^='#/hires/']").click();
+      expect(await page.getByTestId("stored").textContent()).toContain("SANDBOX_USER_ID");
+      await screenshot("hire");
+    });
+
+    it("shows a failed run, and resumes it once the cause (a secret) is fixed", async () => {
+      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      await page.getByRole("link", { name: "Integrations" }).click();
+      await page.getByRole("link", { name: "Sandbox: create account" }).click();
+      const setSecret = async (value: string) => {
+        const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
+        await row.getByLabel("New value for SANDBOX_TOKEN").fill(value);
+        await row.getByRole("button", { name: "Set" }).click();
+        await poll(() => page.getByTestId("secrets").textContent()).toContain(
+          "Saved SANDBOX_TOKEN",
+        );
+        expect(await row.getByLabel("New value for SANDBOX_TOKEN").inputValue()).toBe("");
+      };
+      await setSecret("sbx_not_the_right_token");
+
+      await page.getByRole("link", { name: "Trigger a run" }).click();
+      const form = page.getByTestId("trigger");
+      await form.getByLabel("Hire").selectOption({ index: 1 });
+      await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
+      await form.getByRole("button", { name: "Trigger run" }).click();
+      await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("failed");
+      expect(await page.getByTestId("run-error").textContent()).toContain("401");
+      expect(await page.getByTestId("attempt").textContent()).toContain(
+        "Bearer ***SANDBOX_TOKEN***",
+      );
+      await screenshot("run-failed");
+      const runUrl = page.url();
+
+      await page.locator(".facts a[href^='#/integrations/']").click();
+      await setSecret(token);
+      await page.goto(runUrl);
+      await page.getByRole("button", { name: "Resume" }).click();
+      await poll(() => page.locator(".view-head [data-status]").textContent(), {
+        timeout: 15_000,
+      }).toBe("succeeded");
+      await poll(() => page.getByTestId("attempt").count()).toBe(2);
+      expect(await page.content()).not.toContain("sbx_not_the_right_token");
+      await screenshot("run-resumed");
+    });
+
+    it("lists runs and downloads a run's file", async () => {
+      await page.getByRole("link", { name: "Runs" }).click();
+      await page.getByRole("link", { name: "Trigger a run" }).click();
+      const form = page.getByTestId("trigger");
+      await form.getByLabel("Integration").selectOption({ label: "Sandbox: contract" });
+      await form.getByLabel("Hire").selectOption({ index: 1 });
+      await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
+      await screenshot("trigger");
+      await form.getByRole("button", { name: "Trigger run" }).click();
+      await poll(() => page.locator(".view-head [data-status]").textContent(), {
+        timeout: 20_000,
+      }).toBe("succeeded");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("files").getByRole("button", { name: "contract.pdf" }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe("contract.pdf");
+      expect(await readFile((await download.path()) as string, "utf8")).toContain("%PDF-1.4");
+
+      await page.getByRole("link", { name: "Runs" }).click();
+      const runs = page.getByTestId("runs");
+      await poll(() => runs.locator("tbody tr").count()).toBe(3);
+      expect(await runs.textContent()).toContain("Sandbox: contract");
+      expect(await runs.textContent()).toContain("ada@example.com");
+      await screenshot("runs");
+    });
+
+    it("creates an integration, sets its missing secret and triggers it with a form answer", async () => {
+      await page.getByRole("link", { name: "Integrations" }).click();
+      await page.getByRole("link", { name: "New integration" }).click();
+      await page.getByLabel("Name").fill("Sandbox: teams");
+      const manifest = {
+        initial_data_form: [{ id: "SANDBOX_TOKEN", name: "Sandbox API token" }],
+        form: [
+          {
+            id: "TEAM_ID",
+            name: "Team",
+            type: "choice",
+            items: [
+              { id: "t_eng", name: "Engineering" },
+              { id: "t_sales", name: "Sales" },
+            ],
+          },
+        ],
+        execute: [
+          {
+            name: "Find users",
+            method: "GET",
+            url: `${svc.service.url}/sandbox/api/users?team={{ TEAM_ID }}`,
+            headers: { Authorization: "Bearer {{ SANDBOX_TOKEN }}" },
+          },
+        ],
+      };
+      await page.getByTestId("manifest-editor").fill(JSON.stringify(manifest, null, 2));
+      await poll(() => page.getByTestId("validation-status").textContent()).toBe("Valid manifest");
+      await page.getByRole("button", { name: "Create integration" }).click();
+      await page.getByRole("heading", { name: "Sandbox: teams" }).waitFor();
+      const state = page.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state');
+      expect(await state.textContent()).toBe("missing");
       const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
-      await row.getByLabel("New value for SANDBOX_TOKEN").fill(value);
+      await row
+        .getByLabel("New value for SANDBOX_TOKEN")
+        .fill((await svc.service.store.getSetting("sandbox.token")) as string);
       await row.getByRole("button", { name: "Set" }).click();
-      await poll(() => page.getByTestId("secrets").textContent()).toContain("Saved SANDBOX_TOKEN");
-      expect(await row.getByLabel("New value for SANDBOX_TOKEN").inputValue()).toBe("");
-    };
-    await setSecret("sbx_not_the_right_token");
+      await poll(() => state.textContent()).toBe("set");
 
-    await page.getByRole("link", { name: "Trigger a run" }).click();
-    const form = page.getByTestId("trigger");
-    await form.getByLabel("Hire").selectOption({ index: 1 });
-    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
-    await form.getByRole("button", { name: "Trigger run" }).click();
-    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("failed");
-    expect(await page.getByTestId("run-error").textContent()).toContain("401");
-    expect(await page.getByTestId("attempt").textContent()).toContain("Bearer ***SANDBOX_TOKEN***");
-    await screenshot("run-failed");
-    const runUrl = page.url();
-
-    await page.locator(".facts a[href^='#/integrations/']").click();
-    await setSecret(token);
-    await page.goto(runUrl);
-    await page.getByRole("button", { name: "Resume" }).click();
-    await poll(() => page.locator(".view-head [data-status]").textContent(), {
-      timeout: 15_000,
-    }).toBe("succeeded");
-    await poll(() => page.getByTestId("attempt").count()).toBe(2);
-    expect(await page.content()).not.toContain("sbx_not_the_right_token");
-    await screenshot("run-resumed");
-  });
-
-  it("lists runs and downloads a run's file", async () => {
-    await page.getByRole("link", { name: "Runs" }).click();
-    await page.getByRole("link", { name: "Trigger a run" }).click();
-    const form = page.getByTestId("trigger");
-    await form.getByLabel("Integration").selectOption({ label: "Sandbox: contract" });
-    await form.getByLabel("Hire").selectOption({ index: 1 });
-    await poll(() => form.getByTestId("form-fields").textContent()).toContain("asks nothing");
-    await screenshot("trigger");
-    await form.getByRole("button", { name: "Trigger run" }).click();
-    await poll(() => page.locator(".view-head [data-status]").textContent(), {
-      timeout: 20_000,
-    }).toBe("succeeded");
-    const [download] = await Promise.all([
-      page.waitForEvent("download"),
-      page.getByTestId("files").getByRole("button", { name: "contract.pdf" }).click(),
-    ]);
-    expect(download.suggestedFilename()).toBe("contract.pdf");
-    expect(await readFile((await download.path()) as string, "utf8")).toContain("%PDF-1.4");
-
-    await page.getByRole("link", { name: "Runs" }).click();
-    const runs = page.getByTestId("runs");
-    await poll(() => runs.locator("tbody tr").count()).toBe(3);
-    expect(await runs.textContent()).toContain("Sandbox: contract");
-    expect(await runs.textContent()).toContain("ada@example.com");
-    await screenshot("runs");
-  });
-
-  it("creates an integration, sets its missing secret and triggers it with a form answer", async () => {
-    await page.getByRole("link", { name: "Integrations" }).click();
-    await page.getByRole("link", { name: "New integration" }).click();
-    await page.getByLabel("Name").fill("Sandbox: teams");
-    const manifest = {
-      initial_data_form: [{ id: "SANDBOX_TOKEN", name: "Sandbox API token" }],
-      form: [
-        {
-          id: "TEAM_ID",
-          name: "Team",
-          type: "choice",
-          items: [
-            { id: "t_eng", name: "Engineering" },
-            { id: "t_sales", name: "Sales" },
-          ],
-        },
-      ],
-      execute: [
-        {
-          name: "Find users",
-          method: "GET",
-          url: `${svc.service.url}/sandbox/api/users?team={{ TEAM_ID }}`,
-          headers: { Authorization: "Bearer {{ SANDBOX_TOKEN }}" },
-        },
-      ],
-    };
-    await page.getByTestId("manifest-editor").fill(JSON.stringify(manifest, null, 2));
-    await poll(() => page.getByTestId("validation-status").textContent()).toBe("Valid manifest");
-    await page.getByRole("button", { name: "Create integration" }).click();
-    await page.getByRole("heading", { name: "Sandbox: teams" }).waitFor();
-    const state = page.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state');
-    expect(await state.textContent()).toBe("missing");
-    const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
-    await row
-      .getByLabel("New value for SANDBOX_TOKEN")
-      .fill((await svc.service.store.getSetting("sandbox.token")) as string);
-    await row.getByRole("button", { name: "Set" }).click();
-    await poll(() => state.textContent()).toBe("set");
-
-    await page.getByRole("link", { name: "Trigger a run" }).click();
-    const form = page.getByTestId("trigger");
-    await form.getByLabel("Hire").selectOption({ index: 1 });
-    await form.getByLabel("Team").selectOption({ label: "Sales" });
-    await form.getByRole("button", { name: "Trigger run" }).click();
-    await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
-    expect(await page.getByTestId("attempt").textContent()).toContain("users?team=t_sales");
-    expect(browserErrors).toEqual([]);
+      await page.getByRole("link", { name: "Trigger a run" }).click();
+      const form = page.getByTestId("trigger");
+      await form.getByLabel("Hire").selectOption({ index: 1 });
+      await form.getByLabel("Team").selectOption({ label: "Sales" });
+      await form.getByRole("button", { name: "Trigger run" }).click();
+      await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
+      expect(await page.getByTestId("attempt").textContent()).toContain("users?team=t_sales");
+      expect(browserErrors).toEqual([]);
+    });
   });
 });
