@@ -11,11 +11,12 @@ import type { RunContext } from "./types.ts";
 const LISTED_CHOICES = 10;
 
 /**
- * A field must be answered unless it says `"required": false` — ChiefOnboarding's form fields are
- * always required, and a manifest written for it relies on that.
+ * A field must be answered only when it says `"required": true` (a hirewire addition):
+ * ChiefOnboarding's form fields are optional. An unanswered field that a step uses is still an
+ * unknown variable, which preflight reports before anything is sent.
  */
 export function isRequiredField(field: FormField): boolean {
-  return field.required !== false;
+  return field.required === true;
 }
 
 /** The manifest's form fields (sync-users manifests have none). */

@@ -56,6 +56,7 @@ export type RunStatusResult = "succeeded" | "failed" | "blocked" | "cancelled" |
 export interface RunResult {
   runId: string;
   status: RunStatusResult;
+  /** Why the run failed or is blocked; for status "invalid", the first of `problems`. */
   error?: ErrorInfo;
   /** Validation and input problems (status "invalid"): nothing was sent. */
   problems?: Array<ErrorInfo | ValidationProblem>;
@@ -218,10 +219,15 @@ async function drive(
   return out;
 }
 
+/** A run refused before sending: every problem, and the first as `error` (what callers print). */
 function invalid(runId: string, problems: Array<ErrorInfo | ValidationProblem>): RunResult {
+  const first = problems[0]!;
+  const error: ErrorInfo =
+    "severity" in first ? { code: first.code, message: first.message, path: first.path } : first;
   return {
     runId,
     status: "invalid",
+    error,
     problems,
     warnings: [],
     stored: {},
