@@ -14,6 +14,7 @@ import {
 import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
 import { parseParams, readSecrets, readText } from "./inputs.ts";
+import { withFilesDir } from "./run-files.ts";
 
 export interface SyncCommandOptions {
   secrets?: string;
@@ -69,14 +70,16 @@ export async function syncCommand(
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
   const started = Date.now();
-  const result = await runManifest(parsed.manifest, {
-    block: "sync",
-    hire: {},
-    secrets: secrets.secrets,
-    params: parseParams(options.param),
-    ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
-    ...(options.filesDir !== undefined ? { filesDir: options.filesDir } : {}),
-  });
+  const result = await withFilesDir(options.filesDir, (filesDir) =>
+    runManifest(parsed.manifest, {
+      block: "sync",
+      hire: {},
+      secrets: secrets.secrets,
+      params: parseParams(options.param),
+      ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+      filesDir,
+    }),
+  );
   const found = readSyncResult(result.result);
   const screened = found !== undefined ? screenSyncUsers(found) : { users: [], skipped: [] };
   const action = parsed.manifest.action;
