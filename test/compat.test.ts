@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dryRun, runManifest, type RunOptions } from "../src/runner/index.ts";
 import { validateManifest } from "../src/manifest/index.ts";
+import { startInProcessService } from "./support/in-process-service.ts";
 import { sendJson, startTargetServer, type TargetServer } from "./support/target-server.ts";
 
 let server: TargetServer;
@@ -213,5 +214,57 @@ describe("a run refused before sending", () => {
     expect(result.problems).toHaveLength(2);
     expect(result.error).toEqual(result.problems![0]);
     expect(result.error?.message).toBe('unknown variable "TOKEN"');
+  });
+});
+
+describe("the service", () => {
+  it("runs a URL from a response and previews a sync entry that lacks a field", async () => {
+    const svc = await startInProcessService({ HIREWIRE_SANDBOX: "off" });
+    try {
+      const chained = await svc.api("POST", "/api/integrations", {
+        name: "Chained",
+        manifest: {
+          execute: [
+            { url: `${server.url}/compat/next?to=good`, method: "GET" },
+            { url: "{{ responses.0.next }}", method: "GET" },
+          ],
+        },
+      });
+      expect(chained.status, chained.text).toBe(201);
+      const hire = await svc.api("POST", "/api/hires", { email: "ada@example.com" });
+      expect(hire.status, hire.text).toBe(201);
+      const started = await svc.api("POST", "/api/runs", {
+        integration_id: chained.body.id,
+        hire_id: hire.body.hire.id,
+      });
+      expect(started.status, started.text).toBe(202);
+      expect((await svc.finished(started.body.id)).status).toBe("succeeded");
+
+      const sync = await svc.api("POST", "/api/integrations", {
+        name: "Directory",
+        manifest: {
+          action: "create",
+          execute: [{ url: `${server.url}/compat/users`, method: "GET" }],
+          data_from: "users",
+          data_structure: { email: "mail", first_name: "name.first", department: "dept" },
+        },
+      });
+      expect(sync.status, sync.text).toBe(201);
+      const run = await svc.api("POST", `/api/integrations/${sync.body.id}/sync`);
+      expect(run.status, run.text).toBe(202);
+      await svc.finished(run.body.id);
+      const preview = await svc.api(
+        "GET",
+        `/api/integrations/${sync.body.id}/sync/${run.body.id}/preview`,
+      );
+      expect(preview.body.plan.create).toEqual([
+        { email: "grace@example.com", first_name: "Grace" },
+      ]);
+      expect(preview.body.plan.incomplete).toEqual([
+        { page: 1, index: 1, email: "grace@example.com", missing: ["department"] },
+      ]);
+    } finally {
+      await svc.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-// The run's answers to the manifest's `form` (SPEC section 10), checked before anything is sent:
+// The run's answers to the manifest's `form` (docs/manifest.md, Other blocks), checked before anything is sent:
 // every required field answered, and a choice with fixed `items` answered with one of them.
 // Choices fetched from a URL are checked by the service when it shows them, not here: the engine
 // does no I/O.

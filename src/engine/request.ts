@@ -45,7 +45,7 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
       ? step.url
       : renderAt(step.url, scope, at("url"), { ...options, renderFor: () => urlRender.options });
   // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value is
-  // checked when its step is rendered with that value, as a step error (SPEC section 3).
+  // checked when its step is rendered with that value, as a step error (docs/manifest.md, URLs).
   if (!urlRender.used()) assertAbsoluteUrl(url, at("url"), options.stepIndex);
 
   const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;

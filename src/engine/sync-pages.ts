@@ -1,4 +1,4 @@
-// Sync users (SPEC section 10): after the execute steps, read the list at `data_from`, map each
+// Sync users (docs/manifest.md, Sync-users manifests): after the execute steps, read the list at `data_from`, map each
 // entry with `data_structure`, and follow `next_page_from` (a full URL in the response) or
 // `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to `amount_pages_to_fetch`
 // pages in all. A page without the list ends the sync, as in ChiefOnboarding.

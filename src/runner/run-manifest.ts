@@ -20,7 +20,7 @@ import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./n
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
 export interface RunInputs {
-  /** The hire's props (SPEC section 1). */
+  /** The hire's props (email, first_name, …: docs/manifest.md, Words). */
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   stored?: Record<string, JsonValue>;
@@ -254,7 +254,7 @@ export interface DryRunResult {
   warnings: string[];
 }
 
-/** Renders every step without sending (SPEC section 9): run-time values as placeholders, all masked. */
+/** Renders every step without sending (docs/manifest.md, Dry-run): run-time values as placeholders, all masked. */
 export function dryRun(
   manifestInput: unknown,
   inputs: RunInputs & { block?: RunBlock },
