@@ -1,5 +1,6 @@
-// The run's answers to the manifest's `form` (docs/manifest.md, Other blocks), checked before anything is sent:
-// every required field answered, and a choice with fixed `items` answered with one of them.
+// The run's answers to the manifest's `form` (docs/manifest.md, `form`), checked before anything
+// is sent: every `required: true` field answered, and a choice with fixed `items` answered with
+// one of them.
 // Choices fetched from a URL are checked by the service when it shows them, not here: the engine
 // does no I/O.
 import type { ErrorInfo } from "../errors/index.ts";

@@ -1,7 +1,9 @@
-// Sync users (docs/manifest.md, Sync-users manifests): after the execute steps, read the list at `data_from`, map each
-// entry with `data_structure`, and follow `next_page_from` (a full URL in the response) or
-// `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to `amount_pages_to_fetch`
-// pages in all. A page without the list ends the sync, as in ChiefOnboarding.
+// Sync users (docs/manifest.md, Sync-users manifests): after the execute steps, read the list at
+// `data_from`, map each entry with `data_structure` (a field the entry lacks is left out and
+// reported, as ChiefOnboarding keeps such entries), and follow `next_page_from` (a full URL in the
+// response) or `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to
+// `amount_pages_to_fetch` pages in all. A page without the list ends the sync (as in
+// ChiefOnboarding).
 import type { ErrorInfo } from "../errors/index.ts";
 import type { ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step, SyncUsersManifest } from "../manifest/types.ts";

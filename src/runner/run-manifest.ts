@@ -254,7 +254,10 @@ export interface DryRunResult {
   warnings: string[];
 }
 
-/** Renders every step without sending (docs/manifest.md, Dry-run): run-time values as placeholders, all masked. */
+/**
+ * Renders every step without sending: run-time values as placeholders, all masked
+ * (docs/manifest.md, Dry-run).
+ */
 export function dryRun(
   manifestInput: unknown,
   inputs: RunInputs & { block?: RunBlock },
