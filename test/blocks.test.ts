@@ -306,7 +306,7 @@ describe("pritunl signing", () => {
     const missing = await runManifest(manifest, options());
     expect(missing.status).toBe("invalid");
     expect(missing.problems?.[0]?.message).toBe(
-      'extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET; missing: API_TOKEN, API_SECRET',
+      'extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET (or PRITUNL_API_TOKEN and PRITUNL_API_SECRET); missing: API_TOKEN, API_SECRET',
     );
   });
 });

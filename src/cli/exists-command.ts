@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { parseManifest } from "../manifest/index.ts";
 import type { ExistsAnswer } from "../engine/exists-result.ts";
 import { runManifest } from "../runner/index.ts";
+import { withFilesDir } from "./run-files.ts";
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure, HumanOutput } from "./human-output.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
@@ -58,19 +59,23 @@ export async function existsCommand(
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
   const params = parseParams(options.param);
-  const result = await runManifest(parsed.manifest, {
-    block: "exists",
-    hire,
-    stored,
-    secrets: secrets.secrets,
-    params,
-    ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
-    ...(typeof params.redirect_url === "string" ? { redirectUrl: params.redirect_url } : {}),
-    ...(options.timeout !== undefined
-      ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
-      : {}),
-    ...(json ? {} : { onAttempt: (record) => out.attempt(record, 1) }),
-  });
+  // The check keeps no files: whatever it saves goes to a temporary folder removed afterwards.
+  const result = await withFilesDir(undefined, (filesDir) =>
+    runManifest(parsed.manifest, {
+      filesDir,
+      block: "exists",
+      hire,
+      stored,
+      secrets: secrets.secrets,
+      params,
+      ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+      ...(typeof params.redirect_url === "string" ? { redirectUrl: params.redirect_url } : {}),
+      ...(options.timeout !== undefined
+        ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
+        : {}),
+      ...(json ? {} : { onAttempt: (record) => out.attempt(record, 1) }),
+    }),
+  );
   const answer = result.result as ExistsAnswer | undefined;
   const code =
     result.status === "invalid"

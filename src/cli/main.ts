@@ -1,6 +1,7 @@
 // The `hirewire` command: a thin shell over the runner. Parses arguments, reads input files,
 // prints results, and maps outcomes to exit codes scripts can use.
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { HirewireError, toErrorInfo } from "../errors/index.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
@@ -12,10 +13,16 @@ import { existsCommandDefinition } from "./exists-command.ts";
 import { revokeCommandDefinition } from "./revoke-command.ts";
 import { syncCommand } from "./sync-command.ts";
 
+// dist/cli/main.js and src/cli/main.ts both sit two folders below the package root.
+const { version } = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
 const program = new Command();
 program
   .name("hirewire")
   .description("Run ChiefOnboarding integration manifests: validate, run for one hire, resume.")
+  .version(version, "-V, --version", "print the hirewire version")
   .showHelpAfterError()
   .addHelpText(
     "after",
@@ -24,12 +31,12 @@ Exit codes:
   0  succeeded (or: manifest valid)
   1  the run failed
   2  the run is blocked (a continue_if did not match)
-  3  invalid manifest or inputs; nothing was sent
+  3  invalid manifest or inputs, or a usage error; nothing was sent
   4  exists: the hire has no account
   5  exists: unknown (the check's request failed)
 
 Examples:
-  hirewire validate examples/*.json
+  hirewire validate examples/*-*.json
   hirewire run examples/create-account.json --hire examples/hire.json --secrets examples/secrets.example.json --dry-run
   hirewire run manifest.json --hire hire.json --secrets .env --state run.json
   hirewire resume run.json --secrets .env`,
@@ -115,10 +122,19 @@ Environment:
     await serveCommand(options);
   });
 
+// A usage error (a missing --hire, an unknown command or option) sent nothing: exit 3 as for any
+// invalid input, not commander's 1, which means "the run failed" here.
+for (const command of [program, ...program.commands]) command.exitOverride();
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  const info = toErrorInfo(error);
-  process.stderr.write(`hirewire: ${info.message}\n`);
-  process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+  if (error instanceof CommanderError) {
+    // commander has printed the message (or the help, or the version) already.
+    process.exitCode = error.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
+  } else {
+    const info = toErrorInfo(error);
+    process.stderr.write(`hirewire: ${info.message}\n`);
+    process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+  }
 }

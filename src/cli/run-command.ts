@@ -1,5 +1,4 @@
 // `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
-import { mkdir } from "node:fs/promises";
 import { parseManifest } from "../manifest/index.ts";
 import type { Manifest, ValidationProblem } from "../manifest/types.ts";
 import {
@@ -13,6 +12,7 @@ import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
 import { oauthWriteBack } from "./oauth-write-back.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
+import { filesLine, runFilesDir, savedFileNames, withFilesDir } from "./run-files.ts";
 import { readStateFile, STATE_FORMAT, writeStateFile, type StateFile } from "./state-file.ts";
 import { STATE_VERSION, type RunBlock } from "../engine/types.ts";
 import { blockSteps } from "../engine/blocks.ts";
@@ -84,42 +84,43 @@ export async function runCommand(
     return exitCodeForStatus(result.status);
   }
 
-  const filesDir =
+  const givenFilesDir =
     options.filesDir ?? (options.state !== undefined ? `${options.state}.files` : undefined);
-  if (filesDir !== undefined) await mkdir(filesDir, { recursive: true });
-  const base: Omit<StateFile, "state"> | undefined =
-    options.state !== undefined
-      ? {
-          format: STATE_FORMAT,
-          version: STATE_VERSION,
-          manifestPath,
-          manifest: parsed.manifest,
-          ...(block !== "execute" ? { block } : {}),
-          hire,
-          stored,
-          params,
-          filesDir: filesDir!,
-        }
-      : undefined;
-  const started = Date.now();
-  const result = await runManifest(parsed.manifest, {
-    notify: notifyConfigFromEnv(process.env),
-    ...inputs,
-    ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
-    ...(filesDir !== undefined ? { filesDir } : {}),
-    ...(options.timeout !== undefined
-      ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
-      : {}),
-    ...hooks(
-      out,
-      options.json === true,
-      stepCount,
-      base !== undefined
-        ? (state) => writeStateFile(options.state!, { ...base, state })
-        : undefined,
-    ),
+  return withFilesDir(givenFilesDir, async (filesDir, kept) => {
+    const base: Omit<StateFile, "state"> | undefined =
+      options.state !== undefined
+        ? {
+            format: STATE_FORMAT,
+            version: STATE_VERSION,
+            manifestPath,
+            manifest: parsed.manifest,
+            ...(block !== "execute" ? { block } : {}),
+            hire,
+            stored,
+            params,
+            filesDir,
+          }
+        : undefined;
+    const started = Date.now();
+    const result = await runManifest(parsed.manifest, {
+      notify: notifyConfigFromEnv(process.env),
+      ...inputs,
+      ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
+      filesDir,
+      ...(options.timeout !== undefined
+        ? { engine: { defaultTimeoutMs: options.timeout * 1000 } }
+        : {}),
+      ...hooks(
+        out,
+        options.json === true,
+        stepCount,
+        base !== undefined
+          ? (state) => writeStateFile(options.state!, { ...base, state })
+          : undefined,
+      ),
+    });
+    return finish(out, result, options.json === true, started, { filesDir, kept });
   });
-  return finish(out, result, options.json === true, started);
 }
 
 export async function resumeCommand(
@@ -158,7 +159,10 @@ export async function resumeCommand(
       writeStateFile(statePath, { ...file, state }),
     ),
   });
-  return finish(out, result, options.json === true, started);
+  return finish(out, result, options.json === true, started, {
+    filesDir: file.filesDir,
+    kept: true,
+  });
 }
 
 function hooks(
@@ -176,12 +180,22 @@ function hooks(
   return hooks;
 }
 
-function finish(out: HumanOutput, result: RunResult, json: boolean, started: number): number {
+function finish(
+  out: HumanOutput,
+  result: RunResult,
+  json: boolean,
+  started: number,
+  files: { filesDir: string; kept: boolean },
+): number {
+  const saved = savedFileNames(result).length > 0;
   if (json) {
     const { state: _state, ...rest } = result;
-    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+    const where =
+      saved && files.kept ? { filesDir: runFilesDir(files.filesDir, result.runId) } : {};
+    process.stdout.write(`${JSON.stringify({ ...rest, ...where }, null, 2)}\n`);
   } else {
     out.result(result, Date.now() - started);
+    process.stdout.write(filesLine(result, files.filesDir, files.kept));
   }
   return exitCodeForStatus(result.status);
 }

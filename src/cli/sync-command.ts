@@ -1,6 +1,7 @@
 // `hirewire sync MANIFEST`: runs a sync-users manifest in this process — execute, data_from,
 // data_structure, every page — and prints the users it found, as a preview. The CLI keeps no
 // hires, so nothing is created or updated; the service applies syncs.
+import type { IncompleteUser } from "../engine/sync-pages.ts";
 import { isSyncUsersManifest } from "../manifest/types.ts";
 import { parseManifest } from "../manifest/index.ts";
 import { runManifest, type RunResult } from "../runner/index.ts";
@@ -13,6 +14,7 @@ import {
 import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
 import { parseParams, readSecrets, readText } from "./inputs.ts";
+import { withFilesDir } from "./run-files.ts";
 
 export interface SyncCommandOptions {
   secrets?: string;
@@ -29,6 +31,8 @@ export interface SyncCommandJson {
   /** Users with a usable email, first per email: those the service would create or match. */
   users: ScreenedUser["user"][];
   skipped: SkippedUser[];
+  /** Users kept without some data_structure fields (their entry lacked them). */
+  incomplete: IncompleteUser[];
   error?: RunResult["error"];
   problems?: RunResult["problems"];
   warnings: string[];
@@ -66,14 +70,16 @@ export async function syncCommand(
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
   const started = Date.now();
-  const result = await runManifest(parsed.manifest, {
-    block: "sync",
-    hire: {},
-    secrets: secrets.secrets,
-    params: parseParams(options.param),
-    ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
-    ...(options.filesDir !== undefined ? { filesDir: options.filesDir } : {}),
-  });
+  const result = await withFilesDir(options.filesDir, (filesDir) =>
+    runManifest(parsed.manifest, {
+      block: "sync",
+      hire: {},
+      secrets: secrets.secrets,
+      params: parseParams(options.param),
+      ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
+      filesDir,
+    }),
+  );
   const found = readSyncResult(result.result);
   const screened = found !== undefined ? screenSyncUsers(found) : { users: [], skipped: [] };
   const action = parsed.manifest.action;
@@ -85,6 +91,7 @@ export async function syncCommand(
       pages: found?.pages ?? 0,
       users: screened.users.map((entry) => entry.user),
       skipped: screened.skipped,
+      incomplete: found?.incomplete ?? [],
       warnings: result.warnings,
     };
     if (result.error !== undefined) body.error = result.error;
@@ -104,6 +111,14 @@ export async function syncCommand(
     for (const { email, user } of screened.users) {
       const { email: _email, ...rest } = user;
       process.stdout.write(`  ${email} ${JSON.stringify(rest)}\n`);
+    }
+    const incomplete = found.incomplete ?? [];
+    if (incomplete.length > 0) {
+      process.stdout.write(`${incomplete.length} kept without some fields:\n`);
+      for (const entry of incomplete)
+        process.stdout.write(
+          `  page ${entry.page} entry ${entry.index + 1}${entry.email !== undefined ? ` (${entry.email})` : ""}: no ${entry.missing.join(", ")}\n`,
+        );
     }
     if (screened.skipped.length > 0) {
       process.stdout.write(`${screened.skipped.length} skipped:\n`);

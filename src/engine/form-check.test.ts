@@ -8,6 +8,7 @@ const TEAM: FormField = {
   id: "TEAM_ID",
   name: "Team",
   type: "choice",
+  required: true,
   items: [
     { id: "1", name: "Support" },
     { id: "2", name: "Sales" },
@@ -18,6 +19,7 @@ const CHANNEL: FormField = {
   id: "CHANNEL",
   name: "Channel",
   type: "choice",
+  required: true,
   url: "https://chat.example.com/channels",
 };
 
@@ -67,10 +69,11 @@ describe("formProblems", () => {
     expect(check([TEAM], {}, "exists")).toEqual([]);
   });
 
-  it("treats fields as required unless they say required: false", () => {
+  it("treats fields as optional unless they say required: true, as in ChiefOnboarding", () => {
     expect(isRequiredField(TEAM)).toBe(true);
-    expect(isRequiredField({ ...TEAM, required: true })).toBe(true);
+    expect(isRequiredField({ ...TEAM, required: undefined })).toBe(false);
     expect(isRequiredField(NOTE)).toBe(false);
+    expect(check([{ ...TEAM, required: undefined }], {})).toEqual([]);
   });
 
   it("is part of preflight, before any step is rendered", () => {

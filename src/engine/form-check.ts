@@ -1,5 +1,6 @@
-// The run's answers to the manifest's `form` (SPEC section 10), checked before anything is sent:
-// every required field answered, and a choice with fixed `items` answered with one of them.
+// The run's answers to the manifest's `form` (docs/manifest.md, `form`), checked before anything
+// is sent: every `required: true` field answered, and a choice with fixed `items` answered with
+// one of them.
 // Choices fetched from a URL are checked by the service when it shows them, not here: the engine
 // does no I/O.
 import type { ErrorInfo } from "../errors/index.ts";
@@ -11,11 +12,12 @@ import type { RunContext } from "./types.ts";
 const LISTED_CHOICES = 10;
 
 /**
- * A field must be answered unless it says `"required": false` — ChiefOnboarding's form fields are
- * always required, and a manifest written for it relies on that.
+ * A field must be answered only when it says `"required": true` (a hirewire addition):
+ * ChiefOnboarding's form fields are optional. An unanswered field that a step uses is still an
+ * unknown variable, which preflight reports before anything is sent.
  */
 export function isRequiredField(field: FormField): boolean {
-  return field.required !== false;
+  return field.required === true;
 }
 
 /** The manifest's form fields (sync-users manifests have none). */

@@ -18,7 +18,7 @@ export interface BuildOptions {
   maxRedirects: number;
   /** Added as `Idempotency-Key` to POST/PATCH when set and the step gives none. */
   idempotencyKey?: string;
-  /** Secrets, for `extra_headers: "pritunl"` signing (API_TOKEN and API_SECRET). */
+  /** Secrets, for `extra_headers: "pritunl"` signing (API_TOKEN and API_SECRET, or PRITUNL_*). */
   secrets?: Record<string, string>;
   /** The URL is already rendered (a sync page from a response): send it as it is. */
   literalUrl?: boolean;
@@ -39,8 +39,14 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   const render = (source: string, path: string) => renderAt(source, scope, path, options);
   const method: HttpMethod = step.method ?? "POST";
 
-  const url = options.literalUrl === true ? step.url : render(step.url, at("url"));
-  assertAbsoluteUrl(url, at("url"), options.stepIndex);
+  const urlRender = placeholderAware(options.renderFor?.(at("url")));
+  const url =
+    options.literalUrl === true
+      ? step.url
+      : renderAt(step.url, scope, at("url"), { ...options, renderFor: () => urlRender.options });
+  // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value is
+  // checked when its step is rendered with that value, as a step error (docs/manifest.md, URLs).
+  if (!urlRender.used()) assertAbsoluteUrl(url, at("url"), options.stepIndex);
 
   const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;
   const source = useStepHeaders ? step.headers! : (options.manifestHeaders ?? {});
@@ -134,10 +140,14 @@ function encodeBody(
   return { kind: "text", text: JSON.stringify(data) };
 }
 
-/** Pritunl signs each request with HMAC-SHA256 of the API_SECRET; the sender adds the headers. */
+/**
+ * Pritunl signs each request with HMAC-SHA256 of the API secret; the sender adds the headers. The
+ * secrets are API_TOKEN and API_SECRET, or PRITUNL_API_TOKEN and PRITUNL_API_SECRET, the names
+ * older ChiefOnboarding manifests use.
+ */
 function pritunlSigning(options: BuildOptions, path: string): NonNullable<RequestSpec["sign"]> {
-  const token = options.secrets?.API_TOKEN;
-  const secret = options.secrets?.API_SECRET;
+  const token = options.secrets?.API_TOKEN ?? options.secrets?.PRITUNL_API_TOKEN;
+  const secret = options.secrets?.API_SECRET ?? options.secrets?.PRITUNL_API_SECRET;
   const missing = [
     token === undefined ? "API_TOKEN" : "",
     secret === undefined ? "API_SECRET" : "",
@@ -145,7 +155,7 @@ function pritunlSigning(options: BuildOptions, path: string): NonNullable<Reques
   if (missing.length > 0) {
     throw new HirewireError({
       code: "INPUT_MISSING",
-      message: `extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET; missing: ${missing.join(", ")}`,
+      message: `extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET (or PRITUNL_API_TOKEN and PRITUNL_API_SECRET); missing: ${missing.join(", ")}`,
       path,
       step: options.stepIndex,
     });
@@ -165,6 +175,27 @@ function savedFile(name: string, path: string, options: BuildOptions): FileRef {
     path,
     step: options.stepIndex,
   });
+}
+
+/** Wraps render options so the caller can tell whether a placeholder stood in for a value. */
+function placeholderAware(options: RenderOptions | undefined): {
+  options: RenderOptions;
+  used: () => boolean;
+} {
+  const missing = options?.missing;
+  if (missing === undefined) return { options: options ?? {}, used: () => false };
+  let used = false;
+  return {
+    options: {
+      ...options,
+      missing: (expr, path) => {
+        const placeholder = missing(expr, path);
+        if (placeholder !== undefined) used = true;
+        return placeholder;
+      },
+    },
+    used: () => used,
+  };
 }
 
 function renderAt(source: string, scope: Scope, path: string, options: BuildOptions): string {

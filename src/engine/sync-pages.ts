@@ -1,7 +1,9 @@
-// Sync users (SPEC section 10): after the execute steps, read the list at `data_from`, map each
-// entry with `data_structure`, and follow `next_page_from` (a full URL in the response) or
-// `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to `amount_pages_to_fetch`
-// pages in all. A page without the list ends the sync, as in ChiefOnboarding.
+// Sync users (docs/manifest.md, Sync-users manifests): after the execute steps, read the list at
+// `data_from`, map each entry with `data_structure` (a field the entry lacks is left out and
+// reported, as ChiefOnboarding keeps such entries), and follow `next_page_from` (a full URL in the
+// response) or `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to
+// `amount_pages_to_fetch` pages in all. A page without the list ends the sync (as in
+// ChiefOnboarding).
 import type { ErrorInfo } from "../errors/index.ts";
 import type { ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step, SyncUsersManifest } from "../manifest/types.ts";
@@ -18,7 +20,20 @@ export interface SyncResult {
   users: Array<Record<string, JsonValue>>;
   /** Entries that could not be mapped, with why (they are left out, not fatal). */
   skipped: Array<{ page: number; index: number; reason: string }>;
+  /**
+   * Entries kept without some mapped fields (not in the entry), as ChiefOnboarding keeps them;
+   * absent in results of runs made before hirewire reported them.
+   */
+  incomplete?: IncompleteUser[];
   pages: number;
+}
+
+/** A user kept without the `data_structure` fields its entry did not have. */
+export interface IncompleteUser {
+  page: number;
+  index: number;
+  email?: string;
+  missing: string[];
 }
 
 /** A page request: GET of an already-rendered URL with the manifest's headers. */
@@ -55,12 +70,24 @@ export function nextSyncState(
   const page = result.pages + 1;
   const users = [...result.users];
   const skipped = [...result.skipped];
+  const incomplete = [...(result.incomplete ?? [])];
   (list.value as JsonValue[]).forEach((entry, index) => {
     const mapped = mapUser(entry, manifest.data_structure);
-    if ("reason" in mapped) skipped.push({ page, index, reason: mapped.reason });
-    else users.push(mapped.user);
+    if ("reason" in mapped) {
+      skipped.push({ page, index, reason: mapped.reason });
+      return;
+    }
+    users.push(mapped.user);
+    if (mapped.missing.length === 0) return;
+    const email = mapped.user.email;
+    incomplete.push({
+      page,
+      index,
+      ...(typeof email === "string" ? { email } : {}),
+      missing: mapped.missing,
+    });
   });
-  const next: SyncResult = { users, skipped, pages: page };
+  const next: SyncResult = { users, skipped, incomplete, pages: page };
   if (page >= (manifest.amount_pages_to_fetch ?? DEFAULT_PAGES))
     return { state: done(state, next) };
 
@@ -77,23 +104,34 @@ function done(state: RunState, result: SyncResult): RunState {
   return next;
 }
 
+/**
+ * Maps one directory entry with `data_structure`. A field the entry lacks is left out of the user
+ * (ChiefOnboarding does the same) and named in `missing`; only a missing `email` skips the entry,
+ * since hires are matched by it.
+ */
 function mapUser(
   entry: JsonValue,
   structure: Record<string, string> | undefined,
-): { user: Record<string, JsonValue> } | { reason: string } {
+): { user: Record<string, JsonValue>; missing: string[] } | { reason: string } {
   if (entry === null || typeof entry !== "object" || Array.isArray(entry))
     return { reason: `not an object: ${JSON.stringify(entry).slice(0, 100)}` };
-  if (structure === undefined || Object.keys(structure).length === 0) return { user: entry };
+  if (structure === undefined || Object.keys(structure).length === 0)
+    return { user: entry, missing: [] };
   const user: Record<string, JsonValue> = {};
+  const missing: string[] = [];
   for (const [prop, notation] of Object.entries(structure)) {
     const found = readNotation(entry, notation);
-    if (!found.found)
+    if (found.found) {
+      user[prop] = found.value as JsonValue;
+      continue;
+    }
+    if (prop === "email")
       return {
         reason: `${notation} (for ${prop}) not found in ${JSON.stringify(entry).slice(0, 200)}`,
       };
-    user[prop] = found.value as JsonValue;
+    missing.push(prop);
   }
-  return { user };
+  return { user, missing };
 }
 
 function nextPageUrl(

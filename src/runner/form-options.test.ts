@@ -53,7 +53,7 @@ function input(form: FormField[], extra: Partial<FormOptionsInput> = {}): FormOp
 }
 
 describe("formFieldViews", () => {
-  it("lists fixed items and marks fields required unless they say otherwise", async () => {
+  it("lists fixed items and marks fields required only when they say so", async () => {
     const views = await formFieldViews(
       input([
         {
@@ -62,8 +62,9 @@ describe("formFieldViews", () => {
           type: "choice",
           items: [{ id: "1", name: "Support" }],
           description: "where they work",
+          required: true,
         },
-        { id: "NOTE", name: "Note", type: "input", required: false },
+        { id: "NOTE", name: "Note", type: "input" },
       ]),
     );
     expect(views).toEqual([

@@ -20,7 +20,7 @@ import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./n
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
 export interface RunInputs {
-  /** The hire's props (SPEC section 1). */
+  /** The hire's props (email, first_name, …: docs/manifest.md, Words). */
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   stored?: Record<string, JsonValue>;
@@ -56,6 +56,7 @@ export type RunStatusResult = "succeeded" | "failed" | "blocked" | "cancelled" |
 export interface RunResult {
   runId: string;
   status: RunStatusResult;
+  /** Why the run failed or is blocked; for status "invalid", the first of `problems`. */
   error?: ErrorInfo;
   /** Validation and input problems (status "invalid"): nothing was sent. */
   problems?: Array<ErrorInfo | ValidationProblem>;
@@ -218,10 +219,15 @@ async function drive(
   return out;
 }
 
+/** A run refused before sending: every problem, and the first as `error` (what callers print). */
 function invalid(runId: string, problems: Array<ErrorInfo | ValidationProblem>): RunResult {
+  const first = problems[0]!;
+  const error: ErrorInfo =
+    "severity" in first ? { code: first.code, message: first.message, path: first.path } : first;
   return {
     runId,
     status: "invalid",
+    error,
     problems,
     warnings: [],
     stored: {},
@@ -248,7 +254,10 @@ export interface DryRunResult {
   warnings: string[];
 }
 
-/** Renders every step without sending (SPEC section 9): run-time values as placeholders, all masked. */
+/**
+ * Renders every step without sending: run-time values as placeholders, all masked
+ * (docs/manifest.md, Dry-run).
+ */
 export function dryRun(
   manifestInput: unknown,
   inputs: RunInputs & { block?: RunBlock },

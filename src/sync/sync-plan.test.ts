@@ -119,6 +119,7 @@ describe("readSyncResult and sameJson", () => {
     expect(readSyncResult({ users: [{ email: "a@b.co" }, 3], skipped: [], pages: 2 })).toEqual({
       users: [{ email: "a@b.co" }],
       skipped: [],
+      incomplete: [],
       pages: 2,
     });
     expect(readSyncResult({ exists: true })).toBeUndefined();

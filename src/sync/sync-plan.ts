@@ -1,7 +1,7 @@
 // Sync users, step two: what a finished sync run's users would change in the hire store. The plan
 // is computed against the store as it is now, so a preview and the apply that follows it agree
 // unless hires changed in between — and applying twice finds nothing left to create.
-import type { SyncResult } from "../engine/sync-pages.ts";
+import type { IncompleteUser, SyncResult } from "../engine/sync-pages.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { Store } from "../store/store.ts";
 
@@ -36,6 +36,8 @@ export interface SyncPlan {
   /** Users that would change nothing: already hires (create) or every field already equal (update). */
   unchanged: number;
   skipped: SkippedUser[];
+  /** Users kept without some data_structure fields their entry lacked, and which. */
+  incomplete: IncompleteUser[];
 }
 
 // Deliberately loose: the directory is the authority on addresses; this only keeps out values that
@@ -53,14 +55,19 @@ export function emailKey(email: string): string {
  */
 export function readSyncResult(value: JsonValue | undefined): SyncResult | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const { users, skipped, pages } = value as Record<string, JsonValue>;
+  const { users, skipped, incomplete, pages } = value as Record<string, JsonValue>;
   if (!Array.isArray(users) || !Array.isArray(skipped) || typeof pages !== "number")
     return undefined;
   const objects = users.filter(
     (user): user is Record<string, JsonValue> =>
       typeof user === "object" && user !== null && !Array.isArray(user),
   );
-  return { users: objects, skipped: skipped as unknown as SyncResult["skipped"], pages };
+  return {
+    users: objects,
+    skipped: skipped as unknown as SyncResult["skipped"],
+    incomplete: Array.isArray(incomplete) ? (incomplete as unknown as IncompleteUser[]) : [],
+    pages,
+  };
 }
 
 /** A user with a usable email, first of its email in the sync. */
@@ -121,6 +128,7 @@ export async function planSync(
     update: [],
     unchanged: 0,
     skipped: screened.skipped,
+    incomplete: result.incomplete ?? [],
   };
   for (const { email, user } of screened.users) {
     const hire = await store.findHireByEmail(emailKey(email));

@@ -51,6 +51,7 @@ function offboarding(): { [key: string]: JsonValue } {
         id: "TEAM_ID",
         name: "Team",
         type: "choice",
+        required: true,
         items: [
           { id: "t1", name: "Support" },
           { id: "t2", name: "Sales" },

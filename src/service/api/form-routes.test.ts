@@ -60,6 +60,7 @@ function manifest(): { [key: string]: JsonValue } {
         id: "TEAM_ID",
         name: "Team",
         type: "choice",
+        required: true,
         url: `${target.url}/orgs/{{ ORG }}/teams`,
         data_from: "data",
         choice_value: "gid",
@@ -69,6 +70,7 @@ function manifest(): { [key: string]: JsonValue } {
         id: "LEVEL",
         name: "Level",
         type: "choice",
+        required: true,
         items: [
           { id: "1", name: "Junior" },
           { id: "2", name: "Senior" },
@@ -124,7 +126,7 @@ describe("GET /api/integrations/{id}/form", () => {
         id: "MANAGER",
         name: "Manager",
         type: "choice",
-        required: true,
+        required: false,
         options_error: 'form[3].url: unknown variable "email"',
       },
     ]);

@@ -32,7 +32,7 @@ const FormFieldSchema = z
     description: z.string().optional(),
     required: z
       .boolean()
-      .openapi({ description: 'true unless the manifest says "required": false' }),
+      .openapi({ description: 'true only when the manifest says "required": true' }),
     options: z
       .array(z.object({ value: z.string(), name: z.string() }))
       .optional()

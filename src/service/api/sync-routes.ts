@@ -65,6 +65,19 @@ const SyncPlanSchema = z
         index: z.number().int().optional(),
       }),
     ),
+    incomplete: z
+      .array(
+        z.object({
+          page: z.number().int(),
+          index: z.number().int(),
+          email: z.string().optional(),
+          missing: z.array(z.string()),
+        }),
+      )
+      .openapi({
+        description:
+          "users kept without the data_structure fields their entry lacked (missing: those fields)",
+      }),
   })
   .openapi("SyncPlan");
 
@@ -109,6 +122,7 @@ function planJson(plan: SyncPlan) {
     update: plan.update.map((u) => ({ hire_id: u.hireId, email: u.email, fields: u.fields })),
     unchanged: plan.unchanged,
     skipped: plan.skipped,
+    incomplete: plan.incomplete,
   };
 }
 
