@@ -1,7 +1,7 @@
 // `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
 import { mkdir } from "node:fs/promises";
 import { parseManifest } from "../manifest/index.ts";
-import type { Manifest, ValidationProblem } from "../manifest/types.ts";
+import type { ValidationProblem } from "../manifest/types.ts";
 import {
   dryRun,
   resumeRun,
@@ -13,7 +13,14 @@ import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
 import { oauthWriteBack } from "./oauth-write-back.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
-import { readStateFile, STATE_FORMAT, writeStateFile, type StateFile } from "./state-file.ts";
+import {
+  manifestDigest,
+  readStateFile,
+  recordedFilesDir,
+  STATE_FORMAT,
+  writeStateFile,
+  type StateFile,
+} from "./state-file.ts";
 import { STATE_VERSION, type RunBlock } from "../engine/types.ts";
 import { blockSteps } from "../engine/blocks.ts";
 import { notifyConfigFromEnv } from "../notify/index.ts";
@@ -86,7 +93,7 @@ export async function runCommand(
 
   const filesDir =
     options.filesDir ?? (options.state !== undefined ? `${options.state}.files` : undefined);
-  if (filesDir !== undefined) await mkdir(filesDir, { recursive: true });
+  // Checked before the folder is made: resume only ever writes inside the state file's folder.
   const base: Omit<StateFile, "state"> | undefined =
     options.state !== undefined
       ? {
@@ -94,13 +101,15 @@ export async function runCommand(
           version: STATE_VERSION,
           manifestPath,
           manifest: parsed.manifest,
+          manifestDigest: manifestDigest(parsed.manifest),
           ...(block !== "execute" ? { block } : {}),
           hire,
           stored,
           params,
-          filesDir: filesDir!,
+          filesDir: recordedFilesDir(options.state, filesDir!),
         }
       : undefined;
+  if (filesDir !== undefined) await mkdir(filesDir, { recursive: true });
   const started = Date.now();
   const result = await runManifest(parsed.manifest, {
     notify: notifyConfigFromEnv(process.env),
@@ -127,7 +136,7 @@ export async function resumeCommand(
   options: { secrets?: string; json?: boolean },
 ): Promise<number> {
   const out = new HumanOutput();
-  const file = await readStateFile(statePath);
+  const { file, manifest, filesDir } = await readStateFile(statePath);
   if (file.state.status === "succeeded") {
     process.stdout.write(
       options.json === true
@@ -138,22 +147,19 @@ export async function resumeCommand(
   }
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
-  const stepCount =
-    (file.block === "revoke"
-      ? (file.manifest as { revoke?: unknown[] }).revoke
-      : (file.manifest as Manifest).execute
-    )?.length ?? 0;
+  const block = file.block ?? "execute";
+  const stepCount = blockSteps({ manifest, block }).length;
   const started = Date.now();
-  const result = await resumeRun(file.manifest, file.state, {
+  const result = await resumeRun(manifest, file.state, {
     notify: notifyConfigFromEnv(process.env),
     hire: file.hire,
     stored: file.stored,
     params: file.params,
-    ...(file.block !== undefined ? { block: file.block } : {}),
+    ...(block !== "execute" ? { block } : {}),
     secrets: secrets.secrets,
     ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
     ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
-    filesDir: file.filesDir,
+    filesDir,
     ...hooks(out, options.json === true, stepCount, (state) =>
       writeStateFile(statePath, { ...file, state }),
     ),
