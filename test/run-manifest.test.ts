@@ -437,6 +437,24 @@ describe("resume", () => {
       "POST /upload",
     ]);
   });
+
+  it("refuses a state whose step points past the manifest instead of reporting success", async () => {
+    const manifest = { execute: [{ url: "{{ BASE_URL }}/status/422" }] };
+    const failed = await runManifest(manifest, options());
+    expect(failed.status).toBe("failed");
+    const before = server.requests.length;
+    const resumed = await resumeRun(manifest, { ...failed.state, step: 5 }, options());
+    expect(resumed.status).toBe("invalid");
+    expect(resumed.problems).toEqual([
+      {
+        code: "STATE_INVALID",
+        message:
+          "state.step must be the index of a step of the execute block (0 to 0) for a failed run (got 5)",
+        path: "state.step",
+      },
+    ]);
+    expect(server.requests.length).toBe(before);
+  });
 });
 
 describe("dry run", () => {

@@ -5,14 +5,22 @@ import { parse as parseDotenv } from "dotenv";
 import { HirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 
+/** What the common reasons a file cannot be read mean, instead of Node's `ENOENT: …` text. */
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "it is a folder, not a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a part of the path is not a folder",
+};
+
 export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "no such file"
-        : (error as Error).message;
+      (code !== undefined ? READ_FAILURES[code] : undefined) ?? (error as Error).message;
     throw new HirewireError({
       code: "INPUT_INVALID",
       message: `cannot read ${what} ${path}: ${reason}`,

@@ -1,6 +1,6 @@
 // `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
 import { parseManifest } from "../manifest/index.ts";
-import type { Manifest, ValidationProblem } from "../manifest/types.ts";
+import type { ValidationProblem } from "../manifest/types.ts";
 import {
   dryRun,
   resumeRun,
@@ -13,7 +13,14 @@ import { HumanOutput } from "./human-output.ts";
 import { oauthWriteBack } from "./oauth-write-back.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 import { filesLine, runFilesDir, savedFileNames, withFilesDir } from "./run-files.ts";
-import { readStateFile, STATE_FORMAT, writeStateFile, type StateFile } from "./state-file.ts";
+import {
+  manifestDigest,
+  readStateFile,
+  recordedFilesDir,
+  STATE_FORMAT,
+  writeStateFile,
+  type StateFile,
+} from "./state-file.ts";
 import { STATE_VERSION, type RunBlock } from "../engine/types.ts";
 import { blockSteps } from "../engine/blocks.ts";
 import { notifyConfigFromEnv } from "../notify/index.ts";
@@ -86,21 +93,23 @@ export async function runCommand(
 
   const givenFilesDir =
     options.filesDir ?? (options.state !== undefined ? `${options.state}.files` : undefined);
+  // Checked before the folder is made: resume only ever writes inside the state file's folder.
+  const base: Omit<StateFile, "state"> | undefined =
+    options.state !== undefined
+      ? {
+          format: STATE_FORMAT,
+          version: STATE_VERSION,
+          manifestPath,
+          manifest: parsed.manifest,
+          manifestDigest: manifestDigest(parsed.manifest),
+          ...(block !== "execute" ? { block } : {}),
+          hire,
+          stored,
+          params,
+          filesDir: recordedFilesDir(options.state, givenFilesDir!),
+        }
+      : undefined;
   return withFilesDir(givenFilesDir, async (filesDir, kept) => {
-    const base: Omit<StateFile, "state"> | undefined =
-      options.state !== undefined
-        ? {
-            format: STATE_FORMAT,
-            version: STATE_VERSION,
-            manifestPath,
-            manifest: parsed.manifest,
-            ...(block !== "execute" ? { block } : {}),
-            hire,
-            stored,
-            params,
-            filesDir,
-          }
-        : undefined;
     const started = Date.now();
     const result = await runManifest(parsed.manifest, {
       notify: notifyConfigFromEnv(process.env),
@@ -128,7 +137,7 @@ export async function resumeCommand(
   options: { secrets?: string; json?: boolean },
 ): Promise<number> {
   const out = new HumanOutput();
-  const file = await readStateFile(statePath);
+  const { file, manifest, filesDir } = await readStateFile(statePath);
   if (file.state.status === "succeeded") {
     process.stdout.write(
       options.json === true
@@ -139,30 +148,24 @@ export async function resumeCommand(
   }
   const secrets =
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
-  const stepCount =
-    (file.block === "revoke"
-      ? (file.manifest as { revoke?: unknown[] }).revoke
-      : (file.manifest as Manifest).execute
-    )?.length ?? 0;
+  const block = file.block ?? "execute";
+  const stepCount = blockSteps({ manifest, block }).length;
   const started = Date.now();
-  const result = await resumeRun(file.manifest, file.state, {
+  const result = await resumeRun(manifest, file.state, {
     notify: notifyConfigFromEnv(process.env),
     hire: file.hire,
     stored: file.stored,
     params: file.params,
-    ...(file.block !== undefined ? { block: file.block } : {}),
+    ...(block !== "execute" ? { block } : {}),
     secrets: secrets.secrets,
     ...(secrets.oauth !== undefined ? { oauth: secrets.oauth } : {}),
     ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
-    filesDir: file.filesDir,
+    filesDir,
     ...hooks(out, options.json === true, stepCount, (state) =>
       writeStateFile(statePath, { ...file, state }),
     ),
   });
-  return finish(out, result, options.json === true, started, {
-    filesDir: file.filesDir,
-    kept: true,
-  });
+  return finish(out, result, options.json === true, started, { filesDir, kept: true });
 }
 
 function hooks(

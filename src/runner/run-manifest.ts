@@ -9,6 +9,7 @@ import { sendAttempt, type AddressCheck } from "../http/index.ts";
 import { validated } from "./prepared-manifest.ts";
 import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
+import { describeRunStateProblem, parseRunState } from "../engine/parse-run-state.ts";
 import { preflight } from "../engine/preflight.ts";
 import type { EngineOptions, RunBlock, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
@@ -98,8 +99,19 @@ export async function resumeRun(
   options: RunOptions,
 ): Promise<RunResult> {
   const validation = validated(manifestInput);
-  if (!validation.ok) return invalid(state.runId, validation.problems);
+  const runId = typeof state?.runId === "string" ? state.runId : (options.runId ?? randomUUID());
+  if (!validation.ok) return invalid(runId, validation.problems);
   const ctx = contextFor(validation.manifest, options);
+  // A state pointing past the block's last step would "succeed" without sending what it skipped.
+  const checked = parseRunState(state, ctx);
+  if (!checked.ok)
+    return invalid(runId, [
+      {
+        code: "STATE_INVALID",
+        message: describeRunStateProblem(checked, "state"),
+        path: checked.path === "" ? "state" : `state.${checked.path}`,
+      },
+    ]);
   const event: RunEvent =
     state.status === "failed" || state.status === "blocked"
       ? { type: "resume", now: Date.now() }
