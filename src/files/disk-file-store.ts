@@ -52,6 +52,16 @@ export class DiskFileStore implements FileStore {
       await rename(partialPath, finalPath);
     } catch (error) {
       await unlink(partialPath).catch(() => undefined);
+      if (isDiskFull(error)) {
+        throw new HirewireError(
+          {
+            code: "DISK_FULL",
+            message: `could not save ${name}: the disk holding run files (${this.rootDir}) is full`,
+            details: { file: name, cause: (error as NodeJS.ErrnoException).code },
+          },
+          { cause: error },
+        );
+      }
       throw error;
     }
     return { name, ref: `${runDir}/${fileName}`, size, contentType: options.contentType };
@@ -90,6 +100,12 @@ export class DiskFileStore implements FileStore {
     }
     return resolved;
   }
+}
+
+/** ENOSPC: no space left; EDQUOT: the user's quota is used up. Both mean "free some space". */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
 }
 
 function missing(file: FileRef, error: unknown): HirewireError {
