@@ -220,6 +220,56 @@ describe("advance", () => {
     expect(g.commands[0]).toMatchObject({ type: "send", step: 0, attempt: 1 });
   });
 
+  it("resends an interrupted POST with the same Idempotency-Key when the integration sends keys, and records it", () => {
+    const keyed = context(
+      { execute: [{ url: `${BASE}/a`, method: "GET" }, { url: `${BASE}/users` }] },
+      { options: { idempotencyKeys: true } },
+    );
+    let t = start(keyed);
+    t = advance(keyed, t.state, { type: "outcome", now: 2, outcome: ok({}) });
+    const sent = t.commands[0];
+    if (sent?.type !== "send") throw new Error("expected a send");
+    const key = sent.request.headers.find(([name]) => name === "Idempotency-Key")?.[1];
+    expect(key).toBe("hw-run-1-execute-1");
+    expect(t.state.inFlight).toEqual({
+      step: 1,
+      attempt: 1,
+      idempotent: false,
+      idempotencyKey: key,
+    });
+
+    const r = advance(keyed, t.state, { type: "recover", now: 9 });
+    expect(r.state.status).toBe("running");
+    expect(r.commands).toMatchObject([
+      { type: "send", step: 1, attempt: 1, resentAfterInterruption: true },
+    ]);
+    const again = r.commands[0];
+    if (again?.type !== "send") throw new Error("expected a send");
+    expect(again.request.headers).toContainEqual(["Idempotency-Key", key]);
+    expect(r.state.resentAfterInterruption).toEqual([{ step: 1, attempt: 1, at: 9 }]);
+    const done = advance(keyed, r.state, { type: "outcome", now: 10, outcome: ok({}, 201) });
+    expect(done.state.status).toBe("succeeded");
+    expect(done.state.resentAfterInterruption).toEqual([{ step: 1, attempt: 1, at: 9 }]);
+  });
+
+  it("still stops an interrupted POST whose key was not the run's own (keys off, or a masked key)", () => {
+    const plain = context({
+      execute: [{ url: `${BASE}/a`, headers: { "Idempotency-Key": "k-1234" } }],
+    });
+    const p = advance(plain, start(plain).state, { type: "recover", now: 5 });
+    expect(p.state.error?.code).toBe("INTERRUPTED");
+
+    const keyed = context(
+      { execute: [{ url: `${BASE}/a` }] },
+      { options: { idempotencyKeys: true } },
+    );
+    const sent = start(keyed).state;
+    const masked = { ...sent, inFlight: { ...sent.inFlight!, idempotencyKey: "***TOKEN***" } };
+    const m = advance(keyed, masked, { type: "recover", now: 5 });
+    expect(m.state.error?.code).toBe("INTERRUPTED");
+    expect(m.commands).toMatchObject([{ type: "finish", status: "failed" }]);
+  });
+
   it("resumes a failed run from the failed step without resending earlier steps", () => {
     const ctx = context({
       execute: [{ url: `${BASE}/a`, store_data: { ID: "id" } }, { url: `${BASE}/b/{{ ID }}` }],

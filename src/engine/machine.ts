@@ -8,10 +8,12 @@ import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
 import { needsRefresh } from "./oauth-refresh.ts";
 import { onOutcome } from "./outcome.ts";
-import { buildRequest } from "./request.ts";
+import { buildRequest, getHeader } from "./request.ts";
 import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
   STATE_VERSION,
+  type InFlight,
+  type Resend,
   type RunCommand,
   type RunContext,
   type RunEvent,
@@ -95,6 +97,8 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
     case "running": {
       const inFlight = state.inFlight;
       if (inFlight !== undefined && !inFlight.idempotent) {
+        const resent = resendWithKey(ctx, state, inFlight, now);
+        if (resent !== undefined) return resent;
         return finish({ ...state, inFlight: undefined }, "failed", {
           code: "INTERRUPTED",
           message: "interrupted while sending; not resent to avoid a duplicate",
@@ -108,6 +112,35 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
     default:
       return ignore(state);
   }
+}
+
+/**
+ * A POST/PATCH in flight at a crash, sent with an Idempotency-Key: the target deduplicates by the
+ * key, so the same request goes again with the same key. Undefined (stop safely) when it was sent
+ * without one, or the request built now would carry a different key.
+ */
+function resendWithKey(
+  ctx: RunContext,
+  state: RunState,
+  inFlight: InFlight,
+  now: number,
+): Transition | undefined {
+  if (inFlight.idempotencyKey === undefined || inFlight.step !== state.step) return undefined;
+  const transition = sendCurrent(ctx, { ...state, inFlight: undefined });
+  const send = transition.commands.find((command) => command.type === "send");
+  if (
+    send?.type !== "send" ||
+    getHeader(send.request.headers, "idempotency-key") !== inFlight.idempotencyKey
+  )
+    return undefined;
+  const resend: Resend = { step: inFlight.step, attempt: inFlight.attempt, at: now };
+  return {
+    state: {
+      ...transition.state,
+      resentAfterInterruption: [...(state.resentAfterInterruption ?? []), resend],
+    },
+    commands: [{ ...send, resentAfterInterruption: true }],
+  };
 }
 
 function sendCurrent(ctx: RunContext, state: RunState): Transition {
@@ -139,10 +172,11 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
         : {}),
     });
     const idempotent = IDEMPOTENT_METHODS.has(built.request.method);
-    const next: RunState = {
-      ...state,
-      inFlight: { step: state.step, attempt: state.attempt + 1, idempotent },
-    };
+    const inFlight: InFlight = { step: state.step, attempt: state.attempt + 1, idempotent };
+    const key = getHeader(built.request.headers, "idempotency-key");
+    if (!idempotent && options.idempotencyKeys === true && key !== undefined)
+      inFlight.idempotencyKey = key;
+    const next: RunState = { ...state, inFlight };
     const command: RunCommand = {
       type: "send",
       step: state.step,

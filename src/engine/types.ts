@@ -33,6 +33,19 @@ export interface InFlight {
   step: number;
   attempt: number;
   idempotent: boolean;
+  /**
+   * The Idempotency-Key a POST/PATCH was sent with, when the integration sends keys: the target
+   * deduplicates by it, so after a crash the same request may go again with the same key.
+   */
+  idempotencyKey?: string;
+}
+
+/** A request that was in flight at a crash and was sent again with its Idempotency-Key. */
+export interface Resend {
+  step: number;
+  attempt: number;
+  /** Epoch milliseconds of the recovery. */
+  at: number;
 }
 
 /** Everything a run needs to continue in another process: plain JSON, no functions, no dates. */
@@ -74,6 +87,8 @@ export interface RunState {
   oauthRefreshed?: boolean;
   /** Set by the driver after a successful run: post_execute_notification results (masked). */
   notifications?: JsonValue;
+  /** POST/PATCH requests resent after an interruption with the same Idempotency-Key. */
+  resentAfterInterruption?: Resend[];
 }
 
 /** Inputs that stay the same for the whole run; given on every call, never stored in the state. */
@@ -137,6 +152,8 @@ export type RunCommand =
       derived?: Array<{ name: string; value: string }>;
       /** Shown instead of the step's name, e.g. `oauth.refresh` for a token refresh. */
       label?: string;
+      /** This request was in flight at a crash and goes again with the same Idempotency-Key. */
+      resentAfterInterruption?: true;
     }
   | { type: "wait"; until: number; reason: "poll" | "retry" }
   /** Stored fields of a step: commit them in the same transaction as the checkpoint. */

@@ -29,6 +29,7 @@ export const ERROR_CATALOG = Object.freeze({
   NOT_FOUND: { title: "Not found", http: 404, transient: false },
   CONFLICT: { title: "Conflict", http: 409, transient: false },
   UNAUTHORIZED: { title: "Unauthorized", http: 401, transient: false },
+  DISK_FULL: { title: "Disk full", http: 507, transient: false },
   INTERNAL: { title: "Internal error", http: 500, transient: false },
 } as const);
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mountTinyDisk } from "../../test/support/tiny-disk.ts";
 import { isHirewireError } from "../errors/index.ts";
 import { DiskFileStore } from "./disk-file-store.ts";
 
@@ -71,6 +72,25 @@ describe("DiskFileStore", () => {
     );
     await expect(saving).rejects.toThrow("big.bin is larger than the 10 bytes limit for run files");
     expect(await readdir(path.join(root, "run-1"))).toEqual([]);
+  });
+
+  it("reports a full disk as DISK_FULL naming the file and the folder, leaving no partial file", async () => {
+    const disk = await mountTinyDisk(256);
+    try {
+      const small = new DiskFileStore(disk.dir);
+      const big = "x".repeat(64 * 1024);
+      const saving = small.save("run-1", "contract.pdf", chunks(...Array(8).fill(big)), {
+        contentType: "application/pdf",
+        maxBytes: 10 * 1024 * 1024,
+      });
+      await expect(saving).rejects.toSatisfy((error) => isHirewireError(error, "DISK_FULL"));
+      await expect(saving).rejects.toThrow(
+        `could not save contract.pdf: the disk holding run files (${disk.dir}) is full`,
+      );
+      expect(await readdir(path.join(disk.dir, "run-1"))).toEqual([]);
+    } finally {
+      await disk.unmount();
+    }
   });
 
   it("keeps unsafe names inside the run folder", async () => {

@@ -3,13 +3,13 @@
 // leaves nothing behind.
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
-import { mkdir, rm, unlink, rename } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, unlink, rename } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { HirewireError } from "../errors/index.ts";
 import type { FileRef } from "../exchange/types.ts";
 import { formatBytes } from "./format-bytes.ts";
-import type { FileStore, SaveOptions } from "./file-store.ts";
+import type { FileStore, PartialFile, SaveOptions } from "./file-store.ts";
 import { safeSegment } from "./safe-name.ts";
 
 /** A FileStore keeping each run's files in its own folder under `rootDir`. */
@@ -31,7 +31,7 @@ export class DiskFileStore implements FileStore {
     const dir = path.join(this.rootDir, runDir);
     await mkdir(dir, { recursive: true });
     const finalPath = path.join(dir, fileName);
-    const partialPath = path.join(dir, `.${fileName}.${randomUUID()}.partial`);
+    const partialPath = path.join(dir, `.${fileName}.${randomUUID()}${PARTIAL_SUFFIX}`);
     let size = 0;
     const { maxBytes } = options;
     const limit = async function* (source: AsyncIterable<Uint8Array>) {
@@ -52,6 +52,16 @@ export class DiskFileStore implements FileStore {
       await rename(partialPath, finalPath);
     } catch (error) {
       await unlink(partialPath).catch(() => undefined);
+      if (isDiskFull(error)) {
+        throw new HirewireError(
+          {
+            code: "DISK_FULL",
+            message: `could not save ${name}: the disk holding run files (${this.rootDir}) is full`,
+            details: { file: name, cause: (error as NodeJS.ErrnoException).code },
+          },
+          { cause: error },
+        );
+      }
       throw error;
     }
     return { name, ref: `${runDir}/${fileName}`, size, contentType: options.contentType };
@@ -78,6 +88,29 @@ export class DiskFileStore implements FileStore {
     await rm(path.join(this.rootDir, safeSegment(runId)), { recursive: true, force: true });
   }
 
+  async listPartials(runId?: string): Promise<PartialFile[]> {
+    const runDirs = runId !== undefined ? [safeSegment(runId)] : await names(this.rootDir);
+    const found: PartialFile[] = [];
+    for (const runDir of runDirs) {
+      for (const name of await names(path.join(this.rootDir, runDir))) {
+        if (!name.endsWith(PARTIAL_SUFFIX)) continue;
+        const ref = `${runDir}/${name}`;
+        // Gone between readdir and stat: its save finished or failed meanwhile.
+        const info = await stat(path.join(this.rootDir, ref)).catch(() => undefined);
+        if (info === undefined) continue;
+        found.push({ runId: runDir, ref, size: info.size, modifiedAt: info.mtimeMs });
+      }
+    }
+    return found.sort((a, b) => a.modifiedAt - b.modifiedAt);
+  }
+
+  async removePartial(partial: PartialFile): Promise<void> {
+    if (!partial.ref.endsWith(PARTIAL_SUFFIX)) return;
+    await rm(this.pathOf({ name: partial.ref, ref: partial.ref, size: 0, contentType: "" }), {
+      force: true,
+    });
+  }
+
   /** The absolute path of a stored file; a ref pointing outside the root is refused. */
   private pathOf(file: FileRef): string {
     const resolved = path.resolve(this.rootDir, file.ref);
@@ -90,6 +123,25 @@ export class DiskFileStore implements FileStore {
     }
     return resolved;
   }
+}
+
+const PARTIAL_SUFFIX = ".partial";
+
+/** The entries of a folder; none when it does not exist (a run that never saved a file). */
+async function names(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw error;
+  }
+}
+
+/** ENOSPC: no space left; EDQUOT: the user's quota is used up. Both mean "free some space". */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
 }
 
 function missing(file: FileRef, error: unknown): HirewireError {

@@ -10,6 +10,17 @@ export interface SaveOptions {
   maxBytes: number;
 }
 
+/** A save that never finished: its process died mid-download and left the bytes behind. */
+export interface PartialFile {
+  /** The run whose folder holds it. */
+  runId: string;
+  /** Where it is, relative to the store (for removePartial and messages). */
+  ref: string;
+  size: number;
+  /** Epoch milliseconds of its last write. */
+  modifiedAt: number;
+}
+
 /** Where run files live. Implementations stream: no method holds a whole file in memory. */
 export interface FileStore {
   /**
@@ -30,4 +41,11 @@ export interface FileStore {
   delete(file: FileRef): Promise<void>;
   /** Removes every file of a run; a run without files is not an error. */
   remove(runId: string): Promise<void>;
+  /**
+   * Saves that never finished, of one run or of all. A live save is listed too: the caller decides
+   * (by the run's lease) which ones nobody is writing any more.
+   */
+  listPartials(runId?: string): Promise<PartialFile[]>;
+  /** Removes one unfinished save; one already gone is not an error. */
+  removePartial(partial: PartialFile): Promise<void>;
 }

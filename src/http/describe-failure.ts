@@ -45,6 +45,14 @@ export function describeFailure(error: unknown, context: FailureContext): ErrorI
     return { code: "INTERNAL", message: `unexpected error while sending: ${message}` };
   }
   if (code === "ECONNREFUSED") return connection(`connection refused by ${target}`);
+  // Not a network failure: retrying would only download the same bytes onto the same full disk.
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return {
+      code: "DISK_FULL",
+      message: `the disk is full: the response from ${target} could not be saved`,
+      details: { cause: code, url: url.href },
+    };
+  }
   if (RESET.has(code)) {
     return connection(
       context.phase === "body"

@@ -27,6 +27,8 @@ export interface AttemptRecord {
   };
   redirects: RedirectHop[];
   error?: ErrorInfo;
+  /** The request was in flight at a crash and was sent again with the same Idempotency-Key. */
+  resentAfterInterruption?: true;
 }
 
 export function attemptRecord(input: {
@@ -36,6 +38,7 @@ export function attemptRecord(input: {
   startedAt: number;
   request: RequestSpec;
   outcome: AttemptOutcome;
+  resentAfterInterruption?: true;
 }): AttemptRecord {
   const { request, outcome } = input;
   const record: AttemptRecord = {
@@ -52,6 +55,7 @@ export function attemptRecord(input: {
     redirects: outcome.redirects,
   };
   if (input.name !== undefined) record.name = input.name;
+  if (input.resentAfterInterruption === true) record.resentAfterInterruption = true;
   const response = outcome.type === "response" ? outcome.response : outcome.response;
   if (response !== undefined) {
     record.response = { status: response.status, headers: response.headers };

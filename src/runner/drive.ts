@@ -93,6 +93,7 @@ export async function driveRun(
       request: send.request,
       outcome,
       ...(name !== undefined ? { name } : {}),
+      ...(send.resentAfterInterruption === true ? { resentAfterInterruption: true as const } : {}),
     });
     transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
     // Tokens this response carried are secrets before the record of it goes anywhere.

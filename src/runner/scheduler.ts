@@ -23,6 +23,7 @@ import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent } from "./claimed-run.ts";
+import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
@@ -211,6 +212,7 @@ export class Scheduler {
         : {}),
     });
 
+    if (run.recovered) await removeLeftoverPartials(this.files, run.id);
     let state: RunState;
     let event: RunEvent;
     const now = this.now();
@@ -405,5 +407,16 @@ export class Scheduler {
       });
       await this.store.deleteFile(file.id);
     }
+    const partials = await sweepPartials({
+      files: this.files,
+      store: this.store,
+      now,
+      isActive: (runId) => this.active.has(runId),
+    });
+    if (partials.length > 0)
+      this.logger.info(
+        { count: partials.length, bytes: partials.reduce((sum, p) => sum + p.size, 0) },
+        "removed partial files left by an interrupted download",
+      );
   }
 }

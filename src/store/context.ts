@@ -13,6 +13,8 @@ export interface StoreContext {
   readonly cipher: SecretCipher;
   /** Epoch milliseconds, for created_at/updated_at. */
   readonly now: () => number;
+  /** Where the data lives (the SQLite file), named when the disk under it is full. */
+  readonly location?: string;
 }
 
 let lastMs = 0;
@@ -39,8 +41,23 @@ export function newId(prefix: string): string {
  * Runs `fn` in a write transaction. Every mutation goes through here, even single statements, so
  * that SQLite takes its write lock up front and waits for it without blocking the event loop.
  */
-export function write<T>(ctx: StoreContext, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return ctx.db.transaction().execute(fn);
+export async function write<T>(
+  ctx: StoreContext,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await ctx.db.transaction().execute(fn);
+  } catch (error) {
+    if (!ctx.traits.isDiskFull(error)) throw error;
+    // The transaction was rolled back whole: nothing of this write was kept.
+    throw new HirewireError(
+      {
+        code: "DISK_FULL",
+        message: `the disk holding ${ctx.location ?? "the database"} is full; nothing was saved — free some space and try again`,
+      },
+      { cause: error },
+    );
+  }
 }
 
 export interface ConstraintMessages {

@@ -14,4 +14,6 @@ export interface DialectTraits {
   readonly jsonType: ColumnDataType;
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
+  /** The database could not grow: the disk (or a quota) is full. */
+  isDiskFull(error: unknown): boolean;
 }

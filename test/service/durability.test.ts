@@ -192,7 +192,7 @@ describe("crash recovery", () => {
   });
 
   it(
-    "resends an idempotent download killed mid-body, then uploads the whole file",
+    "resends an idempotent download killed mid-body, uploads the whole file, and leaves no partial file",
     { timeout: 90_000 },
     async () => {
       const size = 40 * 1024 * 1024;
@@ -245,6 +245,8 @@ describe("crash recovery", () => {
       expect(target.requestCount("POST", "/upload")).toBe(1);
       const hire = await restarted.api("GET", `/api/hires/${run.hire_id}`);
       expect(JSON.stringify(hire.body)).toContain(String(size));
+      // The killed process's half download is gone; only the finished file is left.
+      expect(await readdir(join(dir, "files", run.id))).toEqual(["big.pdf"]);
     },
   );
 

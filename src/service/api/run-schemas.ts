@@ -39,6 +39,12 @@ export const RunSchema = z
     notifications: JsonSchema.nullable().openapi({
       description: "post_execute_notification: {status: sending} or {status: sent, results: [...]}",
     }),
+    resent_after_interruption: z
+      .array(z.object({ step: z.number().int(), attempt: z.number().int(), at: TimestampSchema }))
+      .openapi({
+        description:
+          "requests in flight at a crash that were sent again with the same Idempotency-Key (integrations with idempotency_keys)",
+      }),
     wake_at: TimestampSchema.nullable().openapi({ description: "when a waiting run wakes" }),
     pending_request: z
       .enum(RUN_REQUESTS)
@@ -70,6 +76,10 @@ export const AttemptSchema = z
       .openapi({ description: "status, headers, body or file (masked)" }),
     redirects: z.array(z.any()),
     error: z.record(z.string(), z.any()).nullable(),
+    resent_after_interruption: z.boolean().openapi({
+      description:
+        "this POST/PATCH was in flight when the service stopped and was sent again with the same Idempotency-Key",
+    }),
   })
   .openapi("Attempt");
 

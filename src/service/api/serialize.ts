@@ -89,6 +89,11 @@ export function runJson(record: RunRecord) {
     stored: (record.state?.stored ?? {}) as Record<string, JsonValue>,
     result: summarizeResult(record),
     notifications: record.state?.notifications ?? null,
+    resent_after_interruption: (record.state?.resentAfterInterruption ?? []).map((resend) => ({
+      step: resend.step,
+      attempt: resend.attempt,
+      at: iso(resend.at),
+    })),
     wake_at: isoOrNull(record.wakeAt),
     pending_request: record.request,
     idempotency_key: record.idempotencyKey,
@@ -140,6 +145,7 @@ export function attemptJson(record: AttemptRecord) {
     response: responseJson(recorded.response) ?? null,
     redirects: Array.isArray(recorded.redirects) ? recorded.redirects : [],
     error: asObject(recorded.error) ?? null,
+    resent_after_interruption: recorded.resentAfterInterruption === true,
   };
 }
 

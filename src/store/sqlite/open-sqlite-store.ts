@@ -49,6 +49,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
       traits: sqliteTraits,
       cipher: options.cipher,
       now: options.now ?? Date.now,
+      ...(options.file !== ":memory:" ? { location: options.file } : {}),
     });
   } catch (error) {
     if (database?.open) database.close();

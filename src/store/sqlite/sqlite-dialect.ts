@@ -26,6 +26,7 @@ export const sqliteTraits: DialectTraits = Object.freeze({
     sqliteCode(error) === "SQLITE_CONSTRAINT_UNIQUE" ||
     sqliteCode(error) === "SQLITE_CONSTRAINT_PRIMARYKEY",
   isForeignKeyViolation: (error: unknown) => sqliteCode(error) === "SQLITE_CONSTRAINT_FOREIGNKEY",
+  isDiskFull: (error: unknown) => sqliteCode(error) === "SQLITE_FULL",
 });
 
 function sqliteCode(error: unknown): string | undefined {
@@ -80,6 +81,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
       }
       await sleep(Math.min(50, 2 ** Math.min(round, 6)) * (0.5 + Math.random()));
     }
+  }
+
+  // On SQLITE_FULL (and I/O errors) SQLite has already rolled the whole transaction back; a
+  // second ROLLBACK fails with "no transaction is active" and would hide the error that matters.
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#options.database.inTransaction) return;
+    await super.rollbackTransaction(connection);
   }
 }
 

@@ -7,7 +7,7 @@ import { h, pretty, time } from "./dom.js";
 /**
  * @typedef {{ id: string, seq: number, step: number, attempt: number, name?: string, started_at: string,
  *   duration_ms: number, request: Record<string, any> | null, response: Record<string, any> | null,
- *   redirects: any[], error: Record<string, any> | null }} Attempt
+ *   redirects: any[], error: Record<string, any> | null, resent_after_interruption?: boolean }} Attempt
  */
 
 /** @param {Record<string, unknown> | undefined} headers */
@@ -79,6 +79,9 @@ function entry(attempt, open) {
       h("span", { class: "step" }, `Step ${attempt.step + 1}`),
       attempt.name !== undefined ? h("strong", {}, attempt.name) : null,
       h("span", { class: "muted" }, `attempt ${attempt.attempt}`),
+      attempt.resent_after_interruption
+        ? h("span", { class: "muted" }, "resent after an interruption, same Idempotency-Key")
+        : null,
       request !== null ? h("code", {}, `${request.method} ${request.url}`) : null,
       response !== null
         ? h(
