@@ -5,6 +5,7 @@ import { HirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { RunBlock, RunState } from "../engine/types.ts";
 import { STATE_VERSION } from "../engine/types.ts";
+import { checkRunState } from "../engine/state-check.ts";
 
 export const STATE_FORMAT = "hirewire-run-state";
 
@@ -61,6 +62,14 @@ export async function readStateFile(path: string): Promise<StateFile> {
     throw new HirewireError({
       code: "STATE_INVALID",
       message: `state file ${path} has version ${String(file.version)}; this hirewire reads version ${STATE_VERSION}`,
+      path,
+    });
+  }
+  const checked = checkRunState(file.state);
+  if (!checked.ok) {
+    throw new HirewireError({
+      code: "STATE_INVALID",
+      message: `state file ${path} cannot be resumed: ${checked.reason}`,
       path,
     });
   }

@@ -123,10 +123,15 @@ export class Scheduler {
             leaseMs: this.leaseMs,
             limit: capacity,
           });
-        for (const run of claimed) this.track(run);
+        for (const run of claimed) {
+          if (run.fault === undefined) this.track(run);
+          else this.logger.error({ runId: run.id, err: run.fault }, "run set aside: row unusable");
+        }
         await this.cleanupFiles();
       } catch (error) {
         this.logger.error({ err: toErrorInfo(error) }, "claiming runs failed");
+        // Whatever broke (a locked or damaged database) will not heal in 10 ms: look again later.
+        await this.sleep(this.idleMs);
       }
       if (!this.running) break;
       if (claimed.length > 0 && claimed.length === capacity) {

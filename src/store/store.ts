@@ -158,7 +158,8 @@ export interface Store {
   /**
    * Atomically leases up to `limit` due runs to `owner`: queued runs, waiting runs whose wake time
    * has come, and running runs whose driver's lease expired (`recovered: true`). Runs whose lease
-   * is still held by anyone are skipped.
+   * is still held by anyone are skipped. A due run whose row cannot be trusted is failed in the
+   * same transaction and returned with `fault` set (not leased): report it, do not drive it.
    */
   claimRuns(input: ClaimRunsInput): Promise<ClaimedRun[]>;
   /** Extends the lease; false when `owner` no longer holds it. */
