@@ -22,7 +22,7 @@ import type { ClaimedRun, Store } from "../store/index.ts";
 import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
-import { loadRunContext, resumeEvent } from "./claimed-run.ts";
+import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
@@ -209,12 +209,14 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const ctx = await loadRunContext(this.store, run, integration, validation.manifest, {
+    const loaded = await loadRunContext(this.store, run, integration, validation.manifest, {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       ...(this.options.redirectUrlFor !== undefined
         ? { redirectUrlFor: this.options.redirectUrlFor }
         : {}),
-    });
+    }).catch(unusableContext);
+    if ("code" in loaded) return this.failEarly(run, loaded);
+    const ctx = loaded;
 
     let state: RunState;
     let event: RunEvent;
