@@ -59,7 +59,11 @@ export async function startService(
   });
 
   const app = new Hono();
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  // Cheap enough to poll: damage any query has seen, every table present and readable.
+  app.get("/healthz", async (c) => {
+    const health = await store.health();
+    return health.ok ? c.json({ ok: true }) : c.json({ ok: false, reason: health.reason }, 503);
+  });
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();

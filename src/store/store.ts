@@ -105,6 +105,9 @@ export interface AddFileInput {
   expiresAt?: number | null;
 }
 
+/** The answer of `Store.health()`: ok, or the sentence saying what is wrong and what to do. */
+export type StoreHealth = { ok: true } | { ok: false; reason: string };
+
 /**
  * Everything hirewire keeps. Methods are async and throw HirewireError: NOT_FOUND for a missing
  * row an operation needs, CONFLICT for a uniqueness or lease clash. `get*` return undefined when
@@ -192,6 +195,9 @@ export interface Store {
   // Settings (small key/value pairs, e.g. first-start flags)
   getSetting(key: string): Promise<JsonValue | undefined>;
   setSetting(key: string, value: JsonValue): Promise<void>;
+
+  /** A cheap check that the database is still usable (for /healthz); never throws. */
+  health(): Promise<StoreHealth>;
 
   close(): Promise<void>;
 }
