@@ -18,6 +18,7 @@ export async function serveCommand(options: {
   process.stdout.write(
     `  web UI: ${service.url}/   API: ${service.url}/api/   OpenAPI: ${service.url}/openapi.json\n`,
   );
+  for (const warning of service.warnings) process.stderr.write(`\nWARNING: ${warning}\n\n`);
   if (service.createdAdminToken !== undefined) {
     process.stdout.write(
       `\nAdmin API token (shown once; store it now):\n  ${service.createdAdminToken}\n\n` +

@@ -26,6 +26,8 @@ export const ERROR_CATALOG = Object.freeze({
   SYNC_DATA: { title: "Sync data not as expected", http: 502, transient: false },
   CANCELLED: { title: "Run cancelled", http: 409, transient: false },
   STATE_INVALID: { title: "Invalid run state", http: 422, transient: false },
+  SECRETS_UNREADABLE: { title: "Secrets cannot be decrypted", http: 409, transient: false },
+  STORE_UNUSABLE: { title: "Store unusable", http: 503, transient: false },
   NOT_FOUND: { title: "Not found", http: 404, transient: false },
   CONFLICT: { title: "Conflict", http: 409, transient: false },
   UNAUTHORIZED: { title: "Unauthorized", http: 401, transient: false },

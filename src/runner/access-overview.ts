@@ -4,7 +4,7 @@
 // Teams (unknown)"), which runs can use as `{{ access_overview }}`.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ErrorInfo } from "../errors/index.ts";
+import { isHirewireError, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import { sendAttempt, type AddressCheck } from "../http/index.ts";
 import { validateManifest } from "../manifest/index.ts";
@@ -188,11 +188,13 @@ export async function hireAccess(deps: AccessDeps, hire: AccessHire): Promise<Ac
     .filter((integration) => hasExistsBlock(integration.manifest))
     .sort((a, b) => a.name.localeCompare(b.name));
   const items = await mapLimited(integrations, deps.concurrency ?? 4, async (integration) => {
-    const check = await integrationAccess(deps, integration, hire);
+    const check = await integrationAccess(deps, integration, hire).catch(unreadableCheck);
     const answer: ExistsAnswer =
-      check.status === "checked"
-        ? { exists: check.exists, reason: check.reason }
-        : { exists: null, reason: `cannot check: ${describeProblems(check.problems)}` };
+      check.status === "unreadable"
+        ? { exists: null, reason: check.reason }
+        : check.status === "checked"
+          ? { exists: check.exists, reason: check.reason }
+          : { exists: null, reason: `cannot check: ${describeProblems(check.problems)}` };
     return { integrationId: integration.id, name: integration.name, ...answer };
   });
   return { items, text: accessOverviewText(items) };
@@ -263,6 +265,19 @@ function hasExistsBlock(manifest: JsonValue): boolean {
     typeof manifest.exists === "object" &&
     manifest.exists !== null
   );
+}
+
+/**
+ * One integration whose secrets were encrypted with a lost key must not break the overview of
+ * every hire: it reads as unknown, saying what to do.
+ */
+function unreadableCheck(error: unknown): { status: "unreadable"; reason: string } {
+  if (!isHirewireError(error, "SECRETS_UNREADABLE")) throw error;
+  const keys = (error.details?.keys as string[] | undefined) ?? [];
+  return {
+    status: "unreadable",
+    reason: `its secrets cannot be decrypted; set them again${keys.length > 0 ? ` (${keys.join(", ")})` : ""}`,
+  };
 }
 
 function describeProblems(problems: ErrorInfo[]): string {

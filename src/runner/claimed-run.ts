@@ -4,6 +4,7 @@
 import type { JsonValue, Manifest } from "../manifest/types.ts";
 import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
+import { isHirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import { splitOAuthSecret } from "./oauth-secret.ts";
 
 export interface ContextOptions {
@@ -46,4 +47,15 @@ export function resumeEvent(run: ClaimedRun, state: RunState, now: number): RunE
   if (run.request === "resume") return { type: "resume", now };
   if (state.status === "waiting" && !run.recovered) return { type: "wake", now };
   return { type: "recover", now };
+}
+
+/**
+ * For `.catch` on `loadRunContext`: a context that can never be loaded (its secrets were encrypted
+ * with a lost key) becomes the error to fail the run with, so the run is not claimed again and
+ * again; anything else is rethrown.
+ */
+export function unusableContext(error: unknown): ErrorInfo {
+  if (!isHirewireError(error, "SECRETS_UNREADABLE")) throw error;
+  const { details: _details, ...info } = toErrorInfo(error);
+  return info;
 }

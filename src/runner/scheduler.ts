@@ -22,7 +22,7 @@ import type { ClaimedRun, Store } from "../store/index.ts";
 import { driveRun } from "./drive.ts";
 import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
-import { loadRunContext, resumeEvent } from "./claimed-run.ts";
+import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
@@ -124,10 +124,15 @@ export class Scheduler {
             leaseMs: this.leaseMs,
             limit: capacity,
           });
-        for (const run of claimed) this.track(run);
+        for (const run of claimed) {
+          if (run.fault === undefined) this.track(run);
+          else this.logger.error({ runId: run.id, err: run.fault }, "run set aside: row unusable");
+        }
         await this.cleanupFiles();
       } catch (error) {
         this.logger.error({ err: toErrorInfo(error) }, "claiming runs failed");
+        // Whatever broke (a locked or damaged database) will not heal in 10 ms: look again later.
+        await this.sleep(this.idleMs);
       }
       if (!this.running) break;
       if (claimed.length > 0 && claimed.length === capacity) {
@@ -205,12 +210,14 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const ctx = await loadRunContext(this.store, run, integration, validation.manifest, {
+    const loaded = await loadRunContext(this.store, run, integration, validation.manifest, {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       ...(this.options.redirectUrlFor !== undefined
         ? { redirectUrlFor: this.options.redirectUrlFor }
         : {}),
-    });
+    }).catch(unusableContext);
+    if ("code" in loaded) return this.failEarly(run, loaded);
+    const ctx = loaded;
 
     if (run.recovered) await removeLeftoverPartials(this.files, run.id);
     let state: RunState;

@@ -12,6 +12,7 @@ import { openSqliteStore, type Store } from "../store/index.ts";
 import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
 import { seedSandbox, sandboxToken } from "./sandbox/seed-sandbox.ts";
+import { checkSecretKey, keyFileMissing } from "./key-check.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { SyncSchedule } from "./sync-schedule.ts";
 import { uiRoutes } from "./ui/index.ts";
@@ -20,6 +21,8 @@ export interface RunningService {
   url: string;
   store: Store;
   scheduler: Scheduler;
+  /** Problems found at start that the operator must act on (e.g. a lost secret key). */
+  warnings: string[];
   /** The admin token created on this first start (shown once), if one was. */
   createdAdminToken?: string;
   close(): Promise<void>;
@@ -30,8 +33,16 @@ export async function startService(
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const keyCreated = await keyFileMissing(config.dataDir, config.secretKey);
   const cipher = await openCipher(config.dataDir, config.secretKey);
-  const store = await openSqliteStore({ file: join(config.dataDir, "hirewire.sqlite"), cipher });
+  const file = join(config.dataDir, "hirewire.sqlite");
+  const store = await openSqliteStore({ file, cipher });
+  const warnings: string[] = [];
+  const keyWarning = await checkSecretKey({ store, cipher, file, keyCreated });
+  if (keyWarning !== undefined) {
+    warnings.push(keyWarning);
+    logger.error({ dataDir: config.dataDir }, keyWarning);
+  }
   const files = new DiskFileStore(join(config.dataDir, "files"));
   const createdAdminToken = await ensureAdminToken(store, config.adminToken);
 
@@ -48,7 +59,11 @@ export async function startService(
   });
 
   const app = new Hono();
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  // Cheap enough to poll: damage any query has seen, every table present and readable.
+  app.get("/healthz", async (c) => {
+    const health = await store.health();
+    return health.ok ? c.json({ ok: true }) : c.json({ ok: false, reason: health.reason }, 503);
+  });
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
@@ -95,7 +110,7 @@ export async function startService(
       await scheduler.stop();
       await store.close();
     })());
-  const service: RunningService = { url, store, scheduler, close };
+  const service: RunningService = { url, store, scheduler, warnings, close };
   if (createdAdminToken !== undefined) service.createdAdminToken = createdAdminToken;
   return service;
 }

@@ -68,9 +68,17 @@ export interface RunRecord {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /**
+   * Set when the row could not be trusted (state or params not valid JSON, or of the wrong shape):
+   * the record then reads as `failed` with this error, and the scheduler never drives it.
+   */
+  fault?: ErrorInfo;
 }
 
-/** A run taken by `claimRuns`; `recovered` means its last driver stopped while it was running. */
+/**
+ * A run taken by `claimRuns`; `recovered` means its last driver stopped while it was running. A run
+ * with `fault` was quarantined by the claim (now failed, lease released): report it, do not drive it.
+ */
 export interface ClaimedRun extends RunRecord {
   recovered: boolean;
 }

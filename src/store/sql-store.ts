@@ -15,10 +15,13 @@ import type * as S from "./store.ts";
 /** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`). */
 export class SqlStore implements S.Store {
   readonly #ctx: StoreContext;
+  readonly #health: () => Promise<S.StoreHealth>;
   #closed = false;
 
-  constructor(ctx: StoreContext) {
+  /** @param health the dialect's cheap usability check; without one the store reads as healthy. */
+  constructor(ctx: StoreContext, health?: () => Promise<S.StoreHealth>) {
     this.#ctx = ctx;
+    this.#health = health ?? (async () => ({ ok: true }));
   }
 
   createIntegration = (input: S.CreateIntegrationInput) =>
@@ -77,6 +80,8 @@ export class SqlStore implements S.Store {
 
   getSetting = (key: string) => tokens.getSetting(this.#ctx, key);
   setSetting = (key: string, value: JsonValue) => tokens.setSetting(this.#ctx, key, value);
+
+  health = () => this.#health();
 
   /** Closes the database; safe to call twice. */
   close = async (): Promise<void> => {

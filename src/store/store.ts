@@ -105,6 +105,9 @@ export interface AddFileInput {
   expiresAt?: number | null;
 }
 
+/** The answer of `Store.health()`: ok, or the sentence saying what is wrong and what to do. */
+export type StoreHealth = { ok: true } | { ok: false; reason: string };
+
 /**
  * Everything hirewire keeps. Methods are async and throw HirewireError: NOT_FOUND for a missing
  * row an operation needs, CONFLICT for a uniqueness or lease clash. `get*` return undefined when
@@ -158,7 +161,8 @@ export interface Store {
   /**
    * Atomically leases up to `limit` due runs to `owner`: queued runs, waiting runs whose wake time
    * has come, and running runs whose driver's lease expired (`recovered: true`). Runs whose lease
-   * is still held by anyone are skipped.
+   * is still held by anyone are skipped. A due run whose row cannot be trusted is failed in the
+   * same transaction and returned with `fault` set (not leased): report it, do not drive it.
    */
   claimRuns(input: ClaimRunsInput): Promise<ClaimedRun[]>;
   /** Extends the lease; false when `owner` no longer holds it. */
@@ -191,6 +195,9 @@ export interface Store {
   // Settings (small key/value pairs, e.g. first-start flags)
   getSetting(key: string): Promise<JsonValue | undefined>;
   setSetting(key: string, value: JsonValue): Promise<void>;
+
+  /** A cheap check that the database is still usable (for /healthz); never throws. */
+  health(): Promise<StoreHealth>;
 
   close(): Promise<void>;
 }

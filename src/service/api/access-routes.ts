@@ -80,7 +80,7 @@ export function accessRoutes(app: ApiApp, deps: ResolvedDeps): void {
       request: { params: IdParamSchema, body: jsonBody(ExistsInputSchema) },
       responses: {
         200: jsonResponse(AccessSchema, "the answer"),
-        ...errorResponses(400, 404, 415, 422),
+        ...errorResponses(400, 404, 409, 415, 422),
       },
     }),
     async (c) => {

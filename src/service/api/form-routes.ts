@@ -60,7 +60,7 @@ export function formRoutes(app: ApiApp, deps: ResolvedDeps): void {
       request: { params: IdParamSchema, query: QuerySchema },
       responses: {
         200: jsonResponse(FormSchema, "the fields, in manifest order"),
-        ...errorResponses(404, 422),
+        ...errorResponses(404, 409, 422),
       },
     }),
     async (c) => {

@@ -106,7 +106,7 @@ export function hireRoutes(app: ApiApp, deps: ResolvedDeps): void {
           z.object({ hire: HireDetailSchema, runs: z.array(RunSchema) }),
           "created; runs are queued",
         ),
-        ...errorResponses(400, 404, 415, 422),
+        ...errorResponses(400, 404, 409, 415, 422),
       },
     }),
     async (c) => {

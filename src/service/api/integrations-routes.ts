@@ -105,6 +105,16 @@ function prefixed(path: string): string {
   return path.startsWith("[") ? `manifest${path}` : `manifest.${path}`;
 }
 
+/** The integration's secrets, or none when they cannot be decrypted (the listing still answers). */
+async function readableSecrets(deps: ResolvedDeps, id: string): Promise<Record<string, string>> {
+  try {
+    return await deps.store.getSecrets(id);
+  } catch (error) {
+    if (isHirewireError(error, "SECRETS_UNREADABLE")) return {};
+    throw error;
+  }
+}
+
 async function withSecrets(
   deps: ResolvedDeps,
   record: IntegrationRecord,
@@ -114,7 +124,7 @@ async function withSecrets(
   const oauth = usesOAuth(record.manifest)
     ? oauthStatus(
         keys.some((key) => key.key === OAUTH_SECRET_KEY)
-          ? (await deps.store.getSecrets(record.id))[OAUTH_SECRET_KEY]
+          ? (await readableSecrets(deps, record.id))[OAUTH_SECRET_KEY]
           : undefined,
       )
     : undefined;

@@ -1,6 +1,7 @@
 // A second line of defence for run output: the runner masks attempts, errors and state before
 // they are stored, and the API masks them again with the integration's current secrets and the
 // run's generated values, so a secret set after a run, or a recorder gap, never reaches a client.
+import { isHirewireError } from "../../errors/index.ts";
 import type { RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import type { Manifest } from "../../manifest/index.ts";
@@ -17,6 +18,19 @@ interface IntegrationSecrets {
 }
 
 /** Builds one Redactor per run, loading each integration's secrets once. */
+/**
+ * Secrets that cannot be decrypted were not known to this key's runs either, and what older runs
+ * recorded was masked when it was written: showing runs must not fail because of them.
+ */
+async function secretsOrNone(store: Store, integrationId: string): Promise<Record<string, string>> {
+  try {
+    return await store.getSecrets(integrationId);
+  } catch (error) {
+    if (isHirewireError(error, "SECRETS_UNREADABLE")) return {};
+    throw error;
+  }
+}
+
 export class RunMasker {
   readonly #store: Store;
   readonly #cache = new Map<string, Promise<IntegrationSecrets>>();
@@ -37,7 +51,7 @@ export class RunMasker {
         const stored =
           integration === undefined
             ? { secrets: {} }
-            : splitOAuthSecret(await this.#store.getSecrets(integrationId));
+            : splitOAuthSecret(await secretsOrNone(this.#store, integrationId));
         return { manifest: (usable ? manifest : {}) as unknown as Manifest, ...stored };
       })();
       this.#cache.set(integrationId, entry);

@@ -1,6 +1,7 @@
 // Integrations and their secrets. Secret values are encrypted here, on the way in, so no caller
 // can write a plaintext secret to the database by mistake.
 import type { Selectable } from "kysely";
+import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
@@ -152,8 +153,34 @@ export async function getSecrets(
     .where("integration_id", "=", integrationId)
     .execute();
   const secrets: Record<string, string> = {};
-  for (const row of rows) secrets[row.key] = ctx.cipher.decrypt(row.value_enc);
+  const unreadable: string[] = [];
+  for (const row of rows) {
+    try {
+      secrets[row.key] = ctx.cipher.decrypt(row.value_enc);
+    } catch {
+      unreadable.push(row.key);
+    }
+  }
+  if (unreadable.length > 0) throw unreadableSecrets(integrationId, unreadable);
   return secrets;
+}
+
+/**
+ * SECRETS_UNREADABLE naming the secrets (names only) that were encrypted with another key: the
+ * key file was lost or replaced. `details.keys` lists them; `details.problems` too, for the API.
+ */
+function unreadableSecrets(integrationId: string, keys: string[]): HirewireError {
+  const list = keys.join(", ");
+  const them = keys.length === 1 ? `secret ${list}` : `secrets ${list}`;
+  return new HirewireError({
+    code: "SECRETS_UNREADABLE",
+    message: `The ${them} of integration "${integrationId}" cannot be decrypted: the secret key changed or was lost since ${keys.length === 1 ? "it was" : "they were"} saved; set ${keys.length === 1 ? "it" : "them"} again, or restore the old secret key.`,
+    details: {
+      integrationId,
+      keys,
+      problems: keys.map((key) => ({ path: key, message: "cannot be decrypted; set it again" })),
+    },
+  });
 }
 
 export async function listSecretKeys(

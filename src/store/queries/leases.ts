@@ -6,6 +6,7 @@ import { toMillisOrNull } from "../json-codec.ts";
 import type { ClaimedRun } from "../records.ts";
 import type { Database } from "../schema.ts";
 import type { ClaimRunsInput, LeaseInput } from "../store.ts";
+import { quarantineFaulty } from "./quarantine.ts";
 import { toRun } from "./run-row.ts";
 
 type RunsExpression = ExpressionBuilder<Database, "runs">;
@@ -54,10 +55,14 @@ export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promi
       .execute();
     const rows = await trx.selectFrom("runs").selectAll().where("id", "in", ids).execute();
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return picked.map((p) => ({
+    const claimed = picked.map((p) => ({
       ...toRun(ctx, byId.get(p.id)!),
       recovered: p.status === "running",
     }));
+    await quarantineFaulty(ctx, trx, claimed);
+    return claimed.map((run) =>
+      run.fault === undefined ? run : { ...run, leaseOwner: null, leaseExpiresAt: null },
+    );
   });
 }
 

@@ -1,14 +1,22 @@
-// Opens the embedded store: one SQLite file (created on first start), migrated to the latest
-// schema, tuned for many short write transactions from one or a few processes.
+// Opens the embedded store: one SQLite file (created on first start), checked (store-check.ts),
+// migrated to the latest schema, tuned for many short write transactions from one or a few
+// processes.
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
 import { HirewireError, isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
-import { migrateToLatest } from "../migrations/index.ts";
+import { migrateToLatest, storeMigrations } from "../migrations/index.ts";
 import type { Database as Schema } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";
 import type { Store } from "../store.ts";
 import { ImmediateSqliteDialect, sqliteTraits } from "./sqlite-dialect.ts";
+import {
+  checkAfterMigrate,
+  checkBeforeMigrate,
+  checkFileBeforeOpen,
+  damageError,
+  probeHealth,
+} from "./store-check.ts";
 
 export interface OpenSqliteStoreOptions {
   /** Path of the database file (its directory must exist), or ":memory:" for a private store. */
@@ -20,45 +28,62 @@ export interface OpenSqliteStoreOptions {
   lockTimeoutMs?: number;
 }
 
-/** Opens (and creates or migrates) a SQLite store. Close it with `store.close()`. */
+/**
+ * Opens (and creates or migrates) a SQLite store. Close it with `store.close()`. Only a missing
+ * file makes a new store; an empty, foreign, damaged or newer-schema file is refused with
+ * STORE_UNUSABLE (store-check.ts).
+ */
 export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<Store> {
   const busyTimeoutMs = 5_000;
+  const { file } = options;
+  const kind = await checkFileBeforeOpen(file);
   let database: Database.Database | undefined;
+  let damage: string | undefined;
   try {
-    database = new Database(options.file, { timeout: busyTimeoutMs });
+    database = new Database(file, { timeout: busyTimeoutMs });
     // WAL: readers never wait for the writer. NORMAL sync is durable against process crashes
     // (the WAL is fsynced at checkpoints); only a power loss can drop the last commits.
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("foreign_keys = ON");
+    if (kind === "existing")
+      checkBeforeMigrate(database, file, Object.keys(storeMigrations(sqliteTraits)).sort());
     const db = new Kysely<Schema>({
       dialect: new ImmediateSqliteDialect({
         database,
         busyTimeoutMs,
         lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+        onQueryError: (error) => (damage ??= damageError(file, error)?.message),
       }),
     });
     try {
       await migrateToLatest(db, sqliteTraits);
+      checkAfterMigrate(database, file);
     } catch (error) {
       await db.destroy();
       throw error;
     }
-    return new SqlStore({
-      db,
-      traits: sqliteTraits,
-      cipher: options.cipher,
-      now: options.now ?? Date.now,
-      ...(options.file !== ":memory:" ? { location: options.file } : {}),
-    });
+    const opened = database;
+    return new SqlStore(
+      {
+        db,
+        traits: sqliteTraits,
+        cipher: options.cipher,
+        now: options.now ?? Date.now,
+        ...(options.file !== ":memory:" ? { location: options.file } : {}),
+      },
+      async () => probeHealth(opened, file, () => damage),
+    );
   } catch (error) {
     if (database?.open) database.close();
     if (isHirewireError(error)) throw error;
+    const damaged = damageError(file, error);
+    if (damaged !== undefined) throw damaged;
     const reason = error instanceof Error ? error.message : String(error);
     throw new HirewireError(
       {
         code: "INTERNAL",
-        message: `The store file "${options.file}" could not be opened: ${reason}.`,
+        message: `The store file "${file}" could not be opened: ${reason}.`,
       },
       { cause: error },
     );

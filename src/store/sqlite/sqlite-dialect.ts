@@ -47,11 +47,32 @@ export interface ImmediateSqliteOptions {
   lockTimeoutMs: number;
   /** SQLite's own busy timeout, restored after each BEGIN; covers statements outside transactions. */
   busyTimeoutMs: number;
+  /** Sees every error a query throws (the store notes damage for its health check). */
+  onQueryError?: (error: unknown) => void;
+}
+
+/** The connection with every query's error shown to `onError` on its way to the caller. */
+function watched(
+  connection: DatabaseConnection,
+  onError: (error: unknown) => void,
+): DatabaseConnection {
+  return {
+    async executeQuery(query) {
+      try {
+        return await connection.executeQuery(query);
+      } catch (error) {
+        onError(error);
+        throw error;
+      }
+    },
+    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+  };
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #options: ImmediateSqliteOptions;
   readonly #slice = new LoopSlice();
+  #watched: DatabaseConnection | undefined;
 
   constructor(options: ImmediateSqliteOptions) {
     super({ database: cachingStatements(options.database) });
@@ -61,7 +82,12 @@ class ImmediateSqliteDriver extends SqliteDriver {
   // Every query and transaction starts here: the place to let the event loop breathe (loop-slice.ts).
   override async acquireConnection(): Promise<DatabaseConnection> {
     await this.#slice.yieldIfLong();
-    return super.acquireConnection();
+    const connection = await super.acquireConnection();
+    const onError = this.#options.onQueryError;
+    // SQLite has one connection per driver, so one wrapper serves every acquire.
+    if (onError === undefined) return connection;
+    this.#watched ??= watched(connection, onError);
+    return this.#watched;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
