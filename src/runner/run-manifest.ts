@@ -24,6 +24,11 @@ export interface RunInputs {
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   stored?: Record<string, JsonValue>;
+  /**
+   * Secret values among the stored fields, masked as `***stored.NAME***` (the service passes
+   * those of fields it keeps encrypted; see `storedSecretEntries`).
+   */
+  storedSecrets?: Array<{ name: string; value: string }>;
   secrets?: Record<string, string>;
   oauth?: Record<string, JsonValue>;
   params?: Record<string, JsonValue>;
@@ -119,6 +124,7 @@ export function contextFor(
     params: options.params ?? {},
   };
   if (options.oauth !== undefined) ctx.oauth = options.oauth;
+  if (options.storedSecrets !== undefined) ctx.storedSecrets = options.storedSecrets;
   if (options.redirectUrl !== undefined) ctx.redirectUrl = options.redirectUrl;
   if (options.engine !== undefined) ctx.options = options.engine;
   if ("block" in options && options.block !== undefined) ctx.block = options.block;

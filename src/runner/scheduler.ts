@@ -25,6 +25,7 @@ import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent } from "./claimed-run.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
+import { restoreStored } from "./stored-secrets.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 
@@ -204,12 +205,18 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const ctx = await loadRunContext(this.store, run, integration, validation.manifest, {
-      ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
-      ...(this.options.redirectUrlFor !== undefined
-        ? { redirectUrlFor: this.options.redirectUrlFor }
-        : {}),
-    });
+    const { ctx, storedValues } = await loadRunContext(
+      this.store,
+      run,
+      integration,
+      validation.manifest,
+      {
+        ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
+        ...(this.options.redirectUrlFor !== undefined
+          ? { redirectUrlFor: this.options.redirectUrlFor }
+          : {}),
+      },
+    );
 
     let state: RunState;
     let event: RunEvent;
@@ -237,7 +244,7 @@ export class Scheduler {
       }
       event = run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
     } else {
-      state = run.state;
+      state = restoreStored(run.state, storedValues, run.id);
       event = resumeEvent(run, state, now);
     }
 
@@ -304,7 +311,13 @@ export class Scheduler {
                 }
               : {}),
             ...(checkpoint.stored !== undefined && run.hireId !== null
-              ? { storedFields: { hireId: run.hireId, fields: checkpoint.stored.fields } }
+              ? {
+                  storedFields: {
+                    hireId: run.hireId,
+                    fields: checkpoint.stored.fields,
+                    shown: checkpoint.stored.shown,
+                  },
+                }
               : {}),
             ...(request !== null ? { clearRequest: request } : {}),
             releaseLease: done,
