@@ -16,6 +16,7 @@ import { Redactor } from "../redact/index.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
 import { driveRun, maskState, type Checkpoint } from "./drive.ts";
 import { generateValues } from "./generate.ts";
+import { unmaskHeldStored } from "./stored-secrets.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
@@ -103,12 +104,43 @@ export async function resumeRun(
 ): Promise<RunResult> {
   const validation = validated(manifestInput);
   if (!validation.ok) return invalid(state.runId, validation.problems);
-  const ctx = contextFor(validation.manifest, options);
+  const held = unmaskHeldStored(state, options.stored ?? {});
+  const ctx = contextFor(validation.manifest, {
+    ...options,
+    storedSecrets: [...(options.storedSecrets ?? []), ...held.storedSecrets],
+  });
   const event: RunEvent =
     state.status === "failed" || state.status === "blocked"
       ? { type: "resume", now: Date.now() }
       : { type: "recover", now: Date.now() };
-  return drive(ctx, state, event, options, []);
+  const missing = Object.keys(held.missing);
+  if (missing.length === 0) return drive(ctx, held.state, event, options, []);
+  const warnings = missing.map(
+    (name) =>
+      `stored field ${name} held a secret, so it was saved masked; give its value in the "stored" object of the state file for a step to use it`,
+  );
+  // The masked fields stay in what is saved and shown, as they were; they are never sent.
+  const keep = (saved: RunState): RunState => ({
+    ...saved,
+    stored: { ...held.missing, ...saved.stored },
+  });
+  const onCheckpoint = options.onCheckpoint;
+  const result = await drive(
+    ctx,
+    held.state,
+    event,
+    {
+      ...options,
+      ...(onCheckpoint !== undefined
+        ? {
+            onCheckpoint: (checkpoint) =>
+              onCheckpoint({ ...checkpoint, state: keep(checkpoint.state) }),
+          }
+        : {}),
+    },
+    warnings,
+  );
+  return { ...result, stored: { ...held.missing, ...result.stored }, state: keep(result.state) };
 }
 
 /** The engine's context for running `manifest` with these inputs. */

@@ -34,9 +34,9 @@ export function sensitiveViews(
 const PLACEHOLDER = /\*\*\*[^*\s]+\*\*\*/;
 
 /**
- * The secret parts of a sensitive field's value, named `stored.NAME`: every string (or number)
- * that its masked view changed, whole, and — where the view kept some text around a mask, as in
- * `"Bearer ***TOKEN***"` — the text in each masked hole, so the secret is masked on its own too.
+ * The secret parts of a sensitive field's value, named `stored.NAME`: in every string that its
+ * masked view changed, the text in each `***…***` hole of the view (`"Bearer ***TOKEN***"` → the
+ * token), or the whole string when the view masks all of it; numbers the view masked, whole.
  */
 export function storedSecretEntries(
   field: string,
@@ -48,9 +48,11 @@ export function storedSecretEntries(
   const visit = (raw: JsonValue, view: JsonValue): void => {
     if (raw === view) return;
     if (typeof raw === "string") {
-      entries.push({ name, value: raw });
-      if (typeof view === "string")
-        for (const part of holes(raw, view)) entries.push({ name, value: part });
+      const parts = typeof view === "string" ? holes(raw, view) : [];
+      // Masking only the holes keeps the text around them readable; a hole too short to mask
+      // means the view did not line up with the value, so the whole value is masked instead.
+      const usable = parts.length > 0 && parts.every((part) => [...part].length >= 4);
+      for (const value of usable ? parts : [raw]) entries.push({ name, value });
       return;
     }
     if (typeof raw === "number") {
@@ -117,4 +119,45 @@ export function restoreStored(
     stored[name] = field.value;
   }
   return stored === undefined ? state : { ...state, stored };
+}
+
+/** True when a value still carries a `***NAME***` mask (a state saved by the CLI holds these). */
+export function holdsMask(value: JsonValue): boolean {
+  return PLACEHOLDER.test(typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/** A saved state's stored fields made usable again: see `unmaskHeldStored`. */
+export interface HeldStored {
+  state: RunState;
+  /** Secrets among the values given again, to mask as `stored.NAME`. */
+  storedSecrets: SecretEntry[];
+  /** Masked fields nobody gave again, by name: shown as they were, never sent. */
+  missing: Record<string, JsonValue>;
+}
+
+/**
+ * A state saved outside the store (the CLI's --state file) keeps fields that held a secret only
+ * masked. Before it is resumed, each such field takes the value given again in `resupplied` (the
+ * state file's "stored"), masked from then on; one not given is taken out of the state, so a step
+ * that uses it fails as an unknown variable instead of sending the mask.
+ */
+export function unmaskHeldStored(
+  state: RunState,
+  resupplied: Record<string, JsonValue>,
+): HeldStored {
+  const storedSecrets: SecretEntry[] = [];
+  const missing: Record<string, JsonValue> = {};
+  let stored: Record<string, JsonValue> | undefined;
+  for (const [name, shown] of Object.entries(state.stored)) {
+    if (!holdsMask(shown)) continue;
+    stored ??= { ...state.stored };
+    if (Object.hasOwn(resupplied, name)) {
+      stored[name] = resupplied[name]!;
+      storedSecrets.push(...storedSecretEntries(name, resupplied[name]!, shown));
+    } else {
+      delete stored[name];
+      missing[name] = shown;
+    }
+  }
+  return { state: stored === undefined ? state : { ...state, stored }, storedSecrets, missing };
 }

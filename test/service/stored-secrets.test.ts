@@ -179,7 +179,10 @@ describe("stored fields that hold a secret", () => {
     expect(shown).toContain("***stored.PASSWORD_ECHO***");
     // A value copied from a secret stored field is a secret too.
     const fields = (await svc.api("GET", `/api/hires/${hireId}/stored`)).body.stored;
-    expect(fields.COPIED_AUTH).toMatchObject({ value: "***stored.AUTH_ECHO***", secret: true });
+    expect(fields.COPIED_AUTH).toMatchObject({
+      value: "Bearer ***stored.AUTH_ECHO***",
+      secret: true,
+    });
     const bytes = await dataFiles();
     for (const secret of [API_TOKEN, ACCESS_TOKEN, password])
       for (const form of forms(secret)) expect(bytes.includes(form), form).toBe(false);
