@@ -15,6 +15,7 @@ const ADMIN_SECRET = "admin-set-stored-secret-5555";
 
 let target: TargetServer;
 let svc: InProcessService;
+let failUse = 0;
 
 beforeAll(async () => {
   target = await startTargetServer();
@@ -28,6 +29,13 @@ beforeAll(async () => {
     }),
   );
   target.route("POST", "/consume", (req, res) => sendJson(res, 200, { got: req.json }));
+  target.route("POST", "/flaky-use", (req, res) => {
+    if (failUse > 0) {
+      failUse -= 1;
+      return sendJson(res, 503, { error: "try later" });
+    }
+    sendJson(res, 200, { ok: true });
+  });
   svc = await startInProcessService();
 });
 afterAll(async () => {
@@ -186,6 +194,50 @@ describe("stored fields that hold a secret", () => {
     const bytes = await dataFiles();
     for (const secret of [API_TOKEN, ACCESS_TOKEN, password])
       for (const form of forms(secret)) expect(bytes.includes(form), form).toBe(false);
+  });
+
+  it("gives a resumed run the real value of a secret field its failed run stored", async () => {
+    const integrationId = await integration(
+      "Store then use",
+      {
+        initial_data_form: [{ id: "API_TOKEN", name: "API token" }],
+        execute: [
+          {
+            url: `${target.url}/whoami`,
+            method: "POST",
+            headers: { Authorization: "Bearer {{ API_TOKEN }}" },
+            store_data: { RESUME_AUTH: "authorization" },
+          },
+          {
+            url: `${target.url}/flaky-use`,
+            method: "POST",
+            data: { auth: "{{ RESUME_AUTH }}" },
+            status_code: [200],
+          },
+        ],
+      },
+      { API_TOKEN },
+    );
+    failUse = 1;
+    const triggered = await svc.api("POST", "/api/runs", {
+      integration_id: integrationId,
+      hire_id: hireId,
+    });
+    const failed = await svc.finished(triggered.body.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.stored.RESUME_AUTH).toBe("Bearer ***API_TOKEN***");
+    const resumed = await svc.api("POST", `/api/runs/${failed.id}/resume`);
+    expect(resumed.status, resumed.text).toBe(202);
+    const done = await svc.finished(failed.id);
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+    const sent = target.requests.filter((request) => request.path === "/flaky-use");
+    expect(sent.map((request) => JSON.parse(request.body))).toEqual([
+      { auth: `Bearer ${API_TOKEN}` },
+      { auth: `Bearer ${API_TOKEN}` },
+    ]);
+    expect(JSON.stringify((await svc.api("GET", `/api/runs/${failed.id}`)).body)).not.toContain(
+      API_TOKEN,
+    );
   });
 
   it("lets an admin set a secret stored field that is write-only afterwards", async () => {
