@@ -196,6 +196,36 @@ describe("stored fields that hold a secret", () => {
       for (const form of forms(secret)) expect(bytes.includes(form), form).toBe(false);
   });
 
+  it("masks them in exists checks and the access overview", async () => {
+    const checkId = await integration(
+      "Directory check",
+      {
+        execute: [{ url: `${target.url}/consume`, method: "POST" }],
+        exists: {
+          url: `${target.url}/status/404?auth={{ AUTH_ECHO }}&password={{ PASSWORD_ECHO }}`,
+          method: "GET",
+        },
+      },
+      {},
+    );
+    const check = await svc.api("POST", `/api/hires/${hireId}/exists`, {
+      integration_id: checkId,
+    });
+    expect(check.status, check.text).toBe(200);
+    expect(check.body.exists).toBe(false);
+    expect(check.body.reason).toContain("***stored.PASSWORD_ECHO***");
+    const sent = target.requests.at(-1)!;
+    expect(sent.query).toEqual({ auth: `Bearer ${API_TOKEN}`, password });
+    const overview = await svc.api("GET", `/api/hires/${hireId}/access`);
+    expect(overview.status, overview.text).toBe(200);
+    expect(overview.text).toContain("Directory check");
+    for (const secret of [API_TOKEN, password])
+      for (const form of forms(secret)) {
+        expect(check.text, form).not.toContain(form);
+        expect(overview.text, form).not.toContain(form);
+      }
+  });
+
   it("gives a resumed run the real value of a secret field its failed run stored", async () => {
     const integrationId = await integration(
       "Store then use",
