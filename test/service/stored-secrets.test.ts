@@ -303,4 +303,24 @@ describe("stored fields that hold a secret", () => {
     const bytes = await dataFiles();
     for (const form of forms(ADMIN_SECRET)) expect(bytes.includes(form), form).toBe(false);
   });
+
+  it("masks a value in earlier runs' details once an admin marks its field secret", async () => {
+    const value = "late-secret-value-8642";
+    await svc.api("PUT", `/api/hires/${hireId}/stored/LATE_KEY`, { value });
+    const senderId = await integration(
+      "Late sender",
+      {
+        execute: [
+          { url: `${target.url}/consume`, method: "POST", data: { key: "{{ LATE_KEY }}" } },
+        ],
+      },
+      {},
+    );
+    const before = await run(senderId, hireId);
+    expect(JSON.stringify(before)).toContain(value);
+    await svc.api("PUT", `/api/hires/${hireId}/stored/LATE_KEY`, { value, secret: true });
+    const after = (await svc.api("GET", `/api/runs/${before.id}`)).body;
+    expect(JSON.stringify(after)).not.toContain(value);
+    expect(JSON.stringify(after)).toContain("***stored.LATE_KEY***");
+  });
 });

@@ -24,8 +24,16 @@ export class RunMasker {
   readonly #cache = new Map<string, Promise<IntegrationSecrets>>();
   readonly #hires = new Map<string, Promise<SecretEntry[]>>();
 
-  constructor(store: Store) {
+  readonly #withStored: boolean;
+
+  /**
+   * @param options.storedSecrets also mask the secrets in the run's hire's stored fields: one
+   * more read per hire, so the run detail asks for it and listings (whose stored fields the
+   * runner already masked) do not.
+   */
+  constructor(store: Store, options: { storedSecrets?: boolean } = {}) {
     this.#store = store;
+    this.#withStored = options.storedSecrets === true;
   }
 
   #load(integrationId: string): Promise<IntegrationSecrets> {
@@ -49,7 +57,7 @@ export class RunMasker {
   }
 
   #storedSecrets(hireId: string | null): Promise<SecretEntry[]> {
-    if (hireId === null) return Promise.resolve([]);
+    if (hireId === null || !this.#withStored) return Promise.resolve([]);
     let entry = this.#hires.get(hireId);
     if (entry === undefined) {
       entry = this.#store

@@ -216,7 +216,7 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         deps.store.listFiles(run.id),
       ]);
       const now = deps.now();
-      const redactor = await new RunMasker(deps.store).redactorFor(run);
+      const redactor = await new RunMasker(deps.store, { storedSecrets: true }).redactorFor(run);
       const detail = {
         ...runJson(run),
         attempts: attempts.map(attemptJson),
