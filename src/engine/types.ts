@@ -100,6 +100,11 @@ export interface RunContext {
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   hireStored: Record<string, JsonValue>;
+  /**
+   * Secret values found in the hire's stored fields (`stored.NAME`): masked like secrets. The
+   * fields themselves are in `hireStored`, raw, because requests must carry the real value.
+   */
+  storedSecrets?: Array<{ name: string; value: string }>;
   /** Secrets by id (initial_data_form values and any other keys given). */
   secrets: Record<string, string>;
   /** OAuth tokens, available as `{{ oauth.* }}`. */

@@ -34,7 +34,10 @@ export function generatedSecretIds(ctx: Pick<RunContext, "manifest">): string[] 
     .map((item) => item.id);
 }
 
-/** Secret values to mask, by name: every secret given except items marked `"secret": false`, plus generated ones and OAuth tokens. */
+/**
+ * Secret values to mask, by name: every secret given except items marked `"secret": false`, plus
+ * generated ones, OAuth tokens and the secrets held by the hire's stored fields.
+ */
 export function secretsToMask(
   ctx: RunContext,
   generated: Record<string, string>,
@@ -52,6 +55,8 @@ export function secretsToMask(
   for (const [name, value] of Object.entries(ctx.oauth ?? {})) {
     if (isSecretTokenField(name, value)) entries.push({ name: `oauth.${name}`, value });
   }
+  // Last: a stored value that contains a secret given above is still named after that secret.
+  entries.push(...(ctx.storedSecrets ?? []));
   return entries;
 }
 

@@ -22,6 +22,7 @@ import { egressCheck } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
 import { contextFor } from "./run-manifest.ts";
+import { storedInputs } from "./stored-secrets.ts";
 
 export type { ExistsAnswer };
 
@@ -34,6 +35,8 @@ export interface ExistsCheckInput {
   manifest: unknown;
   hire: Record<string, JsonValue>;
   stored?: Record<string, JsonValue>;
+  /** Secret values among the stored fields (see `storedInputs`). */
+  storedSecrets?: Array<{ name: string; value: string }>;
   secrets?: Record<string, string>;
   oauth?: Record<string, JsonValue>;
   params?: Record<string, JsonValue>;
@@ -124,10 +127,11 @@ export interface AccessDeps {
   concurrency?: number;
 }
 
-/** The hire's props and stored fields (values only). */
+/** The hire's props and stored fields (real values, with the secrets among them to mask). */
 export interface AccessHire {
   props: Record<string, JsonValue>;
   stored: Record<string, JsonValue>;
+  storedSecrets?: Array<{ name: string; value: string }>;
 }
 
 /** One integration's line of the overview. */
@@ -154,6 +158,7 @@ export async function integrationAccess(
     manifest: integration.manifest,
     hire: hire.props,
     stored: hire.stored,
+    ...(hire.storedSecrets !== undefined ? { storedSecrets: hire.storedSecrets } : {}),
     secrets,
     files: deps.files,
     ...(oauth !== undefined ? { oauth } : {}),
@@ -173,10 +178,7 @@ export async function integrationAccess(
 export async function accessHire(store: Store, hireId: string): Promise<AccessHire | undefined> {
   const hire = await store.getHire(hireId);
   if (hire === undefined) return undefined;
-  const stored = Object.fromEntries(
-    Object.entries(await store.getStoredFields(hireId)).map(([name, field]) => [name, field.value]),
-  );
-  return { props: hire.props, stored };
+  return { props: hire.props, ...storedInputs(await store.getStoredValues(hireId)) };
 }
 
 /**

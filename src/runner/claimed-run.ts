@@ -1,11 +1,12 @@
-// What a claimed store run needs before the driver takes it: its context (hire, stored fields,
-// secrets and OAuth tokens read afresh — another run may have changed them) and the event that
+// What a claimed store run needs before the driver takes it: its context (hire, stored fields
+// with the secrets among them, secrets and OAuth tokens read afresh — another run may have changed them) and the event that
 // continues it from where its last driver left it.
-import type { JsonValue, Manifest } from "../manifest/types.ts";
+import type { Manifest } from "../manifest/types.ts";
 import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
-import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
+import type { ClaimedRun, IntegrationRecord, Store, StoredValue } from "../store/index.ts";
 import { isHirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import { splitOAuthSecret } from "./oauth-secret.ts";
+import { storedInputs } from "./stored-secrets.ts";
 
 export interface ContextOptions {
   engine?: EngineOptions;
@@ -18,18 +19,17 @@ export async function loadRunContext(
   integration: IntegrationRecord,
   manifest: Manifest,
   options: ContextOptions,
-): Promise<RunContext> {
+): Promise<{ ctx: RunContext; storedValues: Record<string, StoredValue> }> {
   const hire = run.hireId !== null ? await store.getHire(run.hireId) : undefined;
-  const storedRecords = run.hireId !== null ? await store.getStoredFields(run.hireId) : {};
-  const hireStored: Record<string, JsonValue> = Object.fromEntries(
-    Object.entries(storedRecords).map(([name, record]) => [name, record.value]),
-  );
+  const storedValues = run.hireId !== null ? await store.getStoredValues(run.hireId) : {};
+  const { stored: hireStored, storedSecrets } = storedInputs(storedValues);
   // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
   const { secrets, oauth } = splitOAuthSecret(await store.getSecrets(integration.id));
   const ctx: RunContext = {
     manifest,
     hire: hire?.props ?? {},
     hireStored,
+    storedSecrets,
     secrets,
     params: run.params,
     block: run.block,
@@ -38,7 +38,7 @@ export async function loadRunContext(
   const redirectUrl = options.redirectUrlFor?.(integration.id);
   if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
   if (oauth !== undefined) ctx.oauth = oauth;
-  return ctx;
+  return { ctx, storedValues };
 }
 
 /** The event that continues a run that already has a state: a request, a wake-up, or recovery. */

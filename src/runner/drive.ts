@@ -10,14 +10,22 @@ import { isSecretTokenField } from "../engine/variables.ts";
 import type { RunCommand, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { Redactor } from "../redact/index.ts";
 import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
+import { sensitiveViews } from "./stored-secrets.ts";
 
 export interface Checkpoint {
   /** The state to persist, already masked (generated values kept: a resumed run sends the same ones). */
   state: RunState;
   /** The attempt that just ended, masked. */
   attempt?: AttemptRecord;
-  /** Fields a step stored: commit them in the same transaction as the state. */
-  stored?: { step: number; fields: Record<string, JsonValue> };
+  /**
+   * Fields a step stored: commit them in the same transaction as the state. `fields` are the real
+   * values; `shown` has the masked view of each one that holds a secret (keep those encrypted).
+   */
+  stored?: {
+    step: number;
+    fields: Record<string, JsonValue>;
+    shown: Record<string, JsonValue>;
+  };
 }
 
 export interface DriveHooks {
@@ -62,7 +70,13 @@ export async function driveRun(
     }
     const checkpoint = lazyCheckpoint(state, hooks.redactor);
     if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
-    if (store !== undefined) checkpoint.stored = { step: store.step, fields: store.fields };
+    if (store !== undefined)
+      checkpoint.stored = {
+        step: store.step,
+        fields: store.fields,
+        // Judged now, by every secret the run knows so far (tokens this response carried too).
+        shown: sensitiveViews(store.fields, hooks.redactor),
+      };
     await hooks.checkpoint(checkpoint);
     pendingAttempt = undefined;
 

@@ -39,6 +39,8 @@ export interface FormOptionsInput {
   /** The hire the run would be for, when known: choice requests may use its props. */
   hire?: Record<string, JsonValue>;
   stored?: Record<string, JsonValue>;
+  /** Secret values among the stored fields (see `storedInputs`). */
+  storedSecrets?: Array<{ name: string; value: string }>;
   secrets: Record<string, string>;
   oauth?: Record<string, JsonValue>;
   params?: Record<string, JsonValue>;
@@ -88,6 +90,7 @@ function contextOf(input: FormOptionsInput): RunContext {
     params: input.params ?? {},
   };
   if (input.oauth !== undefined) ctx.oauth = input.oauth;
+  if (input.storedSecrets !== undefined) ctx.storedSecrets = input.storedSecrets;
   if (input.redirectUrl !== undefined) ctx.redirectUrl = input.redirectUrl;
   return ctx;
 }

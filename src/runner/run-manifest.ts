@@ -17,6 +17,7 @@ import { Redactor } from "../redact/index.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
 import { driveRun, maskState, type Checkpoint } from "./drive.ts";
 import { generateValues } from "./generate.ts";
+import { unmaskHeldStored } from "./stored-secrets.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
@@ -25,6 +26,11 @@ export interface RunInputs {
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   stored?: Record<string, JsonValue>;
+  /**
+   * Secret values among the stored fields, masked as `***stored.NAME***` (the service passes
+   * those of fields it keeps encrypted; see `storedSecretEntries`).
+   */
+  storedSecrets?: Array<{ name: string; value: string }>;
   secrets?: Record<string, string>;
   oauth?: Record<string, JsonValue>;
   params?: Record<string, JsonValue>;
@@ -101,9 +107,8 @@ export async function resumeRun(
   const validation = validated(manifestInput);
   const runId = typeof state?.runId === "string" ? state.runId : (options.runId ?? randomUUID());
   if (!validation.ok) return invalid(runId, validation.problems);
-  const ctx = contextFor(validation.manifest, options);
   // A state pointing past the block's last step would "succeed" without sending what it skipped.
-  const checked = parseRunState(state, ctx);
+  const checked = parseRunState(state, { manifest: validation.manifest, block: options.block });
   if (!checked.ok)
     return invalid(runId, [
       {
@@ -112,11 +117,43 @@ export async function resumeRun(
         path: checked.path === "" ? "state" : `state.${checked.path}`,
       },
     ]);
+  const held = unmaskHeldStored(state, options.stored ?? {});
+  const ctx = contextFor(validation.manifest, {
+    ...options,
+    storedSecrets: [...(options.storedSecrets ?? []), ...held.storedSecrets],
+  });
   const event: RunEvent =
     state.status === "failed" || state.status === "blocked"
       ? { type: "resume", now: Date.now() }
       : { type: "recover", now: Date.now() };
-  return drive(ctx, state, event, options, []);
+  const missing = Object.keys(held.missing);
+  if (missing.length === 0) return drive(ctx, held.state, event, options, []);
+  const warnings = missing.map(
+    (name) =>
+      `stored field ${name} held a secret, so it was saved masked; give its value in the "stored" object of the state file for a step to use it`,
+  );
+  // The masked fields stay in what is saved and shown, as they were; they are never sent.
+  const keep = (saved: RunState): RunState => ({
+    ...saved,
+    stored: { ...held.missing, ...saved.stored },
+  });
+  const onCheckpoint = options.onCheckpoint;
+  const result = await drive(
+    ctx,
+    held.state,
+    event,
+    {
+      ...options,
+      ...(onCheckpoint !== undefined
+        ? {
+            onCheckpoint: (checkpoint) =>
+              onCheckpoint({ ...checkpoint, state: keep(checkpoint.state) }),
+          }
+        : {}),
+    },
+    warnings,
+  );
+  return { ...result, stored: { ...held.missing, ...result.stored }, state: keep(result.state) };
 }
 
 /** The engine's context for running `manifest` with these inputs. */
@@ -132,6 +169,7 @@ export function contextFor(
     params: options.params ?? {},
   };
   if (options.oauth !== undefined) ctx.oauth = options.oauth;
+  if (options.storedSecrets !== undefined) ctx.storedSecrets = options.storedSecrets;
   if (options.redirectUrl !== undefined) ctx.redirectUrl = options.redirectUrl;
   if (options.engine !== undefined) ctx.options = options.engine;
   if ("block" in options && options.block !== undefined) ctx.block = options.block;

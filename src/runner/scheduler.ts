@@ -26,6 +26,7 @@ import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
+import { restoreStored } from "./stored-secrets.ts";
 import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 
@@ -217,7 +218,7 @@ export class Scheduler {
         : {}),
     }).catch(unusableContext);
     if ("code" in loaded) return this.failEarly(run, loaded);
-    const ctx = loaded;
+    const { ctx, storedValues } = loaded;
 
     if (run.recovered) await removeLeftoverPartials(this.files, run.id);
     let state: RunState;
@@ -246,7 +247,7 @@ export class Scheduler {
       }
       event = run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
     } else {
-      state = run.state;
+      state = restoreStored(run.state, storedValues, run.id);
       event = resumeEvent(run, state, now);
     }
 
@@ -313,7 +314,13 @@ export class Scheduler {
                 }
               : {}),
             ...(checkpoint.stored !== undefined && run.hireId !== null
-              ? { storedFields: { hireId: run.hireId, fields: checkpoint.stored.fields } }
+              ? {
+                  storedFields: {
+                    hireId: run.hireId,
+                    fields: checkpoint.stored.fields,
+                    shown: checkpoint.stored.shown,
+                  },
+                }
               : {}),
             ...(request !== null ? { clearRequest: request } : {}),
             releaseLease: done,

@@ -43,10 +43,27 @@ export interface HireRecord {
 }
 
 export interface StoredFieldRecord {
+  /** The value, safe to show: for a sensitive field, its masked view (`"Bearer ***TOKEN***"`). */
   value: JsonValue;
+  /** The value holds a secret: it is encrypted at rest and only runs get it (`getStoredValues`). */
+  sensitive: boolean;
   updatedAt: number;
   /** The run that wrote it; null when set through the API. */
   runId: string | null;
+}
+
+/** A stored field as a run needs it: the real value, decrypted, next to what may be shown. */
+export interface StoredValue {
+  value: JsonValue;
+  /** Equals `value` unless the field is sensitive. */
+  shown: JsonValue;
+  sensitive: boolean;
+  runId: string | null;
+}
+
+/** Marks a stored field being written as sensitive, with the masked view to show for it. */
+export interface SensitiveView {
+  shown: JsonValue;
 }
 
 export interface RunRecord {

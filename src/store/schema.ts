@@ -36,7 +36,12 @@ export interface HiresTable {
 export interface StoredFieldsTable {
   hire_id: string;
   name: string;
+  /** The value; for a sensitive field, only its masked view. */
   value: JsonColumn;
+  /** 1 when the value holds a secret (then `value_enc` is set), else 0. */
+  sensitive: number;
+  /** SecretCipher token of the value's JSON, for sensitive fields. */
+  value_enc: string | null;
   run_id: string | null;
   updated_at: Millis;
 }

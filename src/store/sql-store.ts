@@ -8,8 +8,9 @@ import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
 import * as leases from "./queries/leases.ts";
 import * as runs from "./queries/runs.ts";
+import * as storedFields from "./queries/stored-fields.ts";
 import * as tokens from "./queries/tokens-settings.ts";
-import type { RunRequest } from "./records.ts";
+import type { RunRequest, SensitiveView } from "./records.ts";
 import type * as S from "./store.ts";
 
 /** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`). */
@@ -46,11 +47,12 @@ export class SqlStore implements S.Store {
   updateHire = (id: string, props: Record<string, JsonValue>) =>
     hires.updateHire(this.#ctx, id, props);
   deleteHire = (id: string) => hires.deleteHire(this.#ctx, id);
-  getStoredFields = (hireId: string) => hires.getStoredFields(this.#ctx, hireId);
-  setStoredField = (hireId: string, name: string, value: JsonValue) =>
-    hires.setStoredField(this.#ctx, hireId, name, value);
+  getStoredFields = (hireId: string) => storedFields.getStoredFields(this.#ctx, hireId);
+  getStoredValues = (hireId: string) => storedFields.getStoredValues(this.#ctx, hireId);
+  setStoredField = (hireId: string, name: string, value: JsonValue, sensitive?: SensitiveView) =>
+    storedFields.setStoredField(this.#ctx, hireId, name, value, sensitive);
   deleteStoredField = (hireId: string, name: string) =>
-    hires.deleteStoredField(this.#ctx, hireId, name);
+    storedFields.deleteStoredField(this.#ctx, hireId, name);
 
   createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
   getRun = (id: string) => runs.getRun(this.#ctx, id);

@@ -18,7 +18,9 @@ import type {
   RunRecord,
   RunRequest,
   SecretKeyRecord,
+  SensitiveView,
   StoredFieldRecord,
+  StoredValue,
 } from "./records.ts";
 
 export interface CreateIntegrationInput {
@@ -91,8 +93,16 @@ export interface CheckpointInput {
   wakeAt: number | null;
   error: ErrorInfo | null;
   attempt?: AttemptInput;
-  /** Fields the step stores for the hire, committed with the checkpoint. `runId` defaults to the run. */
-  storedFields?: { hireId: string; runId?: string; fields: Record<string, JsonValue> };
+  /**
+   * Fields the step stores for the hire, committed with the checkpoint. `runId` defaults to the
+   * run. A name in `shown` holds a secret: its value is encrypted and `shown[name]` is kept to show.
+   */
+  storedFields?: {
+    hireId: string;
+    runId?: string;
+    fields: Record<string, JsonValue>;
+    shown?: Record<string, JsonValue>;
+  };
   /** Clears the run's pending request when it is this one (the driver has acted on it). */
   clearRequest?: RunRequest;
   /** Gives up the lease in the same transaction (the run is waiting or finished). */
@@ -141,8 +151,17 @@ export interface Store {
   updateHire(id: string, props: Record<string, JsonValue>): Promise<HireRecord>;
   /** Deletes the hire and its stored fields; CONFLICT while runs refer to it. */
   deleteHire(id: string): Promise<void>;
+  /** The fields as they may be shown: sensitive ones masked. */
   getStoredFields(hireId: string): Promise<Record<string, StoredFieldRecord>>;
-  setStoredField(hireId: string, name: string, value: JsonValue): Promise<StoredFieldRecord>;
+  /** The fields' real values (sensitive ones decrypted), for runs only. */
+  getStoredValues(hireId: string): Promise<Record<string, StoredValue>>;
+  /** Sets a field; with `sensitive` it is encrypted at rest and shown as `sensitive.shown`. */
+  setStoredField(
+    hireId: string,
+    name: string,
+    value: JsonValue,
+    sensitive?: SensitiveView,
+  ): Promise<StoredFieldRecord>;
   deleteStoredField(hireId: string, name: string): Promise<boolean>;
 
   // Runs

@@ -141,7 +141,8 @@ export async function planSync(
       plan.skipped.push({ email, reason: "no hire has this email" });
       continue;
     }
-    const stored = await store.getStoredFields(hire.id);
+    // Compared with the real values: a secret field's masked view would always look changed.
+    const stored = await store.getStoredValues(hire.id);
     const fields: Record<string, JsonValue> = {};
     for (const [name, value] of Object.entries(user)) {
       if (name === "email") continue;

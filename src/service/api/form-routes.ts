@@ -90,6 +90,7 @@ export function formRoutes(app: ApiApp, deps: ResolvedDeps): void {
       if (hire !== undefined) {
         input.hire = hire.props;
         input.stored = hire.stored;
+        if (hire.storedSecrets !== undefined) input.storedSecrets = hire.storedSecrets;
       }
       if (oauth !== undefined) input.oauth = oauth;
       const redirectUrl = deps.oauthCallbackUrl?.(integration.id);

@@ -86,6 +86,7 @@ describe("hires", () => {
     const detail = await api.call("GET", `/api/hires/${id}`);
     expect(detail.body.stored.SLACK_ID).toEqual({
       value: "U1",
+      secret: false,
       updated_at: expect.any(String),
       run_id: null,
     });

@@ -1,12 +1,14 @@
 // A second line of defence for run output: the runner masks attempts, errors and state before
-// they are stored, and the API masks them again with the integration's current secrets and the
-// run's generated values, so a secret set after a run, or a recorder gap, never reaches a client.
+// they are stored, and the API masks them again with the integration's current secrets, the
+// run's generated values and the secrets in its hire's stored fields, so a secret set after a
+// run, or a recorder gap, never reaches a client.
 import { isHirewireError } from "../../errors/index.ts";
 import type { RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import type { Manifest } from "../../manifest/index.ts";
-import { Redactor } from "../../redact/index.ts";
+import { Redactor, type SecretEntry } from "../../redact/index.ts";
 import { splitOAuthSecret, type OAuthTokens } from "../../runner/oauth-secret.ts";
+import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 
@@ -34,9 +36,18 @@ async function secretsOrNone(store: Store, integrationId: string): Promise<Recor
 export class RunMasker {
   readonly #store: Store;
   readonly #cache = new Map<string, Promise<IntegrationSecrets>>();
+  readonly #hires = new Map<string, Promise<SecretEntry[]>>();
 
-  constructor(store: Store) {
+  readonly #withStored: boolean;
+
+  /**
+   * @param options.storedSecrets also mask the secrets in the run's hire's stored fields: one
+   * more read per hire, so the run detail asks for it and listings (whose stored fields the
+   * runner already masked) do not.
+   */
+  constructor(store: Store, options: { storedSecrets?: boolean } = {}) {
     this.#store = store;
+    this.#withStored = options.storedSecrets === true;
   }
 
   #load(integrationId: string): Promise<IntegrationSecrets> {
@@ -59,10 +70,30 @@ export class RunMasker {
     return entry;
   }
 
+  #storedSecrets(hireId: string | null): Promise<SecretEntry[]> {
+    if (hireId === null || !this.#withStored) return Promise.resolve([]);
+    let entry = this.#hires.get(hireId);
+    if (entry === undefined) {
+      entry = this.#store
+        .getStoredValues(hireId)
+        .then((values) => storedInputs(values).storedSecrets);
+      this.#hires.set(hireId, entry);
+    }
+    return entry;
+  }
+
   /** A Redactor for everything shown about `run`. */
   async redactorFor(run: RunRecord): Promise<Redactor> {
     const { manifest, secrets, oauth } = await this.#load(run.integrationId);
-    const ctx: RunContext = { manifest, secrets, hire: {}, hireStored: {}, params: {} };
+    const storedSecrets = await this.#storedSecrets(run.hireId);
+    const ctx: RunContext = {
+      manifest,
+      secrets,
+      hire: {},
+      hireStored: {},
+      storedSecrets,
+      params: {},
+    };
     if (oauth !== undefined) ctx.oauth = oauth;
     return new Redactor(secretsToMask(ctx, run.state?.generated ?? {}));
   }

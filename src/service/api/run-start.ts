@@ -18,7 +18,10 @@ import { missingSecrets, secretsStatus } from "./secrets-status.ts";
 /** The hire a run would be for: props and stored fields (values only). */
 export interface HireInputs {
   props: Record<string, JsonValue>;
+  /** Real values (sensitive ones decrypted): preflight renders with them. */
   stored: Record<string, JsonValue>;
+  /** Secret values among `stored`, masked in the problems returned. */
+  storedSecrets?: Array<{ name: string; value: string }>;
 }
 
 function problemOf(info: ErrorInfo): ApiProblem {
@@ -62,6 +65,7 @@ export async function runBlockers(
     manifest: validation.manifest,
     hire: hire.props,
     hireStored: hire.stored,
+    ...(hire.storedSecrets !== undefined ? { storedSecrets: hire.storedSecrets } : {}),
     secrets,
     params,
     block,

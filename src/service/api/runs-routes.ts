@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
 import { paramsWithAccessOverview, withEarlierOverview } from "../../runner/access-overview.ts";
+import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord, RunRequest } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
@@ -141,12 +142,7 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
           return c.json(await shownRun(masker, earlier), 200);
         }
       }
-      const stored = Object.fromEntries(
-        Object.entries(await deps.store.getStoredFields(hire.id)).map(([name, field]) => [
-          name,
-          field.value,
-        ]),
-      );
+      const stored = storedInputs(await deps.store.getStoredValues(hire.id));
       const runParams = await paramsWithAccessOverview(
         {
           store: deps.store,
@@ -154,13 +150,13 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
           ...(deps.oauthCallbackUrl !== undefined ? { redirectUrlFor: deps.oauthCallbackUrl } : {}),
         },
         integration.manifest,
-        { props: hire.props, stored },
+        { props: hire.props, ...stored },
         params,
       );
       const problems = await runBlockers(
         deps,
         integration,
-        { props: hire.props, stored },
+        { props: hire.props, ...stored },
         runParams,
         block,
       );
@@ -220,7 +216,7 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         deps.store.listFiles(run.id),
       ]);
       const now = deps.now();
-      const redactor = await new RunMasker(deps.store).redactorFor(run);
+      const redactor = await new RunMasker(deps.store, { storedSecrets: true }).redactorFor(run);
       const detail = {
         ...runJson(run),
         attempts: attempts.map(attemptJson),

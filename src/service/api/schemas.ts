@@ -106,7 +106,13 @@ export const RunStatusSchema = z.enum(RUN_STATUSES);
 
 export const StoredFieldSchema = z
   .object({
-    value: JsonSchema,
+    value: JsonSchema.openapi({
+      description: "the value; for a secret field only its masked view, e.g. `Bearer ***TOKEN***`",
+    }),
+    secret: z.boolean().openapi({
+      description:
+        "the value holds a secret: encrypted at rest, shown masked, sent raw by runs that use it",
+    }),
     updated_at: TimestampSchema,
     run_id: z
       .string()

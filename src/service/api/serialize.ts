@@ -35,8 +35,14 @@ export function integrationJson(record: IntegrationRecord) {
   };
 }
 
+/** A stored field as shown: a secret one (`secret: true`) only as its masked view. */
 export function storedFieldJson(field: StoredFieldRecord) {
-  return { value: field.value, updated_at: iso(field.updatedAt), run_id: field.runId };
+  return {
+    value: field.value,
+    secret: field.sensitive,
+    updated_at: iso(field.updatedAt),
+    run_id: field.runId,
+  };
 }
 
 export function storedFieldsJson(fields: Record<string, StoredFieldRecord>) {

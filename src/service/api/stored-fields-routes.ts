@@ -1,9 +1,11 @@
 // /api/hires/{id}/stored: a hire's stored fields (written by `store_data`, read by later runs).
-// An admin can read, correct or remove them; a field set here has `run_id: null`.
+// An admin can read, correct or remove them; a field set here has `run_id: null`. A field that holds
+// a secret (judged by the run that stored it, or marked `secret` here) is only ever shown masked.
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { secretFieldView } from "../../runner/stored-secrets.ts";
 import { mustGetHire } from "./lookup.ts";
 import {
   errorResponses,
@@ -31,6 +33,10 @@ const NameParamSchema = IdParamSchema.extend({
 const ValueBodySchema = z
   .object({
     value: JsonSchema.openapi({ description: "any JSON value, null included", example: "U012345" }),
+    secret: z.boolean().optional().openapi({
+      description:
+        "true: the value is a secret — encrypted at rest, write-only from now on (shown as `***stored.NAME***`), sent raw by runs",
+    }),
   })
   .strict()
   .refine((body) => "value" in body && body.value !== undefined, {
@@ -77,10 +83,12 @@ export function storedFieldRoutes(app: ApiApp, deps: ResolvedDeps): void {
     async (c) => {
       const { id, name } = c.req.valid("param");
       await mustGetHire(deps.store, id);
+      const body = c.req.valid("json");
       const field = await deps.store.setStoredField(
         id,
         name,
-        c.req.valid("json").value as JsonValue,
+        body.value as JsonValue,
+        body.secret === true ? { shown: secretFieldView(name) } : undefined,
       );
       return c.json({ name, ...storedFieldJson(field) }, 200);
     },

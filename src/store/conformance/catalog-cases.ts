@@ -187,6 +187,40 @@ export function catalogCases(harness: StoreHarness): void {
       expect((await store.getStoredFields(hire.id)).id).toBeUndefined();
     });
 
+    it("keeps a sensitive field's value for runs only and shows its masked view", async () => {
+      const store = t.store();
+      const { hire } = await seed(store);
+      const shown = await store.setStoredField(
+        hire.id,
+        "token",
+        { auth: "Bearer s3cr3t-value" },
+        { shown: { auth: "Bearer ***TOKEN***" } },
+      );
+      expect(shown).toMatchObject({ value: { auth: "Bearer ***TOKEN***" }, sensitive: true });
+      await store.setStoredField(hire.id, "plain", "U1");
+      const fields = await store.getStoredFields(hire.id);
+      expect(fields.token).toMatchObject({
+        value: { auth: "Bearer ***TOKEN***" },
+        sensitive: true,
+      });
+      expect(fields.plain).toMatchObject({ value: "U1", sensitive: false });
+      expect(await store.getStoredValues(hire.id)).toEqual({
+        plain: { value: "U1", shown: "U1", sensitive: false, runId: null },
+        token: {
+          value: { auth: "Bearer s3cr3t-value" },
+          shown: { auth: "Bearer ***TOKEN***" },
+          sensitive: true,
+          runId: null,
+        },
+      });
+      // Written again without the mark, the field is an ordinary one.
+      await store.setStoredField(hire.id, "token", "public");
+      expect((await store.getStoredValues(hire.id)).token).toMatchObject({
+        value: "public",
+        sensitive: false,
+      });
+    });
+
     it("answers NOT_FOUND for a field of a missing hire and drops fields with their hire", async () => {
       const store = t.store();
       expect(

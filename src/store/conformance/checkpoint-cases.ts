@@ -41,6 +41,33 @@ export function checkpointCases(harness: StoreHarness): void {
   describe("checkpoints", () => {
     const t = useStore(harness);
 
+    it("encrypts the stored fields the driver marks sensitive and shows their masked view", async () => {
+      const store = t.store();
+      const { run, hireId } = await leasedRun(store);
+      await store.checkpoint({
+        runId: run.id,
+        owner: "driver-1",
+        state: stateFor(run.id, "running", { step: 1 }),
+        status: "running",
+        wakeAt: null,
+        error: null,
+        storedFields: {
+          hireId,
+          fields: { user_id: 7, auth: "Bearer tok-123456" },
+          shown: { auth: "Bearer ***TOKEN***" },
+        },
+      });
+      const fields = await store.getStoredFields(hireId);
+      expect(fields.auth).toMatchObject({ value: "Bearer ***TOKEN***", sensitive: true });
+      expect(fields.user_id).toMatchObject({ value: 7, sensitive: false });
+      expect((await store.getStoredValues(hireId)).auth).toEqual({
+        value: "Bearer tok-123456",
+        shown: "Bearer ***TOKEN***",
+        sensitive: true,
+        runId: run.id,
+      });
+    });
+
     it("writes the run, its attempt and the step's stored fields together", async () => {
       const store = t.store();
       const { run, hireId } = await leasedRun(store);
@@ -68,7 +95,7 @@ export function checkpointCases(harness: StoreHarness): void {
       });
       expect(await store.getRun(run.id)).toEqual(saved);
       const fields = await store.getStoredFields(hireId);
-      expect(fields.user_id).toMatchObject({ value: 7, runId: run.id });
+      expect(fields.user_id).toMatchObject({ value: 7, runId: run.id, sensitive: false });
       expect(fields.profile?.value).toEqual({ admin: false });
 
       const failure = {
@@ -173,7 +200,7 @@ export function checkpointCases(harness: StoreHarness): void {
       expect(cleared).toMatchObject({ request: null, status: "cancelled" });
     });
 
-    it("keeps generated values and secrets out of the database's bytes in plaintext", async () => {
+    it("keeps generated values, secrets and sensitive stored fields out of the database's bytes", async () => {
       const env = t.env();
       const store = t.store();
       const { run, hireId } = await leasedRun(store);
@@ -184,9 +211,14 @@ export function checkpointCases(harness: StoreHarness): void {
         ...baseInput(run.id),
         status: "running",
         state: stateFor(run.id, "running", { generated: { password: generated } }),
-        storedFields: { hireId, fields: { user_id: 7 } },
+        storedFields: {
+          hireId,
+          fields: { user_id: 7, echoed: `Bearer ${secret}` },
+          shown: { echoed: "Bearer ***API_KEY***" },
+        },
       });
       expect((await store.getRun(run.id))?.state?.generated).toEqual({ password: generated });
+      expect((await store.getStoredValues(hireId)).echoed?.value).toBe(`Bearer ${secret}`);
       expect(await store.getSecrets(run.integrationId)).toEqual({ API_KEY: secret });
       // A second store instance reads them too: the key, not the process, unlocks them.
       const other = await env.open();

@@ -10,6 +10,7 @@ import type { AttemptRecord, RunRecord } from "../records.ts";
 import type { AttemptsTable } from "../schema.ts";
 import type { CheckpointInput } from "../store.ts";
 import { encodeState, toRun } from "./run-row.ts";
+import { storedFieldColumns } from "./stored-fields.ts";
 
 export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Promise<RunRecord> {
   const now = ctx.now();
@@ -37,7 +38,14 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
     ? Object.entries(stored.fields).map(([name, value]) => ({
         hire_id: stored.hireId,
         name,
-        value: encodeJson(value, `stored field "${name}"`),
+        ...storedFieldColumns(
+          ctx,
+          name,
+          value,
+          stored.shown !== undefined && Object.hasOwn(stored.shown, name)
+            ? { shown: stored.shown[name]! }
+            : undefined,
+        ),
         run_id: stored.runId ?? input.runId,
         updated_at: now,
       }))
@@ -82,6 +90,8 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
           .onConflict((oc) =>
             oc.columns(["hire_id", "name"]).doUpdateSet({
               value: field.value,
+              sensitive: field.sensitive,
+              value_enc: field.value_enc,
               run_id: field.run_id,
               updated_at: field.updated_at,
             }),

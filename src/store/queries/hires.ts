@@ -1,11 +1,11 @@
-// Hires and their stored fields. The email is copied into its own lower-cased column so that
+// Hires (their stored fields are in stored-fields.ts). The email is copied into its own lower-cased column so that
 // lookups by email use an index instead of parsing every props document.
 import type { Selectable } from "kysely";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
-import type { HireRecord, Page, StoredFieldRecord } from "../records.ts";
+import type { HireRecord, Page } from "../records.ts";
 import type { HiresTable } from "../schema.ts";
 import type { CreateHireInput, ListHiresInput } from "../store.ts";
 
@@ -105,68 +105,4 @@ export async function deleteHire(ctx: StoreContext, id: string): Promise<void> {
       foreignKey: `The hire "${id}" has runs, so it cannot be deleted.`,
     });
   }
-}
-
-export async function getStoredFields(
-  ctx: StoreContext,
-  hireId: string,
-): Promise<Record<string, StoredFieldRecord>> {
-  const rows = await ctx.db
-    .selectFrom("stored_fields")
-    .select(["name", "value", "run_id", "updated_at"])
-    .where("hire_id", "=", hireId)
-    .orderBy("name")
-    .execute();
-  const fields: Record<string, StoredFieldRecord> = {};
-  for (const row of rows) {
-    fields[row.name] = {
-      value: decodeJson<JsonValue>(row.value),
-      updatedAt: toMillis(row.updated_at),
-      runId: row.run_id,
-    };
-  }
-  return fields;
-}
-
-export async function setStoredField(
-  ctx: StoreContext,
-  hireId: string,
-  name: string,
-  value: JsonValue,
-): Promise<StoredFieldRecord> {
-  const now = ctx.now();
-  const encoded = encodeJson(value, `stored field "${name}"`);
-  await write(ctx, async (trx) => {
-    const exists = await trx
-      .selectFrom("hires")
-      .select("id")
-      .where("id", "=", hireId)
-      .executeTakeFirst();
-    if (!exists) throw notFound("hire", hireId);
-    await trx
-      .insertInto("stored_fields")
-      .values({ hire_id: hireId, name, value: encoded, run_id: null, updated_at: now })
-      .onConflict((oc) =>
-        oc
-          .columns(["hire_id", "name"])
-          .doUpdateSet({ value: encoded, run_id: null, updated_at: now }),
-      )
-      .execute();
-  });
-  return { value: decodeJson<JsonValue>(encoded), updatedAt: now, runId: null };
-}
-
-export async function deleteStoredField(
-  ctx: StoreContext,
-  hireId: string,
-  name: string,
-): Promise<boolean> {
-  const result = await write(ctx, (trx) =>
-    trx
-      .deleteFrom("stored_fields")
-      .where("hire_id", "=", hireId)
-      .where("name", "=", name)
-      .executeTakeFirst(),
-  );
-  return Number(result.numDeletedRows) > 0;
 }

@@ -175,7 +175,21 @@ export async function hireDetail({ root, params }) {
                   "tr",
                   {},
                   h("th", {}, name),
-                  h("td", {}, h("code", {}, pretty(field.value))),
+                  h(
+                    "td",
+                    {},
+                    h("code", {}, pretty(field.value)),
+                    // A secret field is only ever shown masked; runs still send its real value.
+                    field.secret === true &&
+                      h(
+                        "span",
+                        {
+                          class: "badge muted",
+                          title: "holds a secret: encrypted at rest, shown masked",
+                        },
+                        "secret",
+                      ),
+                  ),
                   h("td", {}, time(field.updated_at)),
                   h(
                     "td",
