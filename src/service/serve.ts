@@ -11,7 +11,7 @@ import { generateApiToken, hashApiToken, openCipher } from "../secrets/index.ts"
 import { openSqliteStore, type Store } from "../store/index.ts";
 import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
-import { seedSandbox, sandboxToken } from "./sandbox/seed-sandbox.ts";
+import { sandboxCredential, seedSandbox } from "./sandbox/seed-sandbox.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { SyncSchedule } from "./sync-schedule.ts";
 import { uiRoutes } from "./ui/index.ts";
@@ -63,7 +63,8 @@ export async function startService(
       "request",
     );
   });
-  if (config.sandbox) app.route("/sandbox/api", sandboxApi({ token: await sandboxToken(store) }));
+  const sandbox = config.sandbox ? await sandboxCredential(store) : undefined;
+  if (sandbox !== undefined) app.route("/sandbox/api", sandboxApi({ credential: sandbox }));
   app.route("/", uiRoutes());
   app.route(
     "/",
@@ -81,7 +82,7 @@ export async function startService(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   if (publicUrl === "") publicUrl = url;
-  if (config.sandbox) await seedSandbox(store, `${url}/sandbox/api`);
+  if (sandbox !== undefined) await seedSandbox(store, `${url}/sandbox/api`, sandbox);
   scheduler.start();
   const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
   syncSchedule.start();
