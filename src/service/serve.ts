@@ -74,6 +74,7 @@ export async function startService(
       notify: () => scheduler.notify(),
       oauthCallbackUrl: (integrationId) => `${publicUrl}/oauth/${integrationId}/callback`,
       logError: (error) => logger.error({ err: error }, "unexpected API error"),
+      logWarn: (details, message) => logger.warn(details, message),
     }),
   );
 

@@ -15,6 +15,8 @@ export interface ApiDeps {
   oauthCallbackUrl?: (integrationId: string) => string;
   /** Receives unexpected errors (answered as 500 INTERNAL); defaults to console.error. */
   logError?: (error: unknown) => void;
+  /** Receives refusals an admin may need to explain (never secrets); defaults to console.warn. */
+  logWarn?: (details: Record<string, unknown>, message: string) => void;
 }
 
 /** The authenticated token, set by the auth middleware for every `/api/*` request. */

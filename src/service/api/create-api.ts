@@ -27,7 +27,11 @@ export const API_VERSION = "1.0.0";
 
 /** Builds the API app. Mount with `app.route("/", createApi(deps))`. */
 export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
-  const resolved: ResolvedDeps = { ...deps, now: deps.now ?? Date.now };
+  const resolved: ResolvedDeps = {
+    ...deps,
+    now: deps.now ?? Date.now,
+    logWarn: deps.logWarn ?? ((details, message) => console.warn("hirewire:", message, details)),
+  };
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(apiErrorHandler(deps.logError ?? ((error) => console.error("hirewire api:", error))));
 
