@@ -7,8 +7,9 @@ import { Hono } from "hono";
 import { pino, type Logger } from "pino";
 import { DiskFileStore } from "../files/index.ts";
 import { Scheduler } from "../runner/scheduler.ts";
-import { generateApiToken, hashApiToken, openCipher } from "../secrets/index.ts";
+import { openCipher } from "../secrets/index.ts";
 import { openSqliteStore, type Store } from "../store/index.ts";
+import { applyAdminToken } from "./api-tokens.ts";
 import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
 import { sandboxCredential, seedSandbox } from "./sandbox/seed-sandbox.ts";
@@ -20,7 +21,7 @@ export interface RunningService {
   url: string;
   store: Store;
   scheduler: Scheduler;
-  /** The admin token created on this first start (shown once), if one was. */
+  /** The admin token created on this start because no token was left (shown once), if one was. */
   createdAdminToken?: string;
   close(): Promise<void>;
 }
@@ -33,7 +34,11 @@ export async function startService(
   const cipher = await openCipher(config.dataDir, config.secretKey);
   const store = await openSqliteStore({ file: join(config.dataDir, "hirewire.sqlite"), cipher });
   const files = new DiskFileStore(join(config.dataDir, "files"));
-  const createdAdminToken = await ensureAdminToken(store, config.adminToken);
+  const admin = await applyAdminToken(store, config.adminToken);
+  if (admin.envRevoked === true)
+    logger.error(
+      "HIREWIRE_ADMIN_TOKEN holds a token that was revoked; it is not accepted: set a new one",
+    );
 
   let publicUrl = config.publicUrl ?? "";
   const scheduler = new Scheduler({
@@ -98,25 +103,8 @@ export async function startService(
       await store.close();
     })());
   const service: RunningService = { url, store, scheduler, close };
-  if (createdAdminToken !== undefined) service.createdAdminToken = createdAdminToken;
+  if (admin.created !== undefined) service.createdAdminToken = admin.created;
   return service;
-}
-
-/** First start: create an admin token (returned so it can be shown once) unless one is configured. */
-async function ensureAdminToken(
-  store: Store,
-  configured: string | undefined,
-): Promise<string | undefined> {
-  if (configured !== undefined) {
-    const hash = hashApiToken(configured);
-    if ((await store.findApiTokenByHash(hash)) === undefined)
-      await store.createApiToken({ name: "admin (HIREWIRE_ADMIN_TOKEN)", tokenHash: hash });
-    return undefined;
-  }
-  if ((await store.countApiTokens()) > 0) return undefined;
-  const token = generateApiToken();
-  await store.createApiToken({ name: "admin", tokenHash: hashApiToken(token) });
-  return token;
 }
 
 function listen(app: Hono, host: string, port: number): Promise<ServerType> {

@@ -102,6 +102,9 @@ describe("openapi.json", () => {
         "POST /api/integrations/{id}/sync",
         "GET /api/integrations/{id}/sync/{run_id}/preview",
         "POST /api/integrations/{id}/sync/{run_id}/apply",
+        "GET /api/tokens",
+        "POST /api/tokens",
+        "DELETE /api/tokens/{id}",
       ].sort(),
     );
     expect(doc.paths["/api/runs"].post.parameters).toEqual(

@@ -17,6 +17,7 @@ import { runRoutes } from "./runs-routes.ts";
 import { secretRoutes } from "./secrets-routes.ts";
 import { storedFieldRoutes } from "./stored-fields-routes.ts";
 import { syncRoutes } from "./sync-routes.ts";
+import { tokenRoutes } from "./tokens-routes.ts";
 import { validateRoutes } from "./validate-routes.ts";
 
 /** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
@@ -35,7 +36,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(apiErrorHandler(deps.logError ?? ((error) => console.error("hirewire api:", error))));
 
-  app.use("/api/*", bearerAuth(deps.store));
+  app.use("/api/*", bearerAuth(deps.store, resolved.now));
   app.use(
     "/api/*",
     bodyLimit({
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   runRoutes(app, resolved);
   runFileRoutes(app, resolved);
   syncRoutes(app, resolved);
+  tokenRoutes(app, resolved);
   oauthRoutes(app, resolved);
   oauthCallbackRoute(app, resolved);
   app.all("/api/*", (c) => {
@@ -66,7 +68,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "the admin token printed on first start, or HIREWIRE_ADMIN_TOKEN",
+    description:
+      "an API token: printed when the service made one, HIREWIRE_ADMIN_TOKEN, or from POST /api/tokens",
   });
   app.doc("/openapi.json", {
     openapi: "3.0.3",

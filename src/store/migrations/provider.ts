@@ -3,11 +3,13 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { DialectTraits } from "../dialect.ts";
 import { initialMigration } from "./0001-initial.ts";
+import { apiTokenUseMigration } from "./0002-api-token-use.ts";
 
 /** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
 export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
   return {
     "0001": initialMigration(traits),
+    "0002": apiTokenUseMigration(),
   };
 }
 
