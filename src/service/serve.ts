@@ -1,11 +1,14 @@
 // Starting and stopping the service: the embedded store, the run scheduler, the HTTP API, the web UI,
 // the sandbox and the first-start set-up (admin token, secret key, example integrations).
 import { mkdir } from "node:fs/promises";
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { pino, type Logger } from "pino";
 import { DiskFileStore } from "../files/index.ts";
+import type { EgressSettings } from "../runner/egress-policy.ts";
 import { Scheduler } from "../runner/scheduler.ts";
 import { openCipher } from "../secrets/index.ts";
 import { openSqliteStore, type Store } from "../store/index.ts";
@@ -41,9 +44,12 @@ export async function startService(
     );
 
   let publicUrl = config.publicUrl ?? "";
+  // Completed with the port once the server listens, before any run or API request is handled.
+  const egress: EgressSettings = { blockPrivate: config.egressBlockPrivate === true };
   const scheduler = new Scheduler({
     store,
     files,
+    egress,
     logger,
     fileRetentionMs: config.fileRetentionMs,
     leaseMs: config.leaseMs,
@@ -76,6 +82,7 @@ export async function startService(
     createApi({
       store,
       files,
+      egress,
       notify: () => scheduler.notify(),
       oauthCallbackUrl: (integrationId) => `${publicUrl}/oauth/${integrationId}/callback`,
       logError: (error) => logger.error({ err: error }, "unexpected API error"),
@@ -88,6 +95,8 @@ export async function startService(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   if (publicUrl === "") publicUrl = url;
+  egress.ownPort = port;
+  egress.ownAddresses = ownAddresses(config.host);
   if (sandbox !== undefined) await seedSandbox(store, `${url}/sandbox/api`, sandbox);
   scheduler.start();
   const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
@@ -105,6 +114,14 @@ export async function startService(
   const service: RunningService = { url, store, scheduler, close };
   if (admin.created !== undefined) service.createdAdminToken = admin.created;
   return service;
+}
+
+/** This machine's addresses the service answers on, beyond loopback (all of them for 0.0.0.0 / ::). */
+function ownAddresses(host: string): string[] {
+  if (host !== "0.0.0.0" && host !== "::") return isIP(host) !== 0 ? [host] : [];
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((entry) => entry.address.split("%")[0]!),
+  );
 }
 
 function listen(app: Hono, host: string, port: number): Promise<ServerType> {

@@ -91,6 +91,7 @@ async function handle(
     integration: target.integration,
     redirectUrl: callbackUrl(deps, id),
     ...(code !== undefined ? { code } : {}),
+    ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
   });
   if (!result.ok) {
     deps.logWarn?.(
