@@ -11,6 +11,7 @@ import { apiErrorHandler, validationHook } from "./api-errors.ts";
 import { bearerAuth } from "./auth.ts";
 import { formRoutes } from "./form-routes.ts";
 import { hireRoutes } from "./hires-routes.ts";
+import { LIMITS } from "./input-limits.ts";
 import { integrationRoutes } from "./integrations-routes.ts";
 import { runFileRoutes } from "./run-files-routes.ts";
 import { runRoutes } from "./runs-routes.ts";
@@ -21,7 +22,7 @@ import { tokenRoutes } from "./tokens-routes.ts";
 import { validateRoutes } from "./validate-routes.ts";
 
 /** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_BODY_BYTES = LIMITS.bodyBytes;
 
 /** Version of the API document (not of hirewire): bump when a response shape changes. */
 export const API_VERSION = "1.0.0";
@@ -42,7 +43,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
-        c.json({ code: "INPUT_INVALID", message: "the request body is larger than 5 MiB" }, 413),
+        c.json(
+          {
+            code: "INPUT_TOO_LARGE",
+            message: "the request body is larger than the 5 MiB limit of the API",
+          },
+          413,
+        ),
     }),
   );
   integrationRoutes(app, resolved);

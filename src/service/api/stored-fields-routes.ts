@@ -4,6 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { mustGetHire } from "./lookup.ts";
 import {
   errorResponses,
@@ -77,11 +78,12 @@ export function storedFieldRoutes(app: ApiApp, deps: ResolvedDeps): void {
     async (c) => {
       const { id, name } = c.req.valid("param");
       await mustGetHire(deps.store, id);
-      const field = await deps.store.setStoredField(
-        id,
-        name,
-        c.req.valid("json").value as JsonValue,
-      );
+      const value = c.req.valid("json").value as JsonValue;
+      assertJsonSize(value, LIMITS.storedFieldBytes, "a stored field", "value");
+      const fields = await deps.store.getStoredFields(id);
+      const count = Object.keys(fields).length + (name in fields ? 0 : 1);
+      assertCount(count, LIMITS.storedFieldsPerHire, "stored fields per hire", name);
+      const field = await deps.store.setStoredField(id, name, value);
       return c.json({ name, ...storedFieldJson(field) }, 200);
     },
   );
