@@ -121,7 +121,7 @@ describe("errors", () => {
       notes: "x".repeat(5 * 1024 * 1024),
     });
     expect(reply.status).toBe(413);
-    expect(reply.body.code).toBe("INPUT_INVALID");
+    expect(reply.body.code).toBe("INPUT_TOO_LARGE");
     expect((await api.store.listHires()).items).toEqual([]);
   });
 
