@@ -12,6 +12,7 @@ import { serveCommand } from "./serve-command.ts";
 import { existsCommandDefinition } from "./exists-command.ts";
 import { revokeCommandDefinition } from "./revoke-command.ts";
 import { syncCommand } from "./sync-command.ts";
+import { tokenCommandDefinition } from "./token-command.ts";
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below the package root.
 const { version } = JSON.parse(
@@ -96,6 +97,7 @@ withParams(program.command("sync"))
 
 program.addCommand(revokeCommandDefinition());
 program.addCommand(existsCommandDefinition());
+program.addCommand(tokenCommandDefinition());
 
 program
   .command("serve")
@@ -109,7 +111,8 @@ program
 Environment:
   HIREWIRE_DATA                 data directory (SQLite file, secret key, run files); default ./data
   PORT, HOST                    where to listen; default 127.0.0.1:8787
-  HIREWIRE_ADMIN_TOKEN          use this admin API token instead of generating one on first start
+  HIREWIRE_ADMIN_TOKEN          an admin API token, valid while the variable holds it (a new value
+                                replaces the old one); tokens: \`hirewire token --help\`
   HIREWIRE_SECRET_KEY           base64 AES-256 key for secrets instead of DATA/secret.key
   HIREWIRE_FILE_RETENTION_DAYS  days run files are kept (default 7; "forever" keeps them)
   HIREWIRE_PUBLIC_URL           URL the service is reached at (OAuth callbacks)

@@ -19,8 +19,9 @@ export async function serveCommand(options: {
     `  web UI: ${service.url}/   API: ${service.url}/api/   OpenAPI: ${service.url}/openapi.json\n`,
   );
   for (const warning of service.warnings) process.stderr.write(`\nWARNING: ${warning}\n\n`);
+  // On stderr, apart from the JSON logs on stdout, so a log shipper never collects the token.
   if (service.createdAdminToken !== undefined) {
-    process.stdout.write(
+    process.stderr.write(
       `\nAdmin API token (shown once; store it now):\n  ${service.createdAdminToken}\n\n` +
         `Try the sandbox:\n  curl -H "Authorization: Bearer ${service.createdAdminToken}" ${service.url}/api/integrations\n\n`,
     );

@@ -5,6 +5,7 @@ export const ERROR_CATALOG = Object.freeze({
   VALIDATION: { title: "Invalid manifest", http: 422, transient: false },
   INPUT_INVALID: { title: "Invalid input", http: 422, transient: false },
   INPUT_MISSING: { title: "Missing input", http: 422, transient: false },
+  INPUT_TOO_LARGE: { title: "Input over a limit", http: 413, transient: false },
   TEMPLATE_SYNTAX: { title: "Template syntax error", http: 422, transient: false },
   TEMPLATE_UNDEFINED_VARIABLE: { title: "Unknown variable", http: 422, transient: false },
   TEMPLATE_FILTER: { title: "Template filter failed", http: 422, transient: false },

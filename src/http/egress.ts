@@ -5,11 +5,14 @@
 // cannot be hooked, so for it we resolve and check up front (best effort: it resolves again).
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { Agent } from "undici";
+import { Agent, buildConnector } from "undici";
 import { HirewireError } from "../errors/index.ts";
 
-/** Returns a refusal message for an address a request must not reach, or undefined to allow it. */
-export type AddressCheck = (host: string, address: string) => string | undefined;
+/**
+ * Returns a refusal message for an address a request must not reach, or undefined to allow it.
+ * `port` is the port connected to (the URL's, or 80/443).
+ */
+export type AddressCheck = (host: string, address: string, port?: number) => string | undefined;
 
 // One Agent per check function keeps connection reuse; a pooled connection was checked by the
 // same function when it was opened. Callers should therefore pass a long-lived function.
@@ -19,10 +22,31 @@ const checkedAgents = new WeakMap<AddressCheck, Agent>();
 export function checkedAgent(check: AddressCheck): Agent {
   let agent = checkedAgents.get(check);
   if (agent === undefined) {
-    agent = new Agent({ connect: { lookup: checkedLookup(check) } });
+    agent = new Agent({ connect: portAwareConnector(check) });
     checkedAgents.set(check, agent);
   }
   return agent;
+}
+
+// A socket's DNS lookup does not learn the port, so each port gets a connector whose lookup knows it.
+function portAwareConnector(check: AddressCheck): buildConnector.connector {
+  const byPort = new Map<number, buildConnector.connector>();
+  return (options, callback) => {
+    const port = Number(options.port) || (options.protocol === "https:" ? 443 : 80);
+    let connector = byPort.get(port);
+    if (connector === undefined) {
+      connector = buildConnector({
+        lookup: checkedLookup(check, port),
+      } as buildConnector.BuildOptions);
+      byPort.set(port, connector);
+    }
+    return connector(options, callback);
+  };
+}
+
+/** The port a URL connects to. */
+export function urlPort(url: URL): number {
+  return url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
 }
 
 /** The bare host of a URL (IPv6 brackets removed). */
@@ -31,14 +55,18 @@ export function bareHost(url: URL): string {
 }
 
 /** Checks a host that is an IP literal (DNS is never consulted for those); true when it was one. */
-export function checkLiteralHost(host: string, check: AddressCheck): boolean {
+export function checkLiteralHost(host: string, check: AddressCheck, port?: number): boolean {
   if (isIP(host) === 0) return false;
-  assertAllowed(host, [host], check);
+  assertAllowed(host, [host], check, port);
   return true;
 }
 
 /** Resolves `host` and checks every address; for dispatchers we cannot hook. */
-export async function resolveAndCheck(host: string, check: AddressCheck): Promise<void> {
+export async function resolveAndCheck(
+  host: string,
+  check: AddressCheck,
+  port?: number,
+): Promise<void> {
   const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
     dnsLookup(host, { all: true }, (error, found) => (error ? reject(error) : resolve(found))),
   );
@@ -46,10 +74,11 @@ export async function resolveAndCheck(host: string, check: AddressCheck): Promis
     host,
     addresses.map((a) => a.address),
     check,
+    port,
   );
 }
 
-function checkedLookup(check: AddressCheck): LookupFunction {
+function checkedLookup(check: AddressCheck, port: number): LookupFunction {
   return (hostname, options: LookupOptions, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, "");
@@ -58,6 +87,7 @@ function checkedLookup(check: AddressCheck): LookupFunction {
           hostname,
           addresses.map((a) => a.address),
           check,
+          port,
         );
       } catch (refusal) {
         return callback(refusal as NodeJS.ErrnoException, "");
@@ -72,14 +102,19 @@ function checkedLookup(check: AddressCheck): LookupFunction {
 
 // Any refused address refuses the host: a name resolving to a public and a private address is
 // exactly the rebinding trick the check exists to stop.
-function assertAllowed(host: string, addresses: string[], check: AddressCheck): void {
+function assertAllowed(
+  host: string,
+  addresses: string[],
+  check: AddressCheck,
+  port?: number,
+): void {
   for (const address of addresses) {
-    const refusal = check(host, address);
+    const refusal = check(host, address, port);
     if (refusal !== undefined) {
       throw new HirewireError({
         code: "HTTP_EGRESS_DENIED",
         message: refusal,
-        details: { host, address },
+        details: port !== undefined ? { host, address, port } : { host, address },
       });
     }
   }

@@ -17,6 +17,7 @@ import {
   checkedAgent,
   checkLiteralHost,
   resolveAndCheck,
+  urlPort,
   type AddressCheck,
 } from "./egress.ts";
 import { normalizeHeaders, readBodyText, textResponse } from "./read-response.ts";
@@ -181,9 +182,10 @@ async function dispatcherFor(url: URL, options: SendOptions): Promise<Dispatcher
   const check = options.checkAddress;
   if (check === undefined) return options.dispatcher ?? defaultAgent();
   const host = bareHost(url);
-  const literal = checkLiteralHost(host, check);
+  const port = urlPort(url);
+  const literal = checkLiteralHost(host, check, port);
   if (options.dispatcher !== undefined) {
-    if (!literal) await resolveAndCheck(host, check);
+    if (!literal) await resolveAndCheck(host, check, port);
     return options.dispatcher;
   }
   return checkedAgent(check);

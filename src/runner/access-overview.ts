@@ -18,7 +18,7 @@ import { Redactor } from "../redact/index.ts";
 import type { IntegrationRecord, Store } from "../store/index.ts";
 import { referencedVariables } from "../template/index.ts";
 import { driveRun } from "./drive.ts";
-import { egressCheck } from "./egress-policy.ts";
+import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
 import { contextFor } from "./run-manifest.ts";
@@ -120,6 +120,8 @@ const NO_EXISTS_BLOCK: ErrorInfo = {
 export interface AccessDeps {
   store: Store;
   files: FileStore;
+  /** The operator's egress settings. */
+  egress?: EgressSettings;
   engine?: EngineOptions;
   /** The integration's OAuth callback URL (`{{ redirect_url }}`). */
   redirectUrlFor?: (integrationId: string) => string | undefined;
@@ -164,11 +166,7 @@ export async function integrationAccess(
     ...(oauth !== undefined ? { oauth } : {}),
     onOAuthTokens: (tokens) =>
       deps.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
-    checkAddress: egressCheck(
-      integration.options.allowedHosts !== undefined
-        ? { allowedHosts: integration.options.allowedHosts }
-        : {},
-    ),
+    checkAddress: integrationEgress(integration.options, deps.egress),
     ...(redirectUrl !== undefined ? { redirectUrl } : {}),
     ...(deps.engine !== undefined ? { engine: deps.engine } : {}),
   });

@@ -20,7 +20,7 @@ import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
 import type { ClaimedRun, Store } from "../store/index.ts";
 import { driveRun } from "./drive.ts";
-import { egressCheck } from "./egress-policy.ts";
+import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
@@ -39,6 +39,8 @@ export interface SchedulerLogger {
 export interface SchedulerOptions {
   store: Store;
   files: FileStore;
+  /** The operator's egress settings (read when each run is driven). */
+  egress?: EgressSettings;
   /** Identifies this process in leases. */
   owner?: string;
   /** How long a claimed run stays ours without renewal (60 s). */
@@ -254,11 +256,7 @@ export class Scheduler {
     const redactor = new Redactor(secretsToMask(ctx, state.generated));
     const knownFiles = new Set(Object.keys(state.files));
     let request = run.request;
-    const policy = egressCheck(
-      integration.options.allowedHosts !== undefined
-        ? { allowedHosts: integration.options.allowedHosts }
-        : {},
-    );
+    const policy = integrationEgress(integration.options, this.options.egress);
     const retention =
       this.options.fileRetentionMs === undefined
         ? 7 * 24 * 3_600_000

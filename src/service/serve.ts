@@ -1,17 +1,21 @@
 // Starting and stopping the service: the embedded store, the run scheduler, the HTTP API, the web UI,
 // the sandbox and the first-start set-up (admin token, secret key, example integrations).
 import { mkdir } from "node:fs/promises";
+import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { pino, type Logger } from "pino";
 import { DiskFileStore } from "../files/index.ts";
+import type { EgressSettings } from "../runner/egress-policy.ts";
 import { Scheduler } from "../runner/scheduler.ts";
-import { generateApiToken, hashApiToken, openCipher } from "../secrets/index.ts";
+import { openCipher } from "../secrets/index.ts";
 import { openSqliteStore, type Store } from "../store/index.ts";
+import { applyAdminToken } from "./api-tokens.ts";
 import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
-import { seedSandbox, sandboxToken } from "./sandbox/seed-sandbox.ts";
+import { sandboxCredential, seedSandbox } from "./sandbox/seed-sandbox.ts";
 import { checkSecretKey, keyFileMissing } from "./key-check.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { SyncSchedule } from "./sync-schedule.ts";
@@ -23,7 +27,7 @@ export interface RunningService {
   scheduler: Scheduler;
   /** Problems found at start that the operator must act on (e.g. a lost secret key). */
   warnings: string[];
-  /** The admin token created on this first start (shown once), if one was. */
+  /** The admin token created on this start because no token was left (shown once), if one was. */
   createdAdminToken?: string;
   close(): Promise<void>;
 }
@@ -44,12 +48,19 @@ export async function startService(
     logger.error({ dataDir: config.dataDir }, keyWarning);
   }
   const files = new DiskFileStore(join(config.dataDir, "files"));
-  const createdAdminToken = await ensureAdminToken(store, config.adminToken);
+  const admin = await applyAdminToken(store, config.adminToken);
+  if (admin.envRevoked === true)
+    logger.error(
+      "HIREWIRE_ADMIN_TOKEN holds a token that was revoked; it is not accepted: set a new one",
+    );
 
   let publicUrl = config.publicUrl ?? "";
+  // Completed with the port once the server listens, before any run or API request is handled.
+  const egress: EgressSettings = { blockPrivate: config.egressBlockPrivate === true };
   const scheduler = new Scheduler({
     store,
     files,
+    egress,
     logger,
     fileRetentionMs: config.fileRetentionMs,
     leaseMs: config.leaseMs,
@@ -78,16 +89,19 @@ export async function startService(
       "request",
     );
   });
-  if (config.sandbox) app.route("/sandbox/api", sandboxApi({ token: await sandboxToken(store) }));
+  const sandbox = config.sandbox ? await sandboxCredential(store) : undefined;
+  if (sandbox !== undefined) app.route("/sandbox/api", sandboxApi({ credential: sandbox }));
   app.route("/", uiRoutes());
   app.route(
     "/",
     createApi({
       store,
       files,
+      egress,
       notify: () => scheduler.notify(),
       oauthCallbackUrl: (integrationId) => `${publicUrl}/oauth/${integrationId}/callback`,
       logError: (error) => logger.error({ err: error }, "unexpected API error"),
+      logWarn: (details, message) => logger.warn(details, message),
     }),
   );
 
@@ -96,7 +110,9 @@ export async function startService(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   if (publicUrl === "") publicUrl = url;
-  if (config.sandbox) await seedSandbox(store, `${url}/sandbox/api`);
+  egress.ownPort = port;
+  egress.ownAddresses = ownAddresses(config.host);
+  if (sandbox !== undefined) await seedSandbox(store, `${url}/sandbox/api`, sandbox);
   scheduler.start();
   const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
   syncSchedule.start();
@@ -111,25 +127,16 @@ export async function startService(
       await store.close();
     })());
   const service: RunningService = { url, store, scheduler, warnings, close };
-  if (createdAdminToken !== undefined) service.createdAdminToken = createdAdminToken;
+  if (admin.created !== undefined) service.createdAdminToken = admin.created;
   return service;
 }
 
-/** First start: create an admin token (returned so it can be shown once) unless one is configured. */
-async function ensureAdminToken(
-  store: Store,
-  configured: string | undefined,
-): Promise<string | undefined> {
-  if (configured !== undefined) {
-    const hash = hashApiToken(configured);
-    if ((await store.findApiTokenByHash(hash)) === undefined)
-      await store.createApiToken({ name: "admin (HIREWIRE_ADMIN_TOKEN)", tokenHash: hash });
-    return undefined;
-  }
-  if ((await store.countApiTokens()) > 0) return undefined;
-  const token = generateApiToken();
-  await store.createApiToken({ name: "admin", tokenHash: hashApiToken(token) });
-  return token;
+/** This machine's addresses the service answers on, beyond loopback (all of them for 0.0.0.0 / ::). */
+function ownAddresses(host: string): string[] {
+  if (host !== "0.0.0.0" && host !== "::") return isIP(host) !== 0 ? [host] : [];
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((entry) => entry.address.split("%")[0]!),
+  );
 }
 
 function listen(app: Hono, host: string, port: number): Promise<ServerType> {

@@ -24,6 +24,8 @@ export interface ServiceConfig {
   leaseMs: number;
   /** Runs driven at once by this process (100). */
   concurrency: number;
+  /** Refuse loopback, private and unique-local addresses to integrations (HIREWIRE_EGRESS_BLOCK_PRIVATE). */
+  egressBlockPrivate?: boolean;
   /** SMTP and text-message settings for post_execute_notification (HIREWIRE_SMTP_*, HIREWIRE_TWILIO_*). */
   notify?: NotifyConfig;
 }
@@ -38,6 +40,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     concurrency: integer(env.HIREWIRE_CONCURRENCY ?? "100", "HIREWIRE_CONCURRENCY", 1, 10_000),
     notify: notifyConfigFromEnv(env),
     sandbox: env.HIREWIRE_SANDBOX !== "off",
+    egressBlockPrivate: onOff(env.HIREWIRE_EGRESS_BLOCK_PRIVATE, "HIREWIRE_EGRESS_BLOCK_PRIVATE"),
     fileRetentionMs:
       env.HIREWIRE_FILE_RETENTION_DAYS === "forever"
         ? null
@@ -55,6 +58,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   if (env.HIREWIRE_PUBLIC_URL !== undefined && env.HIREWIRE_PUBLIC_URL !== "")
     config.publicUrl = env.HIREWIRE_PUBLIC_URL.replace(/\/+$/, "");
   return config;
+}
+
+function onOff(text: string | undefined, name: string): boolean {
+  if (text === undefined || text === "" || text === "off" || text === "false") return false;
+  if (text === "on" || text === "true") return true;
+  throw new HirewireError({
+    code: "INPUT_INVALID",
+    message: `${name} must be on or off (got ${JSON.stringify(text)})`,
+    path: name,
+  });
 }
 
 function integer(text: string, name: string, min: number, max: number): number {

@@ -128,11 +128,17 @@ export interface FileRecord {
   expiresAt: number | null;
 }
 
+/** Where an API token came from: HIREWIRE_ADMIN_TOKEN, the first start, or an admin. */
+export type ApiTokenSource = "env" | "generated" | "created";
+
 export interface ApiTokenRecord {
   id: string;
   name: string;
   tokenHash: string;
+  source: ApiTokenSource;
   createdAt: number;
+  /** Null until the token is first used (updated at most once a minute). */
+  lastUsedAt: number | null;
 }
 
 /** A page of a newest-first listing; pass `nextCursor` back to get the next page. */

@@ -95,6 +95,9 @@ export interface ApiTokensTable {
   name: string;
   token_hash: string;
   created_at: Millis;
+  last_used_at: Millis | null;
+  /** ApiTokenSource. */
+  source: string;
 }
 
 export interface SettingsTable {

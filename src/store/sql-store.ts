@@ -10,7 +10,7 @@ import * as leases from "./queries/leases.ts";
 import * as runs from "./queries/runs.ts";
 import * as storedFields from "./queries/stored-fields.ts";
 import * as tokens from "./queries/tokens-settings.ts";
-import type { RunRequest, SensitiveView } from "./records.ts";
+import type { ApiTokenSource, RunRequest, SensitiveView } from "./records.ts";
 import type * as S from "./store.ts";
 
 /** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`). */
@@ -73,8 +73,12 @@ export class SqlStore implements S.Store {
   expiredFiles = (now: number, limit?: number) => files.expiredFiles(this.#ctx, now, limit);
   deleteFile = (id: string) => files.deleteFile(this.#ctx, id);
 
-  createApiToken = (input: { name: string; tokenHash: string }) =>
+  createApiToken = (input: { name: string; tokenHash: string; source?: ApiTokenSource }) =>
     tokens.createApiToken(this.#ctx, input);
+  getApiToken = (id: string) => tokens.getApiToken(this.#ctx, id);
+  touchApiToken = (id: string, now: number) => tokens.touchApiToken(this.#ctx, id, now);
+  replaceEnvApiToken = (tokenHash: string | null, name: string) =>
+    tokens.replaceEnvApiToken(this.#ctx, tokenHash, name);
   findApiTokenByHash = (tokenHash: string) => tokens.findApiTokenByHash(this.#ctx, tokenHash);
   listApiTokens = () => tokens.listApiTokens(this.#ctx);
   countApiTokens = () => tokens.countApiTokens(this.#ctx);

@@ -6,6 +6,7 @@ import type { FileRef } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type {
   ApiTokenRecord,
+  ApiTokenSource,
   AttemptInput,
   AttemptRecord,
   ClaimedRun,
@@ -205,11 +206,24 @@ export interface Store {
   deleteFile(id: string): Promise<boolean>;
 
   // API tokens
-  createApiToken(input: { name: string; tokenHash: string }): Promise<ApiTokenRecord>;
+  createApiToken(input: {
+    name: string;
+    tokenHash: string;
+    source?: ApiTokenSource;
+  }): Promise<ApiTokenRecord>;
   findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  getApiToken(id: string): Promise<ApiTokenRecord | undefined>;
+  /** Oldest first. */
   listApiTokens(): Promise<ApiTokenRecord[]>;
   countApiTokens(): Promise<number>;
   deleteApiToken(id: string): Promise<boolean>;
+  /** Records a use of the token at `now`. */
+  touchApiToken(id: string, now: number): Promise<void>;
+  /**
+   * Makes `tokenHash` the one `env` token (null: none): other `env` tokens are deleted and this
+   * one is added unless a token with this hash exists — one transaction.
+   */
+  replaceEnvApiToken(tokenHash: string | null, name: string): Promise<void>;
 
   // Settings (small key/value pairs, e.g. first-start flags)
   getSetting(key: string): Promise<JsonValue | undefined>;

@@ -179,7 +179,8 @@ describe("OAuth through the service", () => {
       `${callback}?code=${provider.issueCode(callback)}&state=${location.searchParams.get("state")}`,
     );
     expect(stale.status).toBe(400);
-    expect(await stale.text()).toContain("does not match");
+    expect(await stale.text()).toContain("could not be completed");
+    expect(logs).toContain("the state does not match the authorization that was started");
     expect(await storedTokens(id)).toBeUndefined();
   });
 

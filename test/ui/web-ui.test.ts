@@ -22,6 +22,13 @@ let profile: string;
 let context: BrowserContext;
 let page: Page;
 let shot = 0;
+
+/** The sandbox's token, as the seeded integrations hold it (settings keep only its hash). */
+async function sandboxToken(): Promise<string> {
+  const integrations = await svc.service.store.listIntegrations();
+  const seeded = integrations.find((i) => i.name === "Sandbox: create account")!;
+  return (await svc.service.store.getSecrets(seeded.id)).SANDBOX_TOKEN!;
+}
 /** Waits for the page to catch up; the machine may be busy, so generously. */
 function poll<T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(read, { timeout: 10_000, interval: 50, ...options });
@@ -119,7 +126,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
       expect(await secrets.locator('tr[data-secret="BASE_URL"] .secret-state').textContent()).toBe(
         "set",
       );
-      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      const token = await sandboxToken();
       expect(await page.content()).not.toContain(token);
       await screenshot("integration");
     });
@@ -182,7 +189,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
       expect(text).toContain("Bearer ***SANDBOX_TOKEN***");
       expect(text).toContain("201");
       expect(await page.getByTestId("run-stored").textContent()).toContain("SANDBOX_USER_ID");
-      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      const token = await sandboxToken();
       expect(await page.content()).not.toContain(token);
       await screenshot("run-succeeded");
 
@@ -192,7 +199,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
     });
 
     it("shows a failed run, and resumes it once the cause (a secret) is fixed", async () => {
-      const token = (await svc.service.store.getSetting("sandbox.token")) as string;
+      const token = await sandboxToken();
       await page.getByRole("link", { name: "Integrations" }).click();
       await page.getByRole("link", { name: "Sandbox: create account" }).click();
       const setSecret = async (value: string) => {
@@ -291,9 +298,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
       const state = page.locator('tr[data-secret="SANDBOX_TOKEN"] .secret-state');
       expect(await state.textContent()).toBe("missing");
       const row = page.locator('tr[data-secret="SANDBOX_TOKEN"]');
-      await row
-        .getByLabel("New value for SANDBOX_TOKEN")
-        .fill((await svc.service.store.getSetting("sandbox.token")) as string);
+      await row.getByLabel("New value for SANDBOX_TOKEN").fill(await sandboxToken());
       await row.getByRole("button", { name: "Set" }).click();
       await poll(() => state.textContent()).toBe("set");
 

@@ -50,6 +50,7 @@ function accessDeps(deps: ResolvedDeps): AccessDeps {
   return {
     store: deps.store,
     files: deps.files,
+    ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
     ...(deps.oauthCallbackUrl !== undefined ? { redirectUrlFor: deps.oauthCallbackUrl } : {}),
   };
 }

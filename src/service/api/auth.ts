@@ -16,14 +16,20 @@ export function unauthorized(): HirewireError {
   });
 }
 
+// Last use is kept to the minute: a write per request would cost more than the request.
+const TOUCH_EVERY_MS = 60_000;
+
 /** Middleware that admits a request only with a known API token, and records which one. */
-export function bearerAuth(store: Store): MiddlewareHandler<ApiEnv> {
+export function bearerAuth(store: Store, now: () => number = Date.now): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const match = BEARER.exec(c.req.header("authorization") ?? "");
     const token = match?.[1];
     if (token === undefined) throw unauthorized();
     const record = await store.findApiTokenByHash(hashApiToken(token));
     if (record === undefined) throw unauthorized();
+    const time = now();
+    if (record.lastUsedAt === null || time - record.lastUsedAt >= TOUCH_EVERY_MS)
+      await store.touchApiToken(record.id, time);
     c.set("apiToken", { id: record.id, name: record.name });
     await next();
   };

@@ -102,6 +102,9 @@ describe("openapi.json", () => {
         "POST /api/integrations/{id}/sync",
         "GET /api/integrations/{id}/sync/{run_id}/preview",
         "POST /api/integrations/{id}/sync/{run_id}/apply",
+        "GET /api/tokens",
+        "POST /api/tokens",
+        "DELETE /api/tokens/{id}",
       ].sort(),
     );
     expect(doc.paths["/api/runs"].post.parameters).toEqual(
@@ -118,7 +121,7 @@ describe("errors", () => {
       notes: "x".repeat(5 * 1024 * 1024),
     });
     expect(reply.status).toBe(413);
-    expect(reply.body.code).toBe("INPUT_INVALID");
+    expect(reply.body.code).toBe("INPUT_TOO_LARGE");
     expect((await api.store.listHires()).items).toEqual([]);
   });
 

@@ -11,33 +11,45 @@ import { apiErrorHandler, validationHook } from "./api-errors.ts";
 import { bearerAuth } from "./auth.ts";
 import { formRoutes } from "./form-routes.ts";
 import { hireRoutes } from "./hires-routes.ts";
+import { LIMITS } from "./input-limits.ts";
 import { integrationRoutes } from "./integrations-routes.ts";
 import { runFileRoutes } from "./run-files-routes.ts";
 import { runRoutes } from "./runs-routes.ts";
 import { secretRoutes } from "./secrets-routes.ts";
 import { storedFieldRoutes } from "./stored-fields-routes.ts";
 import { syncRoutes } from "./sync-routes.ts";
+import { tokenRoutes } from "./tokens-routes.ts";
 import { validateRoutes } from "./validate-routes.ts";
 
 /** Largest request body accepted; a manifest is a few KiB, so this leaves ample room. */
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_BODY_BYTES = LIMITS.bodyBytes;
 
 /** Version of the API document (not of hirewire): bump when a response shape changes. */
 export const API_VERSION = "1.0.0";
 
 /** Builds the API app. Mount with `app.route("/", createApi(deps))`. */
 export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
-  const resolved: ResolvedDeps = { ...deps, now: deps.now ?? Date.now };
+  const resolved: ResolvedDeps = {
+    ...deps,
+    now: deps.now ?? Date.now,
+    logWarn: deps.logWarn ?? ((details, message) => console.warn("hirewire:", message, details)),
+  };
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(apiErrorHandler(deps.logError ?? ((error) => console.error("hirewire api:", error))));
 
-  app.use("/api/*", bearerAuth(deps.store));
+  app.use("/api/*", bearerAuth(deps.store, resolved.now));
   app.use(
     "/api/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
-        c.json({ code: "INPUT_INVALID", message: "the request body is larger than 5 MiB" }, 413),
+        c.json(
+          {
+            code: "INPUT_TOO_LARGE",
+            message: "the request body is larger than the 5 MiB limit of the API",
+          },
+          413,
+        ),
     }),
   );
   integrationRoutes(app, resolved);
@@ -50,6 +62,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   runRoutes(app, resolved);
   runFileRoutes(app, resolved);
   syncRoutes(app, resolved);
+  tokenRoutes(app, resolved);
   oauthRoutes(app, resolved);
   oauthCallbackRoute(app, resolved);
   app.all("/api/*", (c) => {
@@ -62,7 +75,8 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "the admin token printed on first start, or HIREWIRE_ADMIN_TOKEN",
+    description:
+      "an API token: printed when the service made one, HIREWIRE_ADMIN_TOKEN, or from POST /api/tokens",
   });
   app.doc("/openapi.json", {
     openapi: "3.0.3",

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { validateManifest } from "../../manifest/index.ts";
 import { accessHire } from "../../runner/access-overview.ts";
-import { egressCheck } from "../../runner/egress-policy.ts";
+import { integrationEgress } from "../../runner/egress-policy.ts";
 import { formFieldViews, type FormOptionsInput } from "../../runner/form-options.ts";
 import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
@@ -81,11 +81,7 @@ export function formRoutes(app: ApiApp, deps: ResolvedDeps): void {
         manifest: validation.manifest,
         secrets,
         files: deps.files,
-        checkAddress: egressCheck(
-          integration.options.allowedHosts !== undefined
-            ? { allowedHosts: integration.options.allowedHosts }
-            : {},
-        ),
+        checkAddress: integrationEgress(integration.options, deps.egress),
       };
       if (hire !== undefined) {
         input.hire = hire.props;

@@ -8,6 +8,7 @@ import type { HireRecord, IntegrationRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { describeProblem, type ApiProblem } from "./api-errors.ts";
 import { propsSchema } from "./hire-props.ts";
+import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { conflict, mustGetHire, mustGetIntegration } from "./lookup.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
@@ -60,9 +61,12 @@ const ListQuerySchema = PageQuerySchema.extend({
 const tags = ["hires"];
 
 function toProps(input: Record<string, unknown>): Record<string, JsonValue> {
-  return Object.fromEntries(
+  const props = Object.fromEntries(
     Object.entries(input).filter(([, value]) => value !== undefined),
   ) as Record<string, JsonValue>;
+  assertCount(Object.keys(props).length, LIMITS.hireProps, "props per hire", "props");
+  assertJsonSize(props, LIMITS.hirePropsBytes, "a hire's props", "props");
+  return props;
 }
 
 async function detail(deps: ResolvedDeps, hire: HireRecord) {

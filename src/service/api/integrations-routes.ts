@@ -6,6 +6,7 @@ import { formatProblem, validateManifest, type ValidationProblem } from "../../m
 import type { IntegrationOptions, IntegrationRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
+import { assertJsonSize, LIMITS } from "./input-limits.ts";
 import { conflict, mustGetIntegration } from "./lookup.ts";
 import {
   errorResponses,
@@ -86,6 +87,7 @@ function toOptions(
 
 /** Validates a manifest; throws 422 VALIDATION listing every problem, returns the warnings. */
 export function assertValidManifest(manifest: unknown): ValidationProblem[] {
+  assertJsonSize(manifest, LIMITS.manifestBytes, "a manifest", "manifest");
   const result = validateManifest(manifest);
   if (result.ok) return result.warnings;
   const errors = result.problems.filter((problem) => problem.severity === "error");

@@ -22,10 +22,32 @@ function retained(files: FileRecord[], now: number): FileRecord[] {
   return files.filter((file) => file.expiresAt === null || file.expiresAt > now);
 }
 
-/** `attachment; filename="…"; filename*=UTF-8''…`: an ASCII fallback plus the exact name. */
+/**
+ * `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII fallback plus the exact name.
+ * Only the base name is sent: a saved name comes from a manifest and may hold a hire's props, and
+ * `../../tmp/x` must not steer where a browser or `curl -J` writes the download.
+ */
 export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  const base = baseName(name);
+  const ascii = base.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(base)}`;
+}
+
+/** The last segment of `name` for `/` and `\`, without control characters; `download` if none. */
+function baseName(name: string): string {
+  const segments = name
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .split(/[/\\]/)
+    .filter((segment) => segment !== "" && segment !== "." && segment !== "..");
+  return segments.at(-1) ?? "download";
+}
+
+// RFC 5987 attr-char excludes ' ( ) * which encodeURIComponent leaves as they are.
+function encodeRfc5987(text: string): string {
+  return encodeURIComponent(text).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function gone(runId: string, name: string): HirewireError {

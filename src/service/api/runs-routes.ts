@@ -6,6 +6,7 @@ import { paramsWithAccessOverview, withEarlierOverview } from "../../runner/acce
 import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord, RunRequest } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
 import { assertSameTrigger, blockedError, queueRun, runBlockers } from "./run-start.ts";
 import { RunMasker } from "./run-masking.ts";
@@ -119,6 +120,8 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const input = c.req.valid("json");
       const key = c.req.valid("header")["Idempotency-Key"];
       const params = input.params ?? {};
+      assertCount(Object.keys(params).length, LIMITS.runParams, "params per run", "params");
+      assertJsonSize(params, LIMITS.runParamsBytes, "a run's params", "params");
       const block = input.block ?? "execute";
       const masker = new RunMasker(deps.store);
       const integration = await mustGetIntegration(

@@ -36,8 +36,8 @@ export const IdParamSchema = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
-/** Error responses every authenticated route can give. */
-export function errorResponses(...statuses: Array<400 | 404 | 409 | 415 | 422>) {
+/** Error responses every authenticated route can give; a JSON body (415) may also be too large (413). */
+export function errorResponses(...statuses: Array<400 | 404 | 409 | 413 | 415 | 422>) {
   const responses: Record<
     number,
     { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }
@@ -51,9 +51,11 @@ export function errorResponses(...statuses: Array<400 | 404 | 409 | 415 | 422>) 
     400: "malformed request body",
     404: "not found",
     409: "conflict",
+    413: "INPUT_TOO_LARGE: the body, or what it would store, is over a limit (named in the message)",
     415: "the body is not JSON",
     422: "invalid input",
   };
+  if (statuses.includes(415) && !statuses.includes(413)) statuses = [...statuses, 413];
   for (const status of statuses) {
     responses[status] = {
       description: descriptions[status],

@@ -5,13 +5,13 @@ import { HirewireError } from "../../errors/index.ts";
 import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
+import { assertCount, LIMITS } from "./input-limits.ts";
 import { mustGetIntegration } from "./lookup.ts";
 import { errorResponses, IdParamSchema, jsonBody, jsonResponse, SECURITY } from "./schemas.ts";
 import { generatedIds, secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
 
 /** Same rule as `initial_data_form` ids: letters, digits and `_`, so each is a template variable. */
 const SECRET_KEY = /^[A-Za-z0-9_]+$/;
-const MAX_SECRET_CHARS = 64 * 1024;
 
 const SecretsInputSchema = z
   .record(
@@ -19,7 +19,9 @@ const SecretsInputSchema = z
     z
       .string({ error: "must be a string" })
       .min(1, { error: "must not be empty; delete the secret instead" })
-      .max(MAX_SECRET_CHARS),
+      .max(LIMITS.secretChars, {
+        error: `must be at most ${LIMITS.secretChars} characters (the limit for one secret)`,
+      }),
   )
   .openapi("SecretsInput", {
     example: { API_TOKEN: "s3cr3t-token", ORG_ID: "org_42" },
@@ -98,6 +100,13 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
           refused[0],
         );
       }
+      const kept = new Set(
+        (await deps.store.listSecretKeys(record.id))
+          .map((secret) => secret.key)
+          .filter((key) => key !== OAUTH_SECRET_KEY),
+      );
+      for (const key of Object.keys(input)) kept.add(key);
+      assertCount(kept.size, LIMITS.secretsPerIntegration, "secrets per integration", "secrets");
       for (const [key, value] of Object.entries(input))
         await deps.store.setSecret(record.id, key, value);
       return c.json(await statusOf(deps, record.id, record.manifest), 200);

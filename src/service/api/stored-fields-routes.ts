@@ -6,6 +6,7 @@ import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { secretFieldView } from "../../runner/stored-secrets.ts";
+import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { mustGetHire } from "./lookup.ts";
 import {
   errorResponses,
@@ -84,10 +85,15 @@ export function storedFieldRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const { id, name } = c.req.valid("param");
       await mustGetHire(deps.store, id);
       const body = c.req.valid("json");
+      const value = body.value as JsonValue;
+      assertJsonSize(value, LIMITS.storedFieldBytes, "a stored field", "value");
+      const fields = await deps.store.getStoredFields(id);
+      const count = Object.keys(fields).length + (name in fields ? 0 : 1);
+      assertCount(count, LIMITS.storedFieldsPerHire, "stored fields per hire", name);
       const field = await deps.store.setStoredField(
         id,
         name,
-        body.value as JsonValue,
+        value,
         body.secret === true ? { shown: secretFieldView(name) } : undefined,
       );
       return c.json({ name, ...storedFieldJson(field) }, 200);

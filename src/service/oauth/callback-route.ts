@@ -32,58 +32,77 @@ const CallbackQuerySchema = z.object({
 const PageSchema = z.string().openapi({ description: "a short HTML page for the admin" });
 
 const STATE_PROBLEMS: Record<Exclude<StateCheck, "ok">, string> = {
-  missing:
-    "this callback was not expected: no authorization was started for this integration, or it was already used; start again from hirewire",
-  mismatch:
-    "this callback's state does not match the authorization hirewire started; start again from hirewire",
-  expired: "the authorization took longer than 10 minutes and expired; start again from hirewire",
+  missing: "no authorization was started for this integration, or it was already used",
+  mismatch: "the state does not match the authorization that was started",
+  expired: "the authorization took longer than 10 minutes and expired",
 };
 
-function refused(message: string): CallbackOutcome {
-  return { status: 400, connected: false, message, code: "INPUT_INVALID" };
-}
+/**
+ * The one answer for every refusal before a valid state: the callback needs no token, so it must
+ * not tell a caller whether an integration exists, uses OAuth or has a broken manifest.
+ */
+const NOT_COMPLETED: CallbackOutcome = {
+  status: 400,
+  connected: false,
+  message:
+    "This authorization could not be completed. Start it again from hirewire; an admin finds the reason in the service log.",
+  code: "INPUT_INVALID",
+};
 
 async function handle(
   deps: ResolvedDeps,
   id: string,
   query: z.infer<typeof CallbackQuerySchema>,
 ): Promise<CallbackOutcome> {
+  const refuse = (reason: string): CallbackOutcome => {
+    deps.logWarn?.({ integration: id, reason }, "oauth callback refused");
+    return NOT_COMPLETED;
+  };
+  // The state is checked before anything about the integration is looked at, and an unknown id
+  // simply has no pending state: the same work and the same answer whatever the id.
+  if (query.state === undefined || query.state === "")
+    return refuse("the callback has no state parameter");
+  const check = await consumeState(deps.store, id, query.state, deps.now());
+  if (check !== "ok") return refuse(STATE_PROBLEMS[check]);
   let target;
   try {
     target = await oauthTarget(deps, id);
   } catch (error) {
     if (!isHirewireError(error)) throw error;
-    return {
-      status: error.code === "NOT_FOUND" ? 404 : error.code === "CONFLICT" ? 409 : 422,
-      connected: false,
-      message: error.message,
-      code: error.code,
-    };
+    return refuse(error.message);
   }
-  if (query.state === undefined || query.state === "")
-    return refused("the callback has no state parameter; start again from hirewire");
-  const check = await consumeState(deps.store, id, query.state, deps.now());
-  if (check !== "ok") return refused(STATE_PROBLEMS[check]);
+  // From here the caller came back from an authorization an admin started (the state matched).
   if (query.error !== undefined) {
     const why = query.error_description ?? query.error;
-    return refused(`the provider did not authorize hirewire: ${why}`);
+    return {
+      status: 400,
+      connected: false,
+      message: `the provider did not authorize hirewire: ${why}`,
+      code: "INPUT_INVALID",
+    };
   }
   const code = query.code !== undefined && query.code !== "" ? query.code : undefined;
   // without_code: the provider only records the admin's consent (e.g. an admin-consent page) and
   // the token request needs no code.
   if (code === undefined && target.oauth.without_code !== true)
-    return refused("the provider sent no authorization code; start again from hirewire");
+    return refuse("the provider sent no authorization code");
   const result = await connectOAuth({
     store: deps.store,
     integration: target.integration,
     redirectUrl: callbackUrl(deps, id),
     ...(code !== undefined ? { code } : {}),
+    ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
   });
   if (!result.ok) {
+    deps.logWarn?.(
+      { integration: id, code: result.error.code, reason: result.error.message },
+      "oauth token request failed",
+    );
     return {
       status: 502,
       connected: false,
-      message: `the token request failed: ${result.error.message}`,
+      message:
+        "The token request to the provider failed. Start again from hirewire; an admin finds the reason in the service log.",
       code: result.error.code,
     };
   }
@@ -117,11 +136,8 @@ export function oauthCallbackRoute(app: ApiApp, deps: ResolvedDeps): void {
       responses: {
         200: { description: "connected", content: { "text/html": { schema: PageSchema } } },
         400: {
-          description: "refused (state, provider error)",
-          content: { "text/html": { schema: PageSchema } },
-        },
-        404: {
-          description: "no such integration",
+          description:
+            "not completed: one generic page for an unknown integration, a missing, wrong or expired state, or a manifest that cannot connect (the reason is logged); or the provider's refusal",
           content: { "text/html": { schema: PageSchema } },
         },
         502: {

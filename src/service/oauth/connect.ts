@@ -1,7 +1,7 @@
 // Connecting an integration: run the manifest's `oauth.access_token` request in this process (with
 // `{{ code }}` from the provider's callback, or without a code for `without_code` manifests) and
 // keep the tokens it returns, encrypted, as the integration's reserved OAuth secret.
-import { egressCheck } from "../../runner/egress-policy.ts";
+import { integrationEgress, type EgressSettings } from "../../runner/egress-policy.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,8 @@ export interface ConnectInput {
   redirectUrl?: string;
   /** The authorization code from the callback; absent for `without_code` manifests. */
   code?: string;
+  /** The operator's egress settings. */
+  egress?: EgressSettings;
 }
 
 export type ConnectResult =
@@ -42,11 +44,7 @@ export async function connectOAuth(input: ConnectInput): Promise<ConnectResult> 
       secrets,
       params,
       filesDir,
-      checkAddress: egressCheck(
-        input.integration.options.allowedHosts !== undefined
-          ? { allowedHosts: input.integration.options.allowedHosts }
-          : {},
-      ),
+      checkAddress: integrationEgress(input.integration.options, input.egress),
       ...(input.redirectUrl !== undefined ? { redirectUrl: input.redirectUrl } : {}),
       onOAuthTokens: (received) => {
         tokens = received;

@@ -141,6 +141,7 @@ export function oauthRoutes(app: ApiApp, deps: ResolvedDeps): void {
         store: deps.store,
         integration: target.integration,
         ...(redirectUrl !== undefined ? { redirectUrl } : {}),
+        ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
       });
       if (!result.ok) throw new HirewireError(result.error);
       return c.json(

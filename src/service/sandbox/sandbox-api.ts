@@ -3,10 +3,11 @@
 // download a document, upload it again and store the ids. State lives in memory: it is a toy.
 import { createHash, randomUUID } from "node:crypto";
 import { Hono } from "hono";
+import { matchesSandboxToken, type SandboxCredential } from "./seed-sandbox.ts";
 
 export interface SandboxOptions {
-  /** Bearer token the sandbox expects (seeded as the example integrations' secret). */
-  token: string;
+  /** The bearer token the sandbox expects (seeded as the example integrations' secret). */
+  credential: SandboxCredential;
   /** How long a document job stays "pending" (ms). */
   jobMs?: number;
   now?: () => number;
@@ -32,7 +33,8 @@ export function sandboxApi(options: SandboxOptions): Hono {
   const app = new Hono();
 
   app.use("*", async (c, next) => {
-    if (c.req.header("authorization") !== `Bearer ${options.token}`)
+    const match = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
+    if (match === null || !matchesSandboxToken(options.credential, match[1]!))
       return c.json({ error: "invalid or missing bearer token" }, 401);
     await next();
   });

@@ -1,5 +1,8 @@
 // First start: example integrations that target the sandbox on this server, with their secrets
 // set. Every start: the sandbox's base URL is set again, since the port may have changed.
+// The sandbox's bearer token is only compared, so settings keep its SHA-256, never the token: the
+// seeded integrations hold it as an (encrypted) secret, which is the only copy a run needs.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { generateApiToken } from "../../secrets/index.ts";
 import type { Store } from "../../store/index.ts";
 import { SANDBOX_INTEGRATIONS } from "./sandbox-integrations.ts";
@@ -7,19 +10,51 @@ import { SANDBOX_INTEGRATIONS } from "./sandbox-integrations.ts";
 const SEEDED = "sandbox.integrations";
 const TOKEN = "sandbox.token";
 
-/** The sandbox API's bearer token, made on first start and kept in settings. */
-export async function sandboxToken(store: Store): Promise<string> {
-  const existing = await store.getSetting(TOKEN);
-  if (typeof existing === "string") return existing;
-  const token = `sbx_${generateApiToken().slice(0, 24)}`;
-  await store.setSetting(TOKEN, token);
-  return token;
+/** What the sandbox checks bearer tokens against; `token` only when made on this start. */
+export interface SandboxCredential {
+  sha256: string;
+  token?: string;
 }
 
-export async function seedSandbox(store: Store, baseUrl: string): Promise<string[]> {
-  const token = await sandboxToken(store);
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** True when `token` is the sandbox's token (constant time). */
+export function matchesSandboxToken(credential: SandboxCredential, token: string): boolean {
+  const expected = Buffer.from(credential.sha256, "hex");
+  const actual = Buffer.from(sha256(token), "hex");
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * The sandbox's credential. A token kept in plaintext by an older version is replaced by its
+ * hash (same token, so seeded integrations keep working); a new token is made only when the
+ * examples are still to be seeded, since nothing else could learn it.
+ */
+export async function sandboxCredential(store: Store): Promise<SandboxCredential> {
+  const existing = await store.getSetting(TOKEN);
+  if (typeof existing === "string") {
+    const credential = { sha256: sha256(existing) };
+    await store.setSetting(TOKEN, credential);
+    return credential;
+  }
+  const seeded = (await store.getSetting(SEEDED)) !== undefined;
+  const kept = existing as Partial<SandboxCredential> | null | undefined;
+  if (typeof kept?.sha256 === "string" && seeded) return { sha256: kept.sha256 };
+  const token = `sbx_${generateApiToken().slice(0, 24)}`;
+  await store.setSetting(TOKEN, { sha256: sha256(token) });
+  return { sha256: sha256(token), token };
+}
+
+/** Seeds the examples once (with the credential's new token) and points them at `baseUrl`. */
+export async function seedSandbox(
+  store: Store,
+  baseUrl: string,
+  credential: SandboxCredential,
+): Promise<string[]> {
   let ids = (await store.getSetting(SEEDED)) as string[] | undefined;
-  if (ids === undefined) {
+  if (ids === undefined && credential.token !== undefined) {
     ids = [];
     for (const example of SANDBOX_INTEGRATIONS) {
       const integration = await store.createIntegration({
@@ -28,13 +63,13 @@ export async function seedSandbox(store: Store, baseUrl: string): Promise<string
         options: { idempotencyKeys: true },
       });
       ids.push(integration.id);
-      await store.setSecret(integration.id, "SANDBOX_TOKEN", token);
+      await store.setSecret(integration.id, "SANDBOX_TOKEN", credential.token);
     }
     await store.setSetting(SEEDED, ids);
   }
-  for (const id of ids) {
+  for (const id of ids ?? []) {
     if ((await store.getIntegration(id)) !== undefined)
       await store.setSecret(id, "BASE_URL", baseUrl);
   }
-  return ids;
+  return ids ?? [];
 }

@@ -298,6 +298,26 @@ export function catalogCases(harness: StoreHarness): void {
       expect(await store.countApiTokens()).toBe(1);
     });
 
+    it("keeps one env API token, replaced when it changes, and records last use", async () => {
+      const store = t.store();
+      const created = await store.createApiToken({ name: "ci", tokenHash: "c".repeat(64) });
+      expect(created).toMatchObject({ source: "created", lastUsedAt: null });
+      await store.replaceEnvApiToken("d".repeat(64), "env one");
+      await store.replaceEnvApiToken("d".repeat(64), "env one");
+      expect((await store.listApiTokens()).map((x) => `${x.name}:${x.source}`)).toEqual([
+        "ci:created",
+        "env one:env",
+      ]);
+      await store.replaceEnvApiToken("e".repeat(64), "env two");
+      expect(await store.findApiTokenByHash("d".repeat(64))).toBeUndefined();
+      expect((await store.findApiTokenByHash("e".repeat(64)))?.source).toBe("env");
+      await store.replaceEnvApiToken(null, "unused");
+      expect((await store.listApiTokens()).map((x) => x.name)).toEqual(["ci"]);
+      await store.touchApiToken(created.id, 12_345);
+      expect((await store.getApiToken(created.id))?.lastUsedAt).toBe(12_345);
+      expect(await store.getApiToken("tok_missing")).toBeUndefined();
+    });
+
     it("keeps settings as JSON values", async () => {
       const store = t.store();
       expect(await store.getSetting("first_start")).toBeUndefined();

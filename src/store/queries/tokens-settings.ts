@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, translateConstraint, write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
-import type { ApiTokenRecord } from "../records.ts";
+import type { ApiTokenRecord, ApiTokenSource } from "../records.ts";
 import type { ApiTokensTable } from "../schema.ts";
 
 function toToken(row: Selectable<ApiTokensTable>): ApiTokenRecord {
@@ -11,19 +11,23 @@ function toToken(row: Selectable<ApiTokensTable>): ApiTokenRecord {
     id: row.id,
     name: row.name,
     tokenHash: row.token_hash,
+    source: row.source as ApiTokenSource,
     createdAt: toMillis(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : toMillis(row.last_used_at),
   };
 }
 
 export async function createApiToken(
   ctx: StoreContext,
-  input: { name: string; tokenHash: string },
+  input: { name: string; tokenHash: string; source?: ApiTokenSource },
 ): Promise<ApiTokenRecord> {
   const row = {
     id: newId("tok"),
     name: input.name,
     token_hash: input.tokenHash,
+    source: input.source ?? "created",
     created_at: ctx.now(),
+    last_used_at: null,
   };
   try {
     await write(ctx, (trx) => trx.insertInto("api_tokens").values(row).execute());
@@ -43,6 +47,54 @@ export async function findApiTokenByHash(
     .where("token_hash", "=", tokenHash)
     .executeTakeFirst();
   return row && toToken(row);
+}
+
+export async function getApiToken(
+  ctx: StoreContext,
+  id: string,
+): Promise<ApiTokenRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("api_tokens")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row && toToken(row);
+}
+
+export async function touchApiToken(ctx: StoreContext, id: string, now: number): Promise<void> {
+  await write(ctx, (trx) =>
+    trx.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute(),
+  );
+}
+
+export async function replaceEnvApiToken(
+  ctx: StoreContext,
+  tokenHash: string | null,
+  name: string,
+): Promise<void> {
+  await write(ctx, async (trx) => {
+    let stale = trx.deleteFrom("api_tokens").where("source", "=", "env");
+    if (tokenHash !== null) stale = stale.where("token_hash", "!=", tokenHash);
+    await stale.execute();
+    if (tokenHash === null) return;
+    const existing = await trx
+      .selectFrom("api_tokens")
+      .select("id")
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
+    if (existing !== undefined) return;
+    await trx
+      .insertInto("api_tokens")
+      .values({
+        id: newId("tok"),
+        name,
+        token_hash: tokenHash,
+        source: "env",
+        created_at: ctx.now(),
+        last_used_at: null,
+      })
+      .execute();
+  });
 }
 
 export async function listApiTokens(ctx: StoreContext): Promise<ApiTokenRecord[]> {

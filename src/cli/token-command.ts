@@ -1,0 +1,102 @@
+// `hirewire token create|list|revoke --data DIR`: API tokens of a service's data directory, also
+// while the service runs (SQLite allows it) and when no token works any more. A created token is
+// the only thing printed on stdout, so `TOKEN=$(hirewire token create --name ci)` keeps it.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command } from "commander";
+import { HirewireError } from "../errors/index.ts";
+import { SecretCipher } from "../secrets/index.ts";
+import { issueApiToken, revokeApiToken } from "../service/api-tokens.ts";
+import { openSqliteStore, type Store } from "../store/index.ts";
+import type { ApiTokenRecord } from "../store/records.ts";
+
+interface DataOption {
+  data?: string;
+}
+
+async function withStore<T>(options: DataOption, fn: (store: Store) => Promise<T>): Promise<T> {
+  const dir = resolve(options.data ?? process.env.HIREWIRE_DATA ?? "data");
+  const file = join(dir, "hirewire.sqlite");
+  if (!existsSync(file)) {
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `${dir} holds no hirewire data (no hirewire.sqlite); pass the service's --data DIR`,
+      path: "--data",
+    });
+  }
+  // Tokens are hashes, never encrypted: a throwaway key keeps this command away from the real one.
+  const store = await openSqliteStore({ file, cipher: new SecretCipher(randomBytes(32)) });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function row(token: ApiTokenRecord): Record<string, string | null> {
+  return {
+    id: token.id,
+    name: token.name,
+    source: token.source,
+    created_at: new Date(token.createdAt).toISOString(),
+    last_used_at: token.lastUsedAt === null ? null : new Date(token.lastUsedAt).toISOString(),
+  };
+}
+
+/** The `token` command and its subcommands. */
+export function tokenCommandDefinition(): Command {
+  const token = new Command("token").description(
+    "manage the service's API tokens in its data directory (create, list, revoke)",
+  );
+  token
+    .command("create")
+    .description("create an API token; prints the token alone on stdout, once")
+    .requiredOption("--name <name>", "what the token is for (e.g. ci deploys)")
+    .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
+    .action(async (options: DataOption & { name: string }) => {
+      await withStore(options, async (store) => {
+        const { record, token: value } = await issueApiToken(store, options.name);
+        process.stderr.write(
+          `Created API token ${record.id} (${record.name}); it is shown once, store it now:\n`,
+        );
+        process.stdout.write(`${value}\n`);
+      });
+    });
+  token
+    .command("list")
+    .description("list API tokens: id, name, source, created, last used (never the tokens)")
+    .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
+    .option("--json", "print one JSON object: {items: [...]}")
+    .action(async (options: DataOption & { json?: boolean }) => {
+      await withStore(options, async (store) => {
+        const items = (await store.listApiTokens()).map(row);
+        if (options.json === true) {
+          process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
+          return;
+        }
+        for (const item of items) {
+          process.stdout.write(
+            `${item.id}  ${item.name}  (${item.source})  created ${item.created_at}  last used ${item.last_used_at ?? "never"}\n`,
+          );
+        }
+        if (items.length === 0) process.stdout.write("no API tokens\n");
+      });
+    });
+  token
+    .command("revoke")
+    .description("revoke an API token at once (by id, or by name when only one has it)")
+    .argument("<id-or-name>", "the token's id (tok_…) or its name")
+    .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
+    .action(async (idOrName: string, options: DataOption) => {
+      await withStore(options, async (store) => {
+        const record = await revokeApiToken(store, idOrName);
+        process.stdout.write(`revoked ${record.id} (${record.name})\n`);
+        if (record.source === "env")
+          process.stdout.write(
+            "it was HIREWIRE_ADMIN_TOKEN: set the variable to a new value before the next start\n",
+          );
+      });
+    });
+  return token;
+}

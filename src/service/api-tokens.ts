@@ -1,0 +1,103 @@
+// API token management shared by the service's start-up, the /api/tokens routes and `hirewire
+// token`: issue (the token is returned once and only its SHA-256 kept), revoke, and what
+// HIREWIRE_ADMIN_TOKEN means — the one `env` token, valid only while the variable holds it.
+import { HirewireError } from "../errors/index.ts";
+import { generateApiToken, hashApiToken } from "../secrets/index.ts";
+import type { ApiTokenRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+
+/** The name the HIREWIRE_ADMIN_TOKEN token is listed under. */
+export const ENV_TOKEN_NAME = "admin (HIREWIRE_ADMIN_TOKEN)";
+
+// Hashes of env tokens revoked through the API or CLI: the variable cannot bring them back.
+const REVOKED_ENV = "api_tokens.revoked_env";
+
+/** Token names: what an admin would write on a sticky note, not a paragraph. */
+export const MAX_TOKEN_NAME_CHARS = 100;
+
+/** A new token: the record, and the token itself (shown once, never kept). */
+export async function issueApiToken(
+  store: Store,
+  name: string,
+): Promise<{ record: ApiTokenRecord; token: string }> {
+  const trimmed = name.trim();
+  if (trimmed === "" || trimmed.length > MAX_TOKEN_NAME_CHARS) {
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message: `a token name must have 1 to ${MAX_TOKEN_NAME_CHARS} characters`,
+      path: "name",
+    });
+  }
+  const token = generateApiToken();
+  const record = await store.createApiToken({ name: trimmed, tokenHash: hashApiToken(token) });
+  return { record, token };
+}
+
+/**
+ * Revokes a token by id (or by name, when exactly one token has it). Revoking the env token also
+ * keeps it from coming back at the next start while HIREWIRE_ADMIN_TOKEN still holds it.
+ */
+export async function revokeApiToken(store: Store, idOrName: string): Promise<ApiTokenRecord> {
+  const record = await findToken(store, idOrName);
+  if (record.source === "env") {
+    const revoked = await revokedEnvHashes(store);
+    if (!revoked.includes(record.tokenHash))
+      await store.setSetting(REVOKED_ENV, [...revoked, record.tokenHash]);
+  }
+  await store.deleteApiToken(record.id);
+  return record;
+}
+
+async function findToken(store: Store, idOrName: string): Promise<ApiTokenRecord> {
+  const byId = await store.getApiToken(idOrName);
+  if (byId !== undefined) return byId;
+  const named = (await store.listApiTokens()).filter((token) => token.name === idOrName);
+  if (named.length === 1) return named[0]!;
+  throw new HirewireError({
+    code: named.length === 0 ? "NOT_FOUND" : "CONFLICT",
+    message:
+      named.length === 0
+        ? `no API token has the id or name ${JSON.stringify(idOrName)}`
+        : `${named.length} API tokens are named ${JSON.stringify(idOrName)}; revoke one by its id`,
+  });
+}
+
+async function revokedEnvHashes(store: Store): Promise<string[]> {
+  const value = await store.getSetting(REVOKED_ENV);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+export interface AdminTokenOutcome {
+  /** A token made because no token was left (shown once). */
+  created?: string;
+  /** HIREWIRE_ADMIN_TOKEN holds a token that was revoked: it was not accepted. */
+  envRevoked?: boolean;
+}
+
+/**
+ * Applies HIREWIRE_ADMIN_TOKEN at start-up: it becomes the one env token (a changed value
+ * replaces the old one; an unset variable removes it). When no token is left at all, one is
+ * generated so the service can be reached.
+ */
+export async function applyAdminToken(
+  store: Store,
+  configured: string | undefined,
+): Promise<AdminTokenOutcome> {
+  const outcome: AdminTokenOutcome = {};
+  let hash = configured !== undefined ? hashApiToken(configured) : null;
+  if (hash !== null && (await revokedEnvHashes(store)).includes(hash)) {
+    outcome.envRevoked = true;
+    hash = null;
+  }
+  await store.replaceEnvApiToken(hash, ENV_TOKEN_NAME);
+  if ((await store.countApiTokens()) === 0) {
+    const token = generateApiToken();
+    await store.createApiToken({
+      name: "admin",
+      tokenHash: hashApiToken(token),
+      source: "generated",
+    });
+    outcome.created = token;
+  }
+  return outcome;
+}
