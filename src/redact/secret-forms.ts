@@ -55,11 +55,16 @@ function percentEscapes(char: string): string[] {
   return [upper, upper.toLowerCase(), upper.replace(/%/g, "%25")];
 }
 
+// A backslash as JSON escaping writes it, itself percent-encoded or not. JSON escaping nested n
+// deep puts 2^n - 1 of them before a `"`; up to 15 (four levels) are matched.
+const BACKSLASH = "(?:\\\\|%5[Cc]|%255[Cc])";
+const ESCAPE_DEPTH = 15;
+
 // Characters repeat across secrets and every new secret set compiles its pattern again.
 const alternationCache = new Map<string, string>();
 const ALTERNATION_CACHE_LIMIT = 4096;
 
-/** Every way one character (a code point) may be written by the encodings named above. */
+/** Every literal way one character (a code point) may be written, JSON escapes at one level. */
 export function characterForms(char: string): string[] {
   if (PLAIN.test(char)) return [char];
   const forms = new Set<string>([char]);
@@ -70,18 +75,47 @@ export function characterForms(char: string): string[] {
     forms.add(jsonEscaped(form));
   }
   for (const form of percentEscapes(char)) forms.add(form);
-  if (char === " ") forms.add("+");
+  if (char === " ") for (const form of ["+", ...percentEscapes("+")]) forms.add(form);
   // The WHATWG URL parser turns `\` into `/` in the path of http(s) URLs.
   if (char === "\\") forms.add("/");
-  const code = char.codePointAt(0)!;
-  if (code > 0x20 || char === " ") {
-    forms.add(`&#${code};`);
-    forms.add(`&#x${code.toString(16)};`);
-    forms.add(`&#x${code.toString(16).toUpperCase()};`);
-    for (const named of HTML_NAMED[char] ?? []) forms.add(named);
-  }
+  for (const form of htmlEntities(char)) forms.add(form);
   // Longest first: an alternation takes the first alternative that matches.
   return [...forms].sort((a, b) => b.length - a.length);
+}
+
+function htmlEntities(char: string): string[] {
+  const code = char.codePointAt(0)!;
+  if (code <= 0x20 && char !== " ") return [];
+  const hex = code.toString(16);
+  return [`&#${code};`, `&#x${hex};`, `&#x${hex.toUpperCase()};`, ...(HTML_NAMED[char] ?? [])];
+}
+
+/**
+ * A RegExp source for one character in any of its forms: those of characterForms, plus JSON
+ * escapes nested any depth up to four and mixed with percent-encoding (`\\\"`, `%5C%22`), as
+ * a target writes a JSON body it received back into JSON, a URL or a form.
+ */
+function characterSource(char: string): string {
+  const unescaped = [char, ...percentEscapes(char), ...htmlEntities(char)];
+  // A form writes a space as `+`, which is `%2B` once the form is percent-encoded again.
+  if (char === " ") unescaped.push("+", ...percentEscapes("+"));
+  const alternatives: string[] = [];
+  const json = jsonEscaped(char);
+  if (json.startsWith("\\")) {
+    // `"` and control characters: JSON writes a backslash and a letter or the character.
+    alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}${escapeRegExp(json.slice(1))}`);
+    if (json.slice(1) === "\\") alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH + 1}}`);
+  }
+  if (char === "/") alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}(?:/|%2[Ff])`);
+  if (char === "\\") unescaped.push("/");
+  if (char === '"') alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}(?:%22|&quot;|&#34;)`);
+  for (const unicode of unicodeEscapes(char)) {
+    // One `\uXXXX` per UTF-16 unit (two for an emoji), each with its own backslashes.
+    const units = unicode.split("\\").slice(1);
+    alternatives.push(units.map((unit) => `${BACKSLASH}{1,${ESCAPE_DEPTH}}${unit}`).join(""));
+  }
+  const literals = [...new Set(unescaped)].sort((a, b) => b.length - a.length);
+  return `(?:${[...alternatives, ...literals.map(escapeRegExp)].join("|")})`;
 }
 
 /**
@@ -106,7 +140,7 @@ function characterwise(text: string): { source: string; longest: number } {
     }
     let alternation = alternationCache.get(char);
     if (alternation === undefined) {
-      alternation = `(?:${characterForms(char).map(escapeRegExp).join("|")})`;
+      alternation = characterSource(char);
       if (alternationCache.size < ALTERNATION_CACHE_LIMIT) alternationCache.set(char, alternation);
     }
     source += alternation;
@@ -115,9 +149,9 @@ function characterwise(text: string): { source: string; longest: number } {
   return { source, longest };
 }
 
-// Upper bound on the length of one character's longest form (a 4-byte UTF-8 character encoded
-// twice: `%25F0%259F%2598%2580`); a bound is enough for the redactor's clipping window.
-const LONGEST_FORM = 20;
+// Upper bound on the length of one character's longest form (16 percent-encoded backslashes
+// before `\uD83D\uDE00`); a bound is enough for the redactor's clipping window.
+const LONGEST_FORM = 16 * 5 + 12;
 
 /**
  * A RegExp source (no capture groups) matching `value` in every form named in the header, and
