@@ -25,6 +25,9 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end(body);
   });
   server.route("*", "/nested", (req, res) => sendJson(res, 200, { received: req.body }));
+  server.route("*", "/fail-with", (req, res) => {
+    res.writeHead(500, { "content-type": "text/plain" }).end(`${"e".repeat(290)}${req.body}`);
+  });
   server.route("*", "/filler", (req, res) => {
     res.writeHead(200, { "content-type": "text/plain" }).end(`${"f".repeat(65_526)}${req.body}`);
   });
@@ -126,6 +129,20 @@ describe("masking what a secret became", () => {
     // `***SECRET***` does not fit in the 10 characters left: the cut comes before it.
     const body = result.steps[0]!.attempts[0]!.response!.body!;
     expect(body).toBe(`${"f".repeat(65_526)}… (${secret.length} more chars)`);
+    for (let n = 4; n <= secret.length; n++) expect(text).not.toContain(secret.slice(0, n));
+  });
+});
+
+describe("error messages quoting a response", () => {
+  it("mask before shortening the excerpt, so no part of a secret is quoted", async () => {
+    const secret = "q8Yt/3kLm+Zp9wX2vR7s==";
+    const { result, text } = await run(secret, {
+      url: "{{ BASE_URL }}/fail-with",
+      data: "{{ SECRET }}",
+      cast_data_to_json: false,
+    });
+    expect(result.status).toBe("failed");
+    expect(result.error?.message).toContain("eeee");
     for (let n = 4; n <= secret.length; n++) expect(text).not.toContain(secret.slice(0, n));
   });
 });

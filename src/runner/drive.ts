@@ -48,6 +48,8 @@ export async function driveRun(
   initial: RunState,
   event: RunEvent,
 ): Promise<DriveResult> {
+  // Excerpts of responses in messages are cut short: the engine masks them before the cut.
+  hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
