@@ -145,16 +145,21 @@ async function api(method: string, path: string, body?: unknown) {
   return { status: response.status, text, body: JSON.parse(text || "null") as any };
 }
 
-function hirewire(args: string[]): Promise<{ code: number | null; out: string }> {
+/** Runs the CLI; `out` is stdout and stderr together, as a user sees them. */
+function hirewire(args: string[]): Promise<{ code: number | null; stdout: string; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: dir,
       env: { ...process.env, NO_COLOR: "1" },
     });
+    let stdout = "";
     let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      out += chunk.toString();
+    });
     child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("close", (code) => resolve({ code, out }));
+    child.on("close", (code) => resolve({ code, stdout, out }));
   });
 }
 
@@ -279,7 +284,7 @@ describe("no secret in any output, whatever it looks like and wherever it is ech
           const state = await readFile(join(dir, "state.json"), "utf8");
           found.push(...leaks("--state file", state, cores, forms));
           const json = await hirewire(["run", ...common, ...params, "--json"]);
-          expect(JSON.parse(json.out).error.code).toBe("HTTP_REDIRECT_SECRET");
+          expect(JSON.parse(json.stdout).error.code, json.out).toBe("HTTP_REDIRECT_SECRET");
           found.push(...leaks("CLI --json", json.out, cores, forms));
 
           const integration = await api("POST", "/api/integrations", {
