@@ -20,7 +20,7 @@ import {
   type RunState,
   type Transition,
 } from "./types.ts";
-import { runScope } from "./variables.ts";
+import { runScope, secretVariable } from "./variables.ts";
 
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
 export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
@@ -165,6 +165,7 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
       defaultTimeoutMs: options.defaultTimeoutMs,
       maxRedirects: options.maxRedirects,
       secrets: ctx.secrets,
+      secretVariable: secretVariable(ctx, state),
       // A sync page URL comes rendered from the previous response: never render it again.
       literalUrl: state.step >= blockSteps(ctx).length,
       ...(options.idempotencyKeys === true && state.phase === undefined

@@ -59,8 +59,8 @@ export function onOutcome(
   const expectedText = renderExpected(ctx, state, step, path);
   if (typeof expectedText === "object") return ops.finish(state, "failed", expectedText.error);
   const failure = isExists
-    ? transportFailure(outcome, state.step, path)
-    : checkResponse(step, state.step, path, outcome, expectedText);
+    ? transportFailure(outcome, state.step, path, ctx.maskText)
+    : checkResponse(step, state.step, path, outcome, ctx.maskText, expectedText);
   if (failure !== undefined) {
     const kind = transientKind(outcome);
     if (kind !== undefined && !failure.acceptedStatus) {
@@ -156,7 +156,7 @@ export function onOutcome(
       if (!found.found) {
         return ops.finish(state, "failed", {
           code: "STORE_DATA_NOT_FOUND",
-          message: `could not store ${name}: ${notation === "" ? "the response" : notation} not found in response ${excerpt(response)}`,
+          message: `could not store ${name}: ${notation === "" ? "the response" : notation} not found in response ${excerpt(response, ctx.maskText)}`,
           step: state.step,
           path: `${path}.store_data.${name}`,
           details: { field: name, notation },
@@ -208,7 +208,7 @@ function onRefreshOutcome(
   now: number,
   ops: MachineOps,
 ): Transition {
-  const failure = checkResponse(step, state.step, "oauth.refresh", outcome);
+  const failure = checkResponse(step, state.step, "oauth.refresh", outcome, ctx.maskText);
   if (failure !== undefined) {
     return ops.finish({ ...state, attempt: state.attempt - 1 }, "failed", {
       code: "OAUTH_REFRESH",
@@ -236,6 +236,7 @@ function transportFailure(
   outcome: AttemptOutcome,
   index: number,
   path: string,
+  mask: RunContext["maskText"],
 ): ResponseFailure | undefined {
   if (outcome.type === "error")
     return { error: { ...outcome.error, step: index, path }, acceptedStatus: false };
@@ -243,7 +244,7 @@ function transportFailure(
     return {
       error: {
         code: "HTTP_STATUS",
-        message: `the check answered ${outcome.response.status}; response: ${excerpt(outcome.response)}`,
+        message: `the check answered ${outcome.response.status}; response: ${excerpt(outcome.response, mask)}`,
         step: index,
         path,
       },
@@ -259,6 +260,7 @@ function checkResponse(
   index: number,
   path: string,
   outcome: AttemptOutcome,
+  mask: RunContext["maskText"],
   expected?: string,
 ): ResponseFailure | undefined {
   if (outcome.type === "error")
@@ -277,7 +279,7 @@ function checkResponse(
     return {
       error: {
         code: "HTTP_STATUS",
-        message: `${describeRequest(step, response)} answered ${response.status}, expected ${wanted}; response: ${excerpt(response)}`,
+        message: `${describeRequest(step, response)} answered ${response.status}, expected ${wanted}; response: ${excerpt(response, mask)}`,
         step: index,
         path,
         details: { status: response.status, expected: accepted ?? "2xx" },
@@ -289,7 +291,7 @@ function checkResponse(
     return {
       error: {
         code: "EXPECTED_TEXT_MISSING",
-        message: `the response does not contain ${JSON.stringify(expected)}; response: ${excerpt(response)}`,
+        message: `the response does not contain ${JSON.stringify(expected)}; response: ${excerpt(response, mask)}`,
         step: index,
         path: `${path}.expected`,
       },

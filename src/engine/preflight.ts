@@ -10,7 +10,7 @@ import { formProblems } from "./form-check.ts";
 import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
-import { generatedSecretIds, runScope } from "./variables.ts";
+import { generatedSecretIds, runScope, secretVariable } from "./variables.ts";
 
 export interface PlannedStep {
   index: number;
@@ -40,6 +40,12 @@ export function preflight(ctx: RunContext): Preflight {
   > = {};
   const steps: PlannedStep[] = [];
   const derived: Preflight["derived"] = [];
+  // Generated values are placeholders here (`<generated ID>`): shown, not masked.
+  const secretOf = secretVariable(ctx, state);
+  const plannedSecret = (segments: readonly string[]): string | undefined => {
+    const name = secretOf(segments);
+    return name !== undefined && Object.hasOwn(generated, name) ? undefined : name;
+  };
 
   blockSteps(ctx).forEach((step, index) => {
     const stepProblems: ErrorInfo[] = [];
@@ -75,6 +81,7 @@ export function preflight(ctx: RunContext): Preflight {
       const built = buildRequest(step, runScope(ctx, state), {
         stepPath: blockStepPath(ctx, index),
         secrets: ctx.secrets,
+        secretVariable: plannedSecret,
         stepIndex: index,
         manifestHeaders: ctx.manifest.headers,
         files: savedBefore,

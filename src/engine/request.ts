@@ -26,24 +26,53 @@ export interface BuildOptions {
   renderFor?: (path: string) => RenderOptions;
   /** Dry-run: a file name holding a run-time placeholder (`<responses.0.name>`) cannot be checked yet. */
   placeholderFiles?: boolean;
+  /**
+   * The masking name of a variable path that reads a secret (see variables.ts secretVariable):
+   * what each such expression renders to, after any filters, is returned in `derived`.
+   */
+  secretVariable?: (segments: readonly string[]) => string | undefined;
 }
 
 export interface BuiltRequest {
   request: RequestSpec;
-  /** Values derived from secrets that must be masked as a whole (the encoded Basic credential). */
+  /**
+   * Values derived from secrets that must be masked as a whole: what a secret rendered to through
+   * its filters (and, in the URL, as the URL parser normalises it), the encoded Basic credential.
+   */
   derived: Array<{ name: string; value: string }>;
 }
 
+// Filters whose result carries nothing of the value's text.
+const CONTENT_FREE_FILTERS = new Set(["length"]);
+
 export function buildRequest(step: Step, scope: Scope, options: BuildOptions): BuiltRequest {
   const at = (path: string) => `${options.stepPath}.${path}`;
-  const render = (source: string, path: string) => renderAt(source, scope, path, options);
+  const derived: Array<{ name: string; value: string }> = [];
+  const secretVariable = options.secretVariable;
+  const provenance = (inUrl: boolean): RenderOptions["onSubstitute"] =>
+    secretVariable === undefined
+      ? undefined
+      : (expr, text) => {
+          if (expr.filters.some((filter) => CONTENT_FREE_FILTERS.has(filter.name))) return;
+          const name = secretVariable(expr.segments);
+          if (name === undefined) return;
+          // Unfiltered, the text is the secret itself, which is masked already.
+          if (expr.filters.length > 0) derived.push({ name, value: text });
+          if (inUrl) for (const form of urlNormalised(text)) derived.push({ name, value: form });
+        };
+  const renderOptions = withSubstitute(options, provenance(false));
+  const render = (source: string, path: string) => renderAt(source, scope, path, renderOptions);
   const method: HttpMethod = step.method ?? "POST";
 
   const urlRender = placeholderAware(options.renderFor?.(at("url")));
+  const urlOptions = withSubstitute(options, provenance(true));
   const url =
     options.literalUrl === true
       ? step.url
-      : renderAt(step.url, scope, at("url"), { ...options, renderFor: () => urlRender.options });
+      : renderAt(step.url, scope, at("url"), {
+          ...urlOptions,
+          renderFor: () => ({ ...urlOptions.renderFor?.(at("url")), ...urlRender.options }),
+        });
   // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value is
   // checked when its step is rendered with that value, as a step error (docs/manifest.md, URLs).
   if (!urlRender.used()) assertAbsoluteUrl(url, at("url"), options.stepIndex);
@@ -52,7 +81,6 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   const source = useStepHeaders ? step.headers! : (options.manifestHeaders ?? {});
   const sourcePath = useStepHeaders ? at("headers") : "headers";
   const headers: Array<[string, string]> = [];
-  const derived: Array<{ name: string; value: string }> = [];
   for (const [rawName, rawValue] of Object.entries(source)) {
     const headerPath = `${sourcePath}${formatPath([rawName]).replace(/^(?!\[)/, ".")}`;
     const name = render(rawName, headerPath);
@@ -67,7 +95,7 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
     setHeader(headers, name, value);
   }
 
-  const body = encodeBody(step, headers, scope, options);
+  const body = encodeBody(step, headers, scope, renderOptions);
   if (
     options.idempotencyKey !== undefined &&
     (method === "POST" || method === "PATCH") &&
@@ -196,6 +224,35 @@ function placeholderAware(options: RenderOptions | undefined): {
     },
     used: () => used,
   };
+}
+
+/** The options with `onSubstitute` added to what `renderFor` gives each path. */
+function withSubstitute(
+  options: BuildOptions,
+  onSubstitute: RenderOptions["onSubstitute"],
+): BuildOptions {
+  if (onSubstitute === undefined) return options;
+  const renderFor = options.renderFor;
+  return {
+    ...options,
+    renderFor: (path) => ({ ...renderFor?.(path), onSubstitute }),
+  };
+}
+
+/**
+ * How the WHATWG URL parser (which the HTTP client uses) writes `text` in a path and in a query,
+ * when that differs from `text`: the target sees, and may echo, these forms.
+ */
+function urlNormalised(text: string): string[] {
+  const forms = new Set<string>();
+  try {
+    forms.add(new URL(`http://h/${text}`).pathname.slice(1));
+    forms.add(new URL(`http://h/?${text}`).search.slice(1));
+  } catch {
+    // Text that cannot sit in a URL is refused by assertAbsoluteUrl.
+  }
+  forms.delete(text);
+  return [...forms];
 }
 
 function renderAt(source: string, scope: Scope, path: string, options: BuildOptions): string {

@@ -61,7 +61,7 @@ export function nextSyncState(
     return {
       error: {
         code: "SYNC_DATA",
-        message: `${where} is ${list.found ? "not a list" : "not in the response"}: ${excerpt(response)}`,
+        message: `${where} is ${list.found ? "not a list" : "not in the response"}: ${excerpt(response, ctx.maskText)}`,
         path: "data_from",
         step: state.step,
       },

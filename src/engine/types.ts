@@ -115,6 +115,11 @@ export interface RunContext {
   redirectUrl?: string;
   /** Limits and defaults chosen by the operator. */
   options?: EngineOptions;
+  /**
+   * Masks secrets in text the engine cuts short for a message (a response excerpt), before the
+   * cut; the driver sets it from its redactor. Everything else is masked when it leaves.
+   */
+  maskText?: (text: string) => string;
 }
 
 export interface EngineOptions {

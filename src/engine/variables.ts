@@ -35,6 +35,49 @@ export function generatedSecretIds(ctx: Pick<RunContext, "manifest">): string[] 
 }
 
 /**
+ * Which variable paths read a secret, answered as the name it is masked under (`TOKEN`,
+ * `oauth.access_token`) or undefined: the same values secretsToMask lists, looked up through the
+ * layers as the scope does, so a param or stored field of the same name that hides a secret is
+ * not one. Used to mask what a secret became after filters (`{{ TOKEN|upper }}`).
+ */
+export function secretVariable(
+  ctx: RunContext,
+  state: Pick<RunState, "generated" | "responses" | "stored">,
+): (segments: readonly string[]) => string | undefined {
+  const layers = variableLayers(ctx, state);
+  const notSecret = notSecretIds(ctx);
+  const storedSecretNames = new Set((ctx.storedSecrets ?? []).map((entry) => entry.name));
+  return (segments) => {
+    const head = segments[0];
+    if (head === undefined) return undefined;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      if (!Object.prototype.hasOwnProperty.call(layer, head)) continue;
+      if (layer === ctx.secrets) return notSecret.has(head) ? undefined : head;
+      if (layer === state.generated) return head;
+      // A stored field that holds a secret: what a filter makes of it is masked under its name.
+      if (layer === ctx.hireStored)
+        return storedSecretNames.has(`stored.${head}`) ? `stored.${head}` : undefined;
+      if (head === "oauth" && ctx.oauth !== undefined && layer.oauth === ctx.oauth) {
+        const field = segments[1];
+        if (field === undefined) return "oauth";
+        return TOKEN_METADATA.has(field) ? undefined : `oauth.${field}`;
+      }
+      return undefined;
+    }
+    return undefined;
+  };
+}
+
+function notSecretIds(ctx: RunContext): Set<string> {
+  return new Set(
+    (ctx.manifest.initial_data_form ?? [])
+      .filter((item) => item.secret === false)
+      .map((item) => item.id),
+  );
+}
+
+/**
  * Secret values to mask, by name: every secret given except items marked `"secret": false`, plus
  * generated ones, OAuth tokens and the secrets held by the hire's stored fields.
  */
@@ -42,11 +85,7 @@ export function secretsToMask(
   ctx: RunContext,
   generated: Record<string, string>,
 ): Array<{ name: string; value: string }> {
-  const notSecret = new Set(
-    (ctx.manifest.initial_data_form ?? [])
-      .filter((item) => item.secret === false)
-      .map((item) => item.id),
-  );
+  const notSecret = notSecretIds(ctx);
   const entries: Array<{ name: string; value: string }> = [];
   for (const [name, value] of Object.entries(ctx.secrets)) {
     if (!notSecret.has(name) && typeof value === "string") entries.push({ name, value });

@@ -16,6 +16,11 @@ export const ERROR_CATALOG = Object.freeze({
   HTTP_STATUS: { title: "Unexpected response status", http: 502, transient: false },
   HTTP_BODY_TOO_LARGE: { title: "Response body too large", http: 502, transient: false },
   HTTP_TOO_MANY_REDIRECTS: { title: "Too many redirects", http: 502, transient: false },
+  HTTP_REDIRECT_SECRET: {
+    title: "Redirect would carry a secret to another origin",
+    http: 502,
+    transient: false,
+  },
   HTTP_EGRESS_DENIED: { title: "Host not allowed", http: 403, transient: false },
   HTTP_INVALID_JSON: { title: "Response is not valid JSON", http: 502, transient: false },
   EXPECTED_TEXT_MISSING: { title: "Expected text not in response", http: 502, transient: false },

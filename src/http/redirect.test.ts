@@ -46,4 +46,27 @@ describe("nextHopRequest", () => {
     expect(otherPort.headers).toEqual([["Content-Type", "application/json"]]);
     expect(otherPort.body).toEqual({ kind: "text", text: "{}" });
   });
+
+  it("leaves behind every header holding a secret and refuses to resend a body holding one", () => {
+    const holdsSecret = (text: string) => text.includes("s3cret");
+    const withKey: HopRequest = {
+      ...base,
+      headers: [...base.headers, ["X-Api-Key", "s3cret"], ["X-Trace", "t-1"]],
+      body: { kind: "text", text: '{"key":"s3cret"}' },
+    };
+    const get = nextHopRequest(withKey, 303, new URL("https://other.example/b"), holdsSecret);
+    expect(get.headers).toEqual([["X-Trace", "t-1"]]);
+    const same = nextHopRequest(withKey, 307, new URL("https://api.example.com/b"), holdsSecret);
+    expect(same.headers).toContainEqual(["X-Api-Key", "s3cret"]);
+    expect(() =>
+      nextHopRequest(withKey, 307, new URL("https://other.example/b"), holdsSecret),
+    ).toThrow(expect.objectContaining({ code: "HTTP_REDIRECT_SECRET" }));
+    const multipart: HopRequest = {
+      ...withKey,
+      body: { kind: "multipart", fields: [{ name: "key", value: "s3cret" }], files: [] },
+    };
+    expect(() =>
+      nextHopRequest(multipart, 308, new URL("https://other.example/b"), holdsSecret),
+    ).toThrow(/body holds a secret, so it was not resent/);
+  });
 });

@@ -21,7 +21,7 @@ import {
   type AddressCheck,
 } from "./egress.ts";
 import { normalizeHeaders, readBodyText, textResponse } from "./read-response.ts";
-import { isRedirectStatus, nextHopRequest, type HopRequest } from "./redirect.ts";
+import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } from "./redirect.ts";
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
 
@@ -42,6 +42,12 @@ export interface SendOptions {
    */
   checkAddress?: AddressCheck;
   signal?: AbortSignal;
+  /**
+   * Finds secrets in text: a redirect to another origin carries no header in which it finds
+   * one, and fails with HTTP_REDIRECT_SECRET rather than resend a body holding one. Without it,
+   * only Authorization and Cookie stay behind.
+   */
+  holdsSecret?: SecretTest;
   /** Overrides the shared keep-alive Agent (then `checkAddress` resolves before each hop). */
   dispatcher?: Dispatcher;
 }
@@ -92,6 +98,7 @@ export async function sendAttempt(
   };
   let response: ResponseRecord | undefined;
   try {
+    const origin = url.origin;
     let hop: HopRequest = {
       method: spec.method,
       url,
@@ -107,7 +114,8 @@ export async function sendAttempt(
         path: hop.url.pathname + hop.url.search,
         method: hop.method,
         headers: headersForBody(
-          spec.sign !== undefined
+          // The signature carries the API token: it is for the origin the request was sent to.
+          spec.sign !== undefined && hop.url.origin === origin
             ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
             : hop.headers,
           hop.body,
@@ -141,7 +149,7 @@ export async function sendAttempt(
           details: { maxRedirects: spec.maxRedirects },
         });
       }
-      hop = nextHopRequest(hop, answer.statusCode, target);
+      hop = nextHopRequest(hop, answer.statusCode, target, options.holdsSecret);
     }
   } catch (error) {
     context.timedOut = deadline.timedOut;

@@ -3,7 +3,7 @@
 // numeric secret. Works on structured records, never on serialized JSON, so masked JSON stays
 // valid. Runs on every attempt record, so the work is one combined RegExp, built lazily and
 // shared by redactors with the same secrets, and it copies only what it changes.
-import { secretForms } from "./secret-forms.ts";
+import { secretPattern } from "./secret-forms.ts";
 
 /** A named secret value (an `initial_data_form` id, an OAuth token, a derived credential). */
 export interface SecretEntry {
@@ -55,12 +55,65 @@ export class Redactor {
    */
   redactString(text: string): string {
     if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
-    const { pattern, shortestForm, formNames } = this.#compile();
+    const { pattern, shortestForm } = this.#compile();
     if (text.length < shortestForm) return text;
     // Most strings hold no secret: a test is cheaper than a replace that finds nothing.
     pattern.lastIndex = 0;
     if (!pattern.test(text)) return text;
-    return text.replace(pattern, (match) => `***${formNames.get(match) ?? "SECRET"}***`);
+    pattern.lastIndex = 0;
+    return text.replace(pattern, (...args: unknown[]) => this.#token(args));
+  }
+
+  /** True when `text` holds a secret in any form (e.g. a header a redirect must not carry away). */
+  holdsSecret(text: string): boolean {
+    if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) return false;
+    const { pattern, shortestForm } = this.#compile();
+    if (text.length < shortestForm) return false;
+    pattern.lastIndex = 0;
+    return pattern.test(text);
+  }
+
+  /**
+   * Masks `text` and keeps at most `max` characters of the masked result: the cut comes after
+   * masking, so it never leaves part of a secret, and never splits a `***NAME***`. Scans only as
+   * far as the kept part needs. `omitted` counts the characters of `text` left out.
+   */
+  redactClipped(text: string, max: number): { text: string; omitted: number } {
+    if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) {
+      return text.length > max
+        ? { text: text.slice(0, max), omitted: text.length - max }
+        : { text, omitted: 0 };
+    }
+    const { pattern, longestMatch } = this.#compile();
+    let out = "";
+    let from = 0;
+    for (;;) {
+      const room = max - out.length;
+      // A secret starting within `room` characters ends inside this window, so it is found whole.
+      const window = text.slice(from, from + room + longestMatch);
+      pattern.lastIndex = 0;
+      const match = pattern.exec(window);
+      if (match === null || match.index >= room) {
+        out += text.slice(from, from + room);
+        return { text: out, omitted: Math.max(0, text.length - from - room) };
+      }
+      out += window.slice(0, match.index);
+      const token = this.#token([...match, match.index, window]);
+      if (out.length + token.length > max) {
+        return { text: out, omitted: text.length - from - match.index };
+      }
+      out += token;
+      from += match.index + match[0].length;
+    }
+  }
+
+  /** `***NAME***` for a match, from the arguments `replace` gives (match, groups…, index, input). */
+  #token(args: readonly unknown[]): string {
+    const { groupNames } = this.#compiled!;
+    for (let i = 0; i < groupNames.length; i++) {
+      if (args[i + 1] !== undefined) return `***${groupNames[i]}***`;
+    }
+    return "***SECRET***";
   }
 
   /**
@@ -145,11 +198,17 @@ export class Redactor {
 
 /** What masking needs, built from the secret values and their names. Shared: never changed. */
 interface Compiled {
-  /** Every form of every secret, longest first. Global, so callers reset `lastIndex`. */
+  /**
+   * Every form of every secret, one capture group per secret, longest secret first. Global, so
+   * callers reset `lastIndex`.
+   */
   pattern: RegExp;
-  /** Length of the shortest form: shorter strings cannot hold a secret. */
+  /** The secret's name for each capture group. */
+  groupNames: readonly string[];
+  /** Length of the shortest secret: shorter strings cannot hold one. */
   shortestForm: number;
-  formNames: ReadonlyMap<string, string>;
+  /** Length of the longest text a match can span. */
+  longestMatch: number;
   /** Numeric secrets by their JSON text. */
   numberNames: ReadonlyMap<string, string>;
 }
@@ -160,21 +219,27 @@ const COMPILED_CACHE_LIMIT = 64;
 const compiledCache = new Map<string, Compiled>();
 
 function compile(names: ReadonlyMap<string, string>): Compiled {
-  const formNames = new Map<string, string>();
   const numberNames = new Map<string, string>();
-  for (const [value, name] of names) {
-    for (const form of secretForms(value)) {
-      if (!formNames.has(form)) formNames.set(form, name);
-    }
+  // Longest first, so a secret containing another masks whole.
+  const values = [...names.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const groups: string[] = [];
+  const groupNames: string[] = [];
+  let longestMatch = 0;
+  for (const value of values) {
+    const name = names.get(value)!;
+    const { source, longest } = secretPattern(value);
+    groups.push(`(${source})`);
+    groupNames.push(name);
+    longestMatch = Math.max(longestMatch, longest);
     if (/^-?[0-9]+(\.[0-9]+)?$/.test(value) && String(Number(value)) === value) {
       numberNames.set(value, name);
     }
   }
-  const forms = [...formNames.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   return {
-    pattern: new RegExp(forms.map(escapeRegExp).join("|"), "g"),
-    shortestForm: forms.at(-1)?.length ?? MIN_SECRET_LENGTH,
-    formNames,
+    pattern: new RegExp(groups.join("|"), "g"),
+    groupNames,
+    shortestForm: values.at(-1)?.length ?? MIN_SECRET_LENGTH,
+    longestMatch,
     numberNames,
   };
 }
@@ -192,8 +257,4 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   } else {
     target[key] = value;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

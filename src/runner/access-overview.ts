@@ -83,6 +83,7 @@ export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck>
         sendAttempt(request, {
           files: input.files,
           runId: state.runId,
+          holdsSecret: (text) => redactor.holdsSecret(text),
           ...(input.checkAddress !== undefined ? { checkAddress: input.checkAddress } : {}),
           ...(input.signal !== undefined ? { signal: input.signal } : {}),
         }),

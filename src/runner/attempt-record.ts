@@ -1,9 +1,12 @@
 // The record of one attempt as it is logged, stored and shown: what was sent, what came back, how
-// long it took. Built unmasked here; the driver passes it through the redactor before it leaves.
+// long it took. Bodies are masked here, before they are cut to length (a cut first could leave
+// part of a secret that no longer matches); the driver passes the rest through the redactor
+// before the record leaves.
 import type { ErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome, RedirectHop, RequestBody, RequestSpec } from "../exchange/types.ts";
+import type { Redactor } from "../redact/index.ts";
 
-/** Longest body text kept in a record; the rest is summarised. */
+/** Longest body text kept in a record, after masking; the rest is summarised. */
 export const RECORD_BODY_CHARS = 64 * 1024;
 
 export interface AttemptRecord {
@@ -31,16 +34,23 @@ export interface AttemptRecord {
   resentAfterInterruption?: true;
 }
 
-export function attemptRecord(input: {
-  step: number;
-  attempt: number;
-  name?: string;
-  startedAt: number;
-  request: RequestSpec;
-  outcome: AttemptOutcome;
-  resentAfterInterruption?: true;
-}): AttemptRecord {
+export function attemptRecord(
+  input: {
+    step: number;
+    attempt: number;
+    name?: string;
+    startedAt: number;
+    request: RequestSpec;
+    outcome: AttemptOutcome;
+    resentAfterInterruption?: true;
+  },
+  redactor: Pick<Redactor, "redactClipped">,
+): AttemptRecord {
   const { request, outcome } = input;
+  const clip = (text: string): string => {
+    const kept = redactor.redactClipped(text, RECORD_BODY_CHARS);
+    return kept.omitted > 0 ? `${kept.text}… (${kept.omitted} more chars)` : kept.text;
+  };
   const record: AttemptRecord = {
     step: input.step,
     attempt: input.attempt,
@@ -50,7 +60,7 @@ export function attemptRecord(input: {
       method: request.method,
       url: request.url,
       headers: Object.fromEntries(request.headers),
-      ...describeBody(request.body),
+      ...describeBody(request.body, clip),
     },
     redirects: outcome.redirects,
   };
@@ -71,7 +81,10 @@ export function attemptRecord(input: {
   return record;
 }
 
-function describeBody(body: RequestBody): {
+function describeBody(
+  body: RequestBody,
+  clip: (text: string) => string,
+): {
   body?: string;
   files?: NonNullable<AttemptRecord["request"]["files"]>;
 } {
@@ -93,10 +106,4 @@ function describeBody(body: RequestBody): {
         })),
       };
   }
-}
-
-function clip(text: string): string {
-  return text.length > RECORD_BODY_CHARS
-    ? `${text.slice(0, RECORD_BODY_CHARS)}… (${text.length - RECORD_BODY_CHARS} more chars)`
-    : text;
 }

@@ -56,6 +56,8 @@ export async function driveRun(
   initial: RunState,
   event: RunEvent,
 ): Promise<DriveResult> {
+  // Excerpts of responses in messages are cut short: the engine masks them before the cut.
+  hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
@@ -68,6 +70,10 @@ export async function driveRun(
       hooks.ctx.oauth = oauth.tokens;
       await hooks.onOAuthTokens?.(oauth.tokens);
     }
+    // What the next request makes of its secrets (`{{ TOKEN|upper }}`, a Basic credential) is
+    // masked from this checkpoint on, before the request leaves.
+    for (const derived of find(commands, "send")?.derived ?? [])
+      hooks.redactor.add(derived.name, derived.value);
     const checkpoint = lazyCheckpoint(state, hooks.redactor);
     if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
     if (store !== undefined)
@@ -96,22 +102,26 @@ export async function driveRun(
       transition = advance(hooks.ctx, state, { type: "cancel", now: hooks.now() });
       continue;
     }
-    for (const derived of send.derived ?? []) hooks.redactor.add(derived.name, derived.value);
     const startedAt = hooks.now();
     const outcome = await hooks.send(send.request);
     const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
-    const record = attemptRecord({
-      step: send.step,
-      attempt: send.attempt,
-      startedAt,
-      request: send.request,
-      outcome,
-      ...(name !== undefined ? { name } : {}),
-      ...(send.resentAfterInterruption === true ? { resentAfterInterruption: true as const } : {}),
-    });
     transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
-    // Tokens this response carried are secrets before the record of it goes anywhere.
+    // Tokens this response carried are secrets before the record of it is built and cut.
     learnTokens(hooks.redactor, find(transition.commands, "oauth"));
+    const record = attemptRecord(
+      {
+        step: send.step,
+        attempt: send.attempt,
+        startedAt,
+        request: send.request,
+        outcome,
+        ...(name !== undefined ? { name } : {}),
+        ...(send.resentAfterInterruption === true
+          ? { resentAfterInterruption: true as const }
+          : {}),
+      },
+      hooks.redactor,
+    );
     const masked = hooks.redactor.redact(record);
     pendingAttempt = masked;
     hooks.onAttempt?.(masked);

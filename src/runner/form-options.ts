@@ -11,7 +11,7 @@ import { formFields, isRequiredField } from "../engine/form-check.ts";
 import { createRunState } from "../engine/machine.ts";
 import { buildRequest } from "../engine/request.ts";
 import type { RunContext } from "../engine/types.ts";
-import { runScope, secretsToMask } from "../engine/variables.ts";
+import { runScope, secretsToMask, secretVariable } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
 
 /** One choice: the value sent as the param, and the label shown. */
@@ -108,13 +108,15 @@ async function fetchChoices(
   if (field.headers !== undefined) step.headers = field.headers;
   if (field.data !== undefined) step.data = field.data;
   let built;
+  const formState = createRunState("form");
   try {
-    built = buildRequest(step, runScope(ctx, createRunState("form")), {
+    built = buildRequest(step, runScope(ctx, formState), {
       stepPath: path,
       stepIndex: index,
       manifestHeaders: input.manifest.headers,
       files: {},
       secrets: ctx.secrets,
+      secretVariable: secretVariable(ctx, formState),
       defaultTimeoutMs: input.timeoutMs ?? 30_000,
       maxRedirects: 10,
     });
@@ -126,6 +128,7 @@ async function fetchChoices(
   const outcome = await sendAttempt(built.request, {
     files: input.files,
     runId: "form-options",
+    holdsSecret: (text) => redactor.holdsSecret(text),
     ...(input.checkAddress !== undefined ? { checkAddress: input.checkAddress } : {}),
     ...(input.signal !== undefined ? { signal: input.signal } : {}),
   });

@@ -198,6 +198,7 @@ async function drive(
         sendAttempt(request, {
           files,
           runId: state.runId,
+          holdsSecret: (text) => redactor.holdsSecret(text),
           ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
           ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
           ...(options.signal !== undefined ? { signal: options.signal } : {}),

@@ -276,6 +276,7 @@ export class Scheduler {
             files: this.files,
             runId: run.id,
             checkAddress: policy,
+            holdsSecret: (text) => redactor.holdsSecret(text),
             ...(this.options.maxBodyBytes !== undefined
               ? { maxBodyBytes: this.options.maxBodyBytes }
               : {}),

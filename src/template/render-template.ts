@@ -13,6 +13,11 @@ export interface RenderOptions {
    * "<responses.0.id>"; the expression's filters are not applied to it), or undefined to throw.
    */
   missing?: (expr: TemplateExpr, path?: string) => string | undefined;
+  /**
+   * Called with each expression's rendered text (after its filters; not for placeholders), so a
+   * caller that knows which variables are secrets can mask what they became (`upper`, `urlencode`).
+   */
+  onSubstitute?: (expr: TemplateExpr, text: string) => void;
 }
 
 /**
@@ -43,7 +48,11 @@ function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptio
       details: { variable: expr.path, expression: expr.raw },
     });
   }
-  if (value !== MISSING) return valueToText(value);
+  if (value !== MISSING) {
+    const text = valueToText(value);
+    options.onSubstitute?.(expr, text);
+    return text;
+  }
   const placeholder = options.missing?.(expr);
   if (placeholder !== undefined) return placeholder;
   throw new HirewireError({
