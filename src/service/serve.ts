@@ -64,7 +64,7 @@ export async function startService(
     );
   });
   if (config.sandbox) app.route("/sandbox/api", sandboxApi({ token: await sandboxToken(store) }));
-  app.route("/", uiRoutes());
+  app.route("/", uiRoutes({ onMissingBundle: (message) => logger.warn(message) }));
   app.route(
     "/",
     createApi({
