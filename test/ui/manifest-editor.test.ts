@@ -142,6 +142,7 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
       "Repeat the request until continue_if matches.",
     );
     await screenshot("1366-completion");
+    await poll(() => list.locator("li[aria-selected]").textContent()).toContain("polling");
     await page.keyboard.press("Enter");
     await poll(editorText).toContain('"polling": ');
     // Values too: the method's enum.
