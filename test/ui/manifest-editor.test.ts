@@ -12,6 +12,7 @@ import {
   startInProcessService,
   type InProcessService,
 } from "../support/in-process-service.ts";
+import { EDITOR_BUNDLE_MISSING } from "../../src/service/ui/ui-routes.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Set to a folder to keep screenshots of the editor at 1366 and 400 px. */
@@ -120,7 +121,7 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
   it("serves the editor bundle as one cacheable script, gzipped", async () => {
     const url = `${svc.service.url}/ui/vendor/editor.bundle.js`;
     const bundle = await fetch(url, { headers: { "accept-encoding": "gzip" } });
-    expect(bundle.status).toBe(200);
+    expect(bundle.status, "`npm run build` bundles the editor; run it first").toBe(200);
     expect(bundle.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(bundle.headers.get("content-encoding")).toBe("gzip");
     const etag = bundle.headers.get("etag");
@@ -226,6 +227,27 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
     expect(dialogs).toEqual([]);
     const stored = await svc.api("GET", `/api/integrations/${integrationId}`);
     expect(stored.body.manifest.execute[0].name).toBe("Create user (v3)");
+  });
+
+  it("falls back to a plain text area, saying why, when the bundle is missing", async () => {
+    const bundle = "**/ui/vendor/editor.bundle.js";
+    await page.route(bundle, (route) =>
+      route.fulfill({ status: 404, contentType: "text/plain", body: EDITOR_BUNDLE_MISSING }),
+    );
+    try {
+      answer = "accept";
+      await page.goto(`${svc.service.url}/?load=${++loads}#/integrations/${integrationId}`);
+      answer = "dismiss";
+      await poll(() => page.locator(".editor-notice").textContent()).toContain(
+        "editing as plain text",
+      );
+      expect(await page.locator(".code-host[data-ready]").count()).toBe(0);
+      const textarea = page.locator("textarea[data-testid=manifest-editor]");
+      await textarea.fill('{"execute": [{"url": "https://x", "method": "FETCH"}]}');
+      await poll(() => page.getByTestId("problems").textContent()).toContain("execute[0].method");
+    } finally {
+      await page.unroute(bundle);
+    }
   });
 
   it("asks before closing or reloading the tab with unsaved changes", async () => {
