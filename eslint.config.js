@@ -6,7 +6,16 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "dist-bench/", "node_modules/", "coverage/", "data/"] },
+  {
+    ignores: [
+      "dist/",
+      "dist-bench/",
+      "node_modules/",
+      "coverage/",
+      "data/",
+      "src/service/ui/static/vendor/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/service/ui/static/**/*.js"],
+    files: ["src/service/ui/static/**/*.js", "src/service/ui/editor/**/*.js"],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

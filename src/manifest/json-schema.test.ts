@@ -32,4 +32,21 @@ describe("manifestJsonSchema", () => {
       required: ["interval", "amount"],
     });
   });
+
+  it("gives every key a description, so the web UI's editor can explain each one on hover", () => {
+    const undocumented: string[] = [];
+    const walk = (node: unknown, where: string): void => {
+      if (typeof node !== "object" || node === null) return;
+      if (Array.isArray(node))
+        return node.forEach((item, index) => walk(item, `${where}/${index}`));
+      const properties = (node as { properties?: Record<string, unknown> }).properties;
+      for (const [key, value] of Object.entries(properties ?? {})) {
+        const described = (value as { description?: unknown }).description;
+        if (typeof described !== "string" || described === "") undocumented.push(`${where}.${key}`);
+      }
+      for (const [key, value] of Object.entries(node)) walk(value, `${where}/${key}`);
+    };
+    walk(manifestJsonSchema(), "");
+    expect(undocumented).toEqual([]);
+  });
 });

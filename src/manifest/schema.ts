@@ -148,23 +148,25 @@ const initialDataFormItem = z.strictObject({
   name: text().describe(
     'Label asked from the admin; "generate" makes 16 random characters per run.',
   ),
-  description: text().optional(),
+  description: text().optional().describe("Help text shown to the admin: where to find the value."),
   secret: flag().optional().describe("false: the value is not masked in logs. Default true."),
 });
 
 const extraUserInfoItem = z.strictObject({
   id: identifier().describe("Variable name; must exist in the hire's stored fields or run params."),
-  name: text(),
-  description: text().optional(),
+  name: text().describe("Label of the value."),
+  description: text().optional().describe("Help text: where the value comes from."),
 });
 
 const existsBlock = z
   .strictObject({
     url: text().describe("Absolute http(s) URL; templated."),
     method: method.optional(),
-    data: jsonValue.optional(),
+    data: jsonValue.optional().describe("The request body; every string (keys too) is templated."),
     headers: headers.optional(),
-    cast_data_to_json: flag().optional(),
+    cast_data_to_json: flag()
+      .optional()
+      .describe("false: send the rendered data as text, verbatim. Default true."),
     status_code: statusCodes.optional(),
     expected: text().optional().describe("The user exists when the response text contains this."),
     extra_headers: extraHeaders.optional(),
@@ -180,31 +182,43 @@ const oauthBlock = z
     authenticate_url: text().optional().describe("Where the admin is sent to authorize."),
     access_token: stepSchema.optional().describe("Request run on the callback with {{ code }}."),
     refresh: stepSchema.optional().describe("Request run when the token is expiring."),
-    without_code: flag().optional(),
+    without_code: flag()
+      .optional()
+      .describe("true: the callback needs no code, or the service connects at once."),
   })
   .describe("OAuth 2 authorization; tokens are available as {{ oauth.* }}.");
 
 const formField = z.strictObject({
   id: identifier().describe("Variable name of the answer in templates."),
-  name: text(),
-  type: z.enum(["input", "choice"]),
-  description: text().optional(),
-  required: flag().optional(),
-  items: z.array(z.strictObject({ id: text(), name: text() })).optional(),
+  name: text().describe("Label shown to the person answering."),
+  type: z.enum(["input", "choice"]).describe("input: free text; choice: one of the items."),
+  description: text().optional().describe("Help text shown with the field."),
+  required: flag().optional().describe("false makes the field optional. Default true."),
+  items: z
+    .array(
+      z.strictObject({
+        id: text().describe("The value given to templates when chosen."),
+        name: text().describe("The label shown for this choice."),
+      }),
+    )
+    .optional()
+    .describe('Fixed choices, e.g. [{"id": "233", "name": "Support"}].'),
   url: text().optional().describe("Request giving the choices."),
   method: method.optional(),
   headers: headers.optional(),
-  data: jsonValue.optional(),
+  data: jsonValue.optional().describe("The body of the request giving the choices; templated."),
   data_from: text().optional().describe("Notation of the list of choices in the response."),
   choice_value: text().optional().describe("Key of a choice's value; default id."),
   choice_name: text().optional().describe("Key of a choice's label; default name."),
 });
 
 const notification = z.strictObject({
-  type: z.enum(["email", "text"]),
-  to: text(),
-  subject: text().optional(),
-  message: text(),
+  type: z
+    .enum(["email", "text"])
+    .describe("email: sent over the operator's SMTP server; text: a text message."),
+  to: text().describe("Email address or phone number; templated, e.g. {{ manager_email }}."),
+  subject: text().optional().describe("Subject of an email; templated."),
+  message: text().describe("The plain-text message; templated."),
 });
 
 const common = {

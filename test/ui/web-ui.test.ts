@@ -163,7 +163,14 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
     });
 
     it("adds a hire", async () => {
+      // The refused manifest is still unsaved: leaving asks first (see manifest-editor.test.ts).
+      const asked: string[] = [];
+      page.once("dialog", (dialog) => {
+        asked.push(dialog.message());
+        void dialog.accept();
+      });
       await page.getByRole("link", { name: "Hires" }).click();
+      await poll(() => asked).toEqual([expect.stringContaining("unsaved changes")]);
       const form = page.getByTestId("new-hire");
       await form.getByLabel("Email").fill("ada@example.com");
       await form.getByLabel("First name").fill("Ada");

@@ -1,7 +1,9 @@
 // @ts-check
 // The web UI's entry: asks for the API token once, then routes `#/…` addresses to views. Each view
 // renders into <main> and may register clean-ups (timers, pending requests) that run when the
-// admin moves on, so a run page left behind stops polling.
+// admin moves on, so a run page left behind stops polling, and checks for unsaved changes: leaving
+// a page that has some (another page of the UI, signing out, closing or reloading the tab) asks
+// first.
 
 import { clearToken, getToken, setToken, setUnauthorizedHandler } from "./api.js";
 import { h, replace } from "./dom.js";
@@ -11,10 +13,13 @@ import { runDetail, runsList } from "./runs.js";
 import { triggerView } from "./trigger.js";
 
 /**
- * What a view gets: where to render, the route's parameters and query, and a way to register
- * clean-ups.
- * @typedef {{ root: HTMLElement, params: Record<string, string>, query: URLSearchParams, onDispose: (fn: () => void) => void }} View
+ * What a view gets: where to render, the route's parameters and query, a way to register
+ * clean-ups, and one to register a check for unsaved changes (true: leaving loses something).
+ * @typedef {{ root: HTMLElement, params: Record<string, string>, query: URLSearchParams, onDispose: (fn: () => void) => void, onLeave: (unsaved: () => boolean) => void }} View
  */
+
+/** Asked before leaving a page with unsaved changes. */
+export const LEAVE_QUESTION = "You have unsaved changes. Leave this page and lose them?";
 
 /** @type {Array<[RegExp, string[], (view: View) => void | Promise<void>]>} */
 const ROUTES = [
@@ -33,12 +38,27 @@ const main = /** @type {HTMLElement} */ (document.getElementById("app"));
 const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
 /** @type {Array<() => void>} */
 let disposers = [];
+/** @type {Array<() => boolean>} */
+let unsavedChecks = [];
+/** The address of the page shown, to go back to when the admin chooses to stay. */
+let shown = location.hash;
 /** Bumped per navigation, so a slow view never paints over the page that replaced it. */
 let current = 0;
 
 function dispose() {
   for (const fn of disposers) fn();
   disposers = [];
+  unsavedChecks = [];
+}
+
+/** Whether the page shown has unsaved changes. */
+function hasUnsaved() {
+  return unsavedChecks.some((check) => check());
+}
+
+/** True when the admin may leave: nothing unsaved, or they said so. */
+function mayLeave() {
+  return !hasUnsaved() || confirm(LEAVE_QUESTION);
 }
 
 function renderLogin() {
@@ -103,6 +123,7 @@ async function route() {
         params,
         query: new URLSearchParams(search),
         onDispose: (fn) => disposers.push(fn),
+        onLeave: (check) => unsavedChecks.push(check),
       });
       if (mine === current) replace(main, root);
     } catch (caught) {
@@ -128,8 +149,22 @@ setUnauthorizedHandler(() => {
 });
 
 document.getElementById("logout")?.addEventListener("click", () => {
+  if (!mayLeave()) return;
   clearToken();
   renderLogin();
 });
-window.addEventListener("hashchange", () => void route());
+window.addEventListener("hashchange", () => {
+  // Going back to the page shown after "stay" must not ask or render again.
+  if (location.hash === shown) return;
+  if (!mayLeave()) {
+    history.replaceState(null, "", shown || "#/");
+    return;
+  }
+  shown = location.hash;
+  void route();
+});
+// Closing or reloading the tab: the browser asks with its own words.
+window.addEventListener("beforeunload", (event) => {
+  if (hasUnsaved()) event.preventDefault();
+});
 void route();

@@ -74,7 +74,7 @@ export async function integrationsList({ root }) {
 }
 
 /** @param {View} view */
-export async function integrationNew({ root, onDispose }) {
+export async function integrationNew({ root, onDispose, onLeave }) {
   const name = h("input", {
     name: "name",
     required: true,
@@ -82,14 +82,17 @@ export async function integrationNew({ root, onDispose }) {
   });
   const editor = manifestEditor(JSON.stringify(STARTER, null, 2));
   onDispose(editor.dispose);
+  let created = false;
+  onLeave(() => !created && (editor.isDirty() || name.value.trim() !== ""));
   const result = h("div", { class: "result" });
   const create = async () => {
     try {
-      const created = await api("POST", "/api/integrations", {
+      const integration = await api("POST", "/api/integrations", {
         name: name.value,
         manifest: editor.parsed(),
       });
-      location.hash = `#/integrations/${created.id}`;
+      created = true;
+      location.hash = `#/integrations/${integration.id}`;
     } catch (caught) {
       replace(result, errorBox(/** @type {any} */ (caught)));
     }
@@ -109,7 +112,7 @@ export async function integrationNew({ root, onDispose }) {
 }
 
 /** @param {View} view */
-export async function integrationDetail({ root, params, onDispose }) {
+export async function integrationDetail({ root, params, onDispose, onLeave }) {
   const id = params.id ?? "";
   const [integration, runs] = await Promise.all([
     api("GET", `/api/integrations/${encodeURIComponent(id)}`),
@@ -128,18 +131,25 @@ export async function integrationDetail({ root, params, onDispose }) {
   });
   const editor = manifestEditor(JSON.stringify(integration.manifest, null, 2));
   onDispose(editor.dispose);
+  let savedName = integration.name;
+  let deleted = false;
+  onLeave(() => !deleted && (editor.isDirty() || name.value !== savedName));
   const saved = h("div", { class: "result", "data-testid": "save-result" });
   const save = async () => {
     try {
+      const sentName = name.value;
+      const sentText = editor.text();
       const list = hosts.value.split(/[\s,]+/).filter((host) => host !== "");
       /** @type {{ idempotency_keys: boolean, allowed_hosts?: string[] }} */
       const options = { idempotency_keys: idempotency.checked };
       if (list.length > 0) options.allowed_hosts = list;
       const updated = await api("PUT", `/api/integrations/${encodeURIComponent(id)}`, {
-        name: name.value,
-        manifest: editor.parsed(),
+        name: sentName,
+        manifest: JSON.parse(sentText),
         options,
       });
+      editor.markSaved(sentText);
+      savedName = sentName;
       replace(saved, h("p", { class: "ok-box" }, `Saved at ${new Date().toLocaleTimeString()}.`));
       secrets.refresh(updated.secrets);
     } catch (caught) {
@@ -150,6 +160,7 @@ export async function integrationDetail({ root, params, onDispose }) {
     if (!confirm(`Delete the integration “${integration.name}” and its secrets?`)) return;
     try {
       await api("DELETE", `/api/integrations/${encodeURIComponent(id)}`);
+      deleted = true;
       location.hash = "#/integrations";
     } catch (caught) {
       replace(saved, errorBox(/** @type {any} */ (caught)));

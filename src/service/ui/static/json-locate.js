@@ -105,3 +105,21 @@ export function syntaxErrorLine(text, message) {
   if (position !== null) return text.slice(0, Number(position[1])).split("\n").length;
   return undefined;
 }
+
+/**
+ * The offset a JSON.parse error points at (its position, or its line and column), or the end of
+ * the text when the message names none ("Unexpected end of JSON input").
+ * @param {string} text
+ * @param {string} message
+ */
+export function syntaxErrorOffset(text, message) {
+  const position = /position (\d+)/.exec(message);
+  if (position !== null) return Math.min(Number(position[1]), text.length);
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn !== null) {
+    const lines = text.split("\n").slice(0, Number(lineColumn[1]) - 1);
+    const start = lines.reduce((sum, line) => sum + line.length + 1, 0);
+    return Math.min(start + Number(lineColumn[2]) - 1, text.length);
+  }
+  return text.length;
+}
