@@ -2,7 +2,8 @@
 // and whatever filters it goes through, a real target that echoes it back in every encoding, in
 // headers, URL and body, and redirects to another origin, never gets it into anything hirewire
 // writes: CLI human output, --json, the --state file, the service's API answers, its logs and
-// the raw bytes of its SQLite files.
+// the raw bytes of its SQLite files — also where the echoes are captured by store_data and sent
+// again by a later step.
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -178,11 +179,13 @@ function manifest(chainA: string, chainB: string): unknown {
           "X-B": `{{ SECRET_B${chainB}|urlencode:"" }}`,
         },
         data: { a: `{{ SECRET_A${chainA} }}`, b: `{{ SECRET_B${chainB} }}`, raw: "{{ SECRET_A }}" },
+        // Echoes of the secrets become the hire's stored fields (and a later run's input).
+        store_data: { ECHOED_URL: "echoes.0", ECHOED_BODY: "echoes.1.raw" },
       },
       {
         url: "{{ BASE_URL }}/echo/form",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        data: { a: "{{ SECRET_A }}", b: `{{ SECRET_B${chainB} }}` },
+        data: { a: "{{ SECRET_A }}", b: `{{ SECRET_B${chainB} }}`, echoed: "{{ ECHOED_BODY }}" },
       },
       {
         url: "{{ BASE_URL }}/redirect302",
@@ -220,7 +223,8 @@ function leaks(where: string, text: string, cores: string[], forms: string[]): s
 
 async function dataFiles(): Promise<Array<{ name: string; text: string }>> {
   const data = join(dir, "data");
-  const names = (await readdir(data)).filter((name) => /\.db(-wal|-shm)?$/.test(name));
+  const names = (await readdir(data)).filter((name) => /\.sqlite(-wal|-shm)?$/.test(name));
+  expect(names).toContain("hirewire.sqlite");
   return Promise.all(
     names.map(async (name) => ({
       name,

@@ -35,6 +35,30 @@ describe("echoed encodings", () => {
     );
   });
 
+  it("masks a JSON-escaped secret sent again in a form and echoed percent-encoded", () => {
+    const json = JSON.stringify(HOSTILE).slice(1, -1);
+    const form = new URLSearchParams([["", json]]).toString().slice(1);
+    expect(masked(HOSTILE, `[${encodeURIComponent(form)}]`)).toBe("[***S***]");
+    expect(masked(HOSTILE, `[${encodeURIComponent(encodeURIComponent(json))}]`)).toBe("[***S***]");
+  });
+
+  it.each([0, 1, 2])(
+    "masks a secret inside the base64 of a longer text (a JWT payload, an echoed blob), prefix %i",
+    (pad) => {
+      const secret = "tok_9Zq/+ä secret";
+      for (const inner of [secret, encodeURIComponent(secret), JSON.stringify(secret)]) {
+        const blob = Buffer.from(`${"x".repeat(pad)}{"sub":"u1","token":${inner},"n":1}`);
+        for (const text of [blob.toString("base64"), blob.toString("base64url")]) {
+          const result = masked(secret, text);
+          expect(result).toContain("***S***");
+          expect(Buffer.from(result.split("***S***")[1]!, "base64").toString()).not.toContain(
+            "tok",
+          );
+        }
+      }
+    },
+  );
+
   it("masks ASCII-only JSON escapes in lower and upper hex", () => {
     const secret = "Grüße-äöü-token";
     const lower = asciiJson(secret);

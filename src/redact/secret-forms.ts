@@ -106,9 +106,13 @@ function characterSource(char: string): string {
     alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}${escapeRegExp(json.slice(1))}`);
     if (json.slice(1) === "\\") alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH + 1}}`);
   }
-  if (char === "/") alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}(?:/|%2[Ff])`);
+  // After its backslashes, `/` and `"` may themselves be percent-encoded, once or twice (a JSON
+  // body sent again in a form, echoed back in a URL).
+  const escapedTail = (forms: string[]) =>
+    `${BACKSLASH}{1,${ESCAPE_DEPTH}}(?:${[...new Set(forms)].map(escapeRegExp).join("|")})`;
+  if (char === "/") alternatives.push(escapedTail(["/", ...percentEscapes("/")]));
   if (char === "\\") unescaped.push("/");
-  if (char === '"') alternatives.push(`${BACKSLASH}{1,${ESCAPE_DEPTH}}(?:%22|&quot;|&#34;)`);
+  if (char === '"') alternatives.push(escapedTail([...percentEscapes('"'), "&quot;", "&#34;"]));
   for (const unicode of unicodeEscapes(char)) {
     // One `\uXXXX` per UTF-16 unit (two for an emoji), each with its own backslashes.
     const units = unicode.split("\\").slice(1);
@@ -163,13 +167,45 @@ export function secretPattern(value: string): { source: string; longest: number 
   let longest = raw.longest;
   // Base64 is ASCII, but its `+ / =` are percent-encoded or JSON-escaped when it travels in a URL
   // or in JSON written by some encoders, so it is written character by character too.
-  for (const form of new Set(base64Forms(value))) {
+  for (const form of new Set([...base64Forms(value), ...embeddedBase64Forms(value)])) {
     if (form === value) continue;
     const encoded = characterwise(form);
     alternatives.push(encoded.source);
     longest = Math.max(longest, encoded.longest);
   }
   return { source: alternatives.join("|"), longest };
+}
+
+// Shorter runs of base64 characters would match unrelated base64 text by chance.
+const MIN_EMBEDDED_BASE64 = 8;
+
+/**
+ * The base64 characters that stand for a secret inside the base64 of a longer text (a JWT's
+ * payload, a whole request echoed back as one base64 blob): at each of the three byte alignments
+ * the secret can have there, the characters made of its bytes alone. Taken of the secret as it
+ * travels most often — raw, JSON-escaped, percent-encoded, form-encoded — standard and URL-safe.
+ */
+function embeddedBase64Forms(value: string): string[] {
+  const forms: string[] = [];
+  const texts = new Set([value, jsonEscaped(value), uriEncoded(value), formEncoded(value)]);
+  for (const text of texts) {
+    const length = encoder.encode(text).length;
+    for (let offset = 0; offset < 3; offset++) {
+      const encoded = base64Utf8(`${"\0".repeat(offset)}${text}`);
+      // Character i holds bits [6i, 6i + 6): keep those that lie wholly within the text's bytes.
+      const middle = encoded.slice(
+        Math.ceil((8 * offset) / 6),
+        Math.floor((8 * (offset + length)) / 6),
+      );
+      if (middle.length < MIN_EMBEDDED_BASE64) continue;
+      forms.push(middle, middle.replace(/\+/g, "-").replace(/\//g, "_"));
+    }
+  }
+  return forms;
+}
+
+function formEncoded(value: string): string {
+  return new URLSearchParams([["", value]]).toString().slice(1);
 }
 
 /**
