@@ -63,6 +63,10 @@ export interface SchedulerOptions {
 }
 
 const SILENT: SchedulerLogger = { info() {}, warn() {}, error() {} };
+/** Unexpected errors in a row before a run is set aside as failed. */
+const DRIVE_ATTEMPTS = 3;
+/** First pause before a run that could not be driven is handed back; doubles each time. */
+const DRIVE_RETRY_MS = 500;
 
 export class Scheduler {
   private readonly store: Store;
@@ -78,6 +82,8 @@ export class Scheduler {
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private lastCleanup = 0;
+  /** Unexpected errors in a row while driving each run (cleared when a drive goes through). */
+  private readonly driveFailures = new Map<string, number>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.store = options.store;
@@ -189,8 +195,9 @@ export class Scheduler {
     renew.unref();
     try {
       await this.driveClaimed(run);
+      this.driveFailures.delete(run.id);
     } catch (error) {
-      await this.store.releaseLease(run.id, this.owner).catch(() => undefined);
+      await this.onDriveFailure(run, error);
       throw error;
     } finally {
       clearInterval(renew);
@@ -385,6 +392,34 @@ export class Scheduler {
     if (this.manifests.size > 1_000) this.manifests.clear();
     this.manifests.set(integration.id, { updatedAt: integration.updatedAt, result });
     return result;
+  }
+
+  /**
+   * After an unexpected error driving a run (not a failed step: a hire row that cannot be read, a
+   * store error): the lease is kept a while before the run is handed back, longer each time, so an
+   * error that repeats is not met again at once at full CPU; the third time in a row the run is
+   * set aside as failed with a sentence, and every other run goes on.
+   */
+  private async onDriveFailure(run: ClaimedRun, error: unknown): Promise<void> {
+    const failures = (this.driveFailures.get(run.id) ?? 0) + 1;
+    this.driveFailures.set(run.id, failures);
+    if (failures >= DRIVE_ATTEMPTS) {
+      this.driveFailures.delete(run.id);
+      const { code } = toErrorInfo(error);
+      const setAside = await this.failEarly(run, {
+        code: "INTERNAL",
+        message: `hirewire could not drive this run: the same unexpected error (${code}) came back ${failures} times in a row, so the run was set aside as failed and other runs go on; the service log has the details — fix the cause, then resume the run`,
+      }).then(
+        () => true,
+        () => false,
+      );
+      if (setAside) return;
+    }
+    const release = setTimeout(
+      () => void this.store.releaseLease(run.id, this.owner).catch(() => undefined),
+      DRIVE_RETRY_MS * 2 ** (failures - 1),
+    );
+    release.unref();
   }
 
   /** Fails a run before anything was sent (missing integration, invalid manifest, bad inputs). */

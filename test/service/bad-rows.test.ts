@@ -96,3 +96,24 @@ it("shows a damaged finished row as failed without waiting for the scheduler", a
   expect(detail.body.error.code).toBe("STATE_INVALID");
   expect(detail.body.error.message).toMatch(/not valid JSON/);
 });
+
+it("sets aside a run that cannot be driven (its hire row is damaged) without spinning; other runs go on", async () => {
+  const bad = await trigger();
+  expect((await svc.finished(bad)).status).toBe("succeeded");
+  const hireId = (await svc.api("GET", `/api/runs/${bad}`)).body.hire_id as string;
+  const db = new Database(join(svc.dir, "hirewire.sqlite"));
+  try {
+    db.prepare("update hires set props = '{broken' where id = ?").run(hireId);
+  } finally {
+    db.close();
+  }
+  damage(bad, { state: null });
+
+  const others = await Promise.all([trigger(), trigger()]);
+  for (const id of others) expect((await svc.finished(id, 10_000)).status).toBe("succeeded");
+  const setAside = await svc.finished(bad, 15_000);
+  expect(setAside.status).toBe("failed");
+  expect(setAside.error.code).toBe("INTERNAL");
+  expect(setAside.error.message).toMatch(/came back 3 times in a row/);
+  expect(setAside.error.message).not.toMatch(/broken/);
+});
