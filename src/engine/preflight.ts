@@ -144,6 +144,8 @@ function unknownHint(ctx: RunContext, root: string, path: string): string {
   if ("form" in manifest && (manifest.form ?? []).some((field) => field.id === root)) {
     return `: it is a form field and the run has no answer for it`;
   }
+  if (ctx.unreadableStored?.includes(root) === true)
+    return `: it is a stored field of this hire that holds a secret and cannot be decrypted (the secret key was lost or replaced); set it again`;
   if (HIRE_PROPS.has(root))
     return `: this hire has no ${root} (use {{ ${path}|default:"" }} to allow it empty)`;
   if (root === "oauth")

@@ -105,6 +105,8 @@ export interface RunContext {
    * fields themselves are in `hireStored`, raw, because requests must carry the real value.
    */
   storedSecrets?: Array<{ name: string; value: string }>;
+  /** The hire's secret stored fields that cannot be decrypted (a lost key): never in hireStored. */
+  unreadableStored?: string[];
   /** Secrets by id (initial_data_form values and any other keys given). */
   secrets: Record<string, string>;
   /** OAuth tokens, available as `{{ oauth.* }}`. */

@@ -22,7 +22,7 @@ export async function loadRunContext(
 ): Promise<{ ctx: RunContext; storedValues: Record<string, StoredValue> }> {
   const hire = run.hireId !== null ? await store.getHire(run.hireId) : undefined;
   const storedValues = run.hireId !== null ? await store.getStoredValues(run.hireId) : {};
-  const { stored: hireStored, storedSecrets } = storedInputs(storedValues);
+  const { stored: hireStored, storedSecrets, unreadableStored } = storedInputs(storedValues);
   // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
   const { secrets, oauth } = splitOAuthSecret(await store.getSecrets(integration.id));
   const ctx: RunContext = {
@@ -30,6 +30,7 @@ export async function loadRunContext(
     hire: hire?.props ?? {},
     hireStored,
     storedSecrets,
+    unreadableStored,
     secrets,
     params: run.params,
     block: run.block,

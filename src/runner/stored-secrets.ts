@@ -92,14 +92,21 @@ function escapeRegExp(text: string): string {
 export function storedInputs(values: Record<string, StoredValue>): {
   stored: Record<string, JsonValue>;
   storedSecrets: SecretEntry[];
+  /** Secret fields that cannot be decrypted (a lost key): left out, to be set again. */
+  unreadableStored: string[];
 } {
   const stored: Record<string, JsonValue> = {};
   const storedSecrets: SecretEntry[] = [];
+  const unreadableStored: string[] = [];
   for (const [name, field] of Object.entries(values)) {
+    if (field.unreadable === true) {
+      unreadableStored.push(name);
+      continue;
+    }
     stored[name] = field.value;
     if (field.sensitive) storedSecrets.push(...storedSecretEntries(name, field.value, field.shown));
   }
-  return { stored, storedSecrets };
+  return { stored, storedSecrets, unreadableStored };
 }
 
 /**
@@ -114,7 +121,8 @@ export function restoreStored(
   let stored: Record<string, JsonValue> | undefined;
   for (const name of Object.keys(state.stored)) {
     const field = values[name];
-    if (field === undefined || !field.sensitive || field.runId !== runId) continue;
+    if (field === undefined || !field.sensitive || field.unreadable === true) continue;
+    if (field.runId !== runId) continue;
     stored ??= { ...state.stored };
     stored[name] = field.value;
   }

@@ -59,6 +59,11 @@ export interface StoredValue {
   shown: JsonValue;
   sensitive: boolean;
   runId: string | null;
+  /**
+   * Sensitive, but encrypted with a key this service no longer has (the key was lost or
+   * replaced): `value` is null and must never be sent; the field must be set again.
+   */
+  unreadable?: true;
 }
 
 /** Marks a stored field being written as sensitive, with the masked view to show for it. */

@@ -257,3 +257,44 @@ it("loses no run and leaves none stuck with a lost key and a damaged row", async
     else expect(got.status).toBe("succeeded");
   }
 });
+
+it("a secret stored field encrypted with a lost key stops only the runs that use it, with a sentence", async () => {
+  const dir = await newDir();
+  const first = await start(dir);
+  const { open, hire } = await setUp(first);
+  const usesField = await first.api("POST", "/api/integrations", {
+    name: "Uses the field",
+    manifest: {
+      execute: [
+        {
+          url: `${target.url}/accounts`,
+          headers: { "X-Key": "{{ API_KEY }}" },
+          data: { email: "{{ email }}" },
+        },
+      ],
+    },
+  });
+  expect(usesField.status).toBe(201);
+  const put = await first.api("PUT", `/api/hires/${hire}/stored/API_KEY`, {
+    value: "sk_live_lost_with_the_key",
+    secret: true,
+  });
+  expect(put.status).toBe(200);
+  await first.service.close();
+  await rm(join(dir, "secret.key"));
+
+  const s = await start(dir);
+  const shown = await s.api("GET", `/api/hires/${hire}`);
+  expect(shown.status).toBe(200);
+  expect(shown.body.stored.API_KEY.value).toBe("***stored.API_KEY***");
+  expect((await s.api("GET", `/api/hires/${hire}/access`)).status).toBe(200);
+
+  const other = await s.api("POST", "/api/runs", { integration_id: open, hire_id: hire });
+  expect(other.status).toBe(202);
+  const using = await s.api("POST", "/api/runs", {
+    integration_id: usesField.body.id,
+    hire_id: hire,
+  });
+  expect(using.status).toBe(422);
+  expect(JSON.stringify(using.body)).toMatch(/API_KEY.*cannot be decrypted.*set it again/);
+});

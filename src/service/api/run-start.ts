@@ -22,6 +22,8 @@ export interface HireInputs {
   stored: Record<string, JsonValue>;
   /** Secret values among `stored`, masked in the problems returned. */
   storedSecrets?: Array<{ name: string; value: string }>;
+  /** Secret stored fields that cannot be decrypted (a lost key). */
+  unreadableStored?: string[];
 }
 
 function problemOf(info: ErrorInfo): ApiProblem {
@@ -66,6 +68,7 @@ export async function runBlockers(
     hire: hire.props,
     hireStored: hire.stored,
     ...(hire.storedSecrets !== undefined ? { storedSecrets: hire.storedSecrets } : {}),
+    ...(hire.unreadableStored !== undefined ? { unreadableStored: hire.unreadableStored } : {}),
     secrets,
     params,
     block,

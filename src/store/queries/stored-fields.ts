@@ -63,12 +63,17 @@ export async function getStoredValues(
   for (const row of await readRows(ctx, hireId)) {
     const shown = decodeJson<JsonValue>(row.value);
     const sensitive = Number(row.sensitive) === 1 && row.value_enc !== null;
-    values[row.name] = {
-      value: sensitive ? decodeJson<JsonValue>(ctx.cipher.decrypt(row.value_enc!)) : shown,
-      shown,
-      sensitive,
-      runId: row.run_id,
-    };
+    const field: StoredValue = { value: shown, shown, sensitive, runId: row.run_id };
+    if (sensitive) {
+      try {
+        field.value = decodeJson<JsonValue>(ctx.cipher.decrypt(row.value_enc!));
+      } catch {
+        // Encrypted with a lost key: one such field must not stop every run of this hire.
+        field.value = null;
+        field.unreadable = true;
+      }
+    }
+    values[row.name] = field;
   }
   return values;
 }
