@@ -231,7 +231,9 @@ describe.runIf(HAVE_CHROMIUM)("the admin console in Chromium", () => {
     ).body;
     expect((await svc.finished(run.id)).status).toBe("failed");
     await go(`#/runs/${run.id}`);
-    await poll(() => page.getByTestId("run-error").textContent()).toContain("(step 2, execute[1])");
+    await poll(() => page.getByTestId("run-error").textContent()).toContain(
+      "HTTP_STATUS at step 2 (execute[1]): ",
+    );
     const notMet = page.getByTestId("not-met");
     await poll(() => notMet.count()).toBe(1);
     expect(await notMet.first().textContent()).toContain("condition not met");

@@ -37,7 +37,7 @@ export function runDuration(run) {
  */
 function runProblem(run) {
   if (run.error !== null && run.error !== undefined) {
-    const where = run.error.step !== undefined ? `step ${run.error.step + 1}: ` : "";
+    const where = run.error.step !== undefined ? `at step ${run.error.step + 1}: ` : "";
     const full = `${where}${run.error.message}`;
     return h(
       "span",
@@ -104,7 +104,7 @@ export function runsTable(runs, names = {}) {
       names[id] ?? id,
     );
   const cell = (/** @type {string} */ title, /** @type {import("./dom.js").Children} */ content) =>
-    h("td", { "data-label": title }, content);
+    h("td", { "data-label": title }, h("span", {}, content));
   const table = h(
     "table",
     { class: "list runs", "data-testid": "runs" },
@@ -309,17 +309,21 @@ export async function runDetail({ root, params, onDispose }) {
               "div",
               { class: "error-box", "data-testid": "run-error" },
               h("strong", {}, run.error.code),
-              " ",
-              run.error.message,
-              run.error.step !== undefined || run.error.path !== undefined
+              // Said as the CLI says it: 1-based step for people, the manifest path beside it.
+              run.error.step !== undefined
+                ? ` at step ${run.error.step + 1}`
+                : run.error.path !== undefined
+                  ? " at"
+                  : "",
+              run.error.path !== undefined
                 ? [
-                    " (",
-                    run.error.step !== undefined ? `step ${run.error.step + 1}` : "",
-                    run.error.step !== undefined && run.error.path !== undefined ? ", " : "",
-                    run.error.path !== undefined ? h("code", {}, run.error.path) : "",
-                    ")",
+                    run.error.step !== undefined ? " (" : " ",
+                    h("code", {}, run.error.path),
+                    run.error.step !== undefined ? ")" : "",
                   ]
                 : null,
+              ": ",
+              run.error.message,
             )
           : null,
         Object.keys(run.params).length > 0

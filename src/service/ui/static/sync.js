@@ -199,7 +199,7 @@ export async function syncView({ root, params, query, onDispose }) {
         ? h("p", { class: "muted" }, "No sync has run yet.")
         : h(
             "table",
-            { class: "list", "data-testid": "sync-runs" },
+            { class: "list runs", "data-testid": "sync-runs" },
             h(
               "thead",
               {},
@@ -218,21 +218,21 @@ export async function syncView({ root, params, query, onDispose }) {
                 h(
                   "tr",
                   {},
-                  h("td", {}, h("a", { href: `#/runs/${run.id}` }, run.id)),
+                  h("td", { "data-label": "Run" }, h("a", { href: `#/runs/${run.id}` }, run.id)),
                   h(
                     "td",
-                    {},
+                    { "data-label": "Started by" },
                     typeof run.idempotency_key === "string" &&
                       run.idempotency_key.startsWith("schedule:")
                       ? "schedule"
                       : "an admin",
                   ),
-                  h("td", {}, statusBadge(run.status)),
-                  h("td", {}, time(run.created_at)),
-                  h("td", {}, runDuration(run)),
+                  h("td", { "data-label": "Status" }, statusBadge(run.status)),
+                  h("td", { "data-label": "Created" }, time(run.created_at)),
+                  h("td", { "data-label": "Took" }, runDuration(run)),
                   h(
                     "td",
-                    {},
+                    { "data-label": "" },
                     h(
                       "a",
                       { href: `#/integrations/${integration.id}/sync?run=${run.id}` },

@@ -123,7 +123,10 @@ function entry(attempt, open, notes) {
     attempt.error === null && response !== null && response.status < 400 && notes.notMet === null;
   return h(
     "li",
-    { class: `attempt ${ok ? "ok" : "bad"}`, "data-testid": "attempt" },
+    {
+      class: `attempt ${ok ? "ok" : notes.notMet !== null ? "not-met" : "bad"}`,
+      "data-testid": "attempt",
+    },
     h(
       "div",
       { class: "attempt-head" },
