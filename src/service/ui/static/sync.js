@@ -184,7 +184,7 @@ export async function syncView({ root, params, query, onDispose }) {
           typeof manifest.schedule === "string" && manifest.schedule.trim() !== ""
             ? [
                 h("code", {}, manifest.schedule),
-                " (UTC; scheduled syncs are applied without a preview)",
+                " (server time; scheduled syncs are applied without a preview)",
               ]
             : "none: it runs only when started here",
         ),
