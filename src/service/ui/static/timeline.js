@@ -52,7 +52,7 @@ function multipartParts(request) {
         "tr",
         {},
         h("th", {}, name),
-        h("td", {}, "field"),
+        h("td", { class: "part-kind" }, "field"),
         h("td", { class: "wrap" }, typeof value === "string" ? value : JSON.stringify(value)),
       ),
     ),
@@ -61,7 +61,7 @@ function multipartParts(request) {
         "tr",
         {},
         h("th", {}, file.field),
-        h("td", {}, "file"),
+        h("td", { class: "part-kind" }, "file"),
         h(
           "td",
           {},
