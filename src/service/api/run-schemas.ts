@@ -36,9 +36,27 @@ export const RunSchema = z
       description:
         "what the block produced: exists → {exists, reason}; sync → {users, skipped, pages}",
     }),
-    notifications: JsonSchema.nullable().openapi({
-      description: "post_execute_notification: {status: sending} or {status: sent, results: [...]}",
-    }),
+    notifications: z
+      .object({
+        status: z.enum(["sending", "sent", "partly_sent", "not_sent"]).openapi({
+          description:
+            "sent: every notification was sent; partly_sent / not_sent: some / none were",
+        }),
+        sent: z.number().int(),
+        not_sent: z.number().int(),
+        summary: z.string().openapi({
+          description:
+            "one sentence, e.g. 'no notification sent; 1 not sent: email notifications are not configured: …'",
+          example:
+            "no notification sent; 1 not sent: email notifications are not configured: set HIREWIRE_SMTP_HOST and HIREWIRE_SMTP_FROM",
+        }),
+        results: z.array(JsonSchema).openapi({
+          description:
+            "one per post_execute_notification item: {index, type, to, ok, error?, messageId?}",
+        }),
+      })
+      .nullable()
+      .openapi({ description: "post_execute_notification after a succeeded execute run" }),
     resent_after_interruption: z
       .array(z.object({ step: z.number().int(), attempt: z.number().int(), at: TimestampSchema }))
       .openapi({

@@ -32,9 +32,26 @@ function problemOf(info: ErrorInfo): ApiProblem {
   return problem;
 }
 
+/** True when the saved manifest is a sync-users manifest (it has `action` or `data_structure`). */
+export function isSyncIntegration(integration: IntegrationRecord): boolean {
+  const manifest = integration.manifest;
+  return (
+    typeof manifest === "object" &&
+    manifest !== null &&
+    !Array.isArray(manifest) &&
+    ("action" in manifest || "data_structure" in manifest)
+  );
+}
+
+/** The sentence refusing a sync-users manifest started any other way than as a sync. */
+export function syncOnlyMessage(integration: IntegrationRecord): string {
+  return `integration ${JSON.stringify(integration.name)} is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/${integration.id}/sync, preview it, then apply it`;
+}
+
 /**
  * Every reason the integration's `block` (default `execute`) cannot run for this hire now, masked.
- * Empty when the run can start.
+ * Empty when the run can start. A sync-users manifest is refused unless `options.sync` says the
+ * caller starts a sync: run as an execute run it would fetch a page and apply nothing.
  */
 export async function runBlockers(
   deps: ResolvedDeps,
@@ -42,7 +59,10 @@ export async function runBlockers(
   hire: HireInputs,
   params: Record<string, JsonValue>,
   block: RunBlock = "execute",
+  options: { sync?: boolean } = {},
 ): Promise<ApiProblem[]> {
+  if (options.sync !== true && isSyncIntegration(integration))
+    return [{ path: "action", code: "INPUT_INVALID", message: syncOnlyMessage(integration) }];
   const validation = validateManifest(integration.manifest);
   if (!validation.ok) {
     return validation.problems

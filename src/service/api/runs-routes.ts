@@ -8,7 +8,14 @@ import type { RunRecord, RunRequest } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
-import { assertSameTrigger, blockedError, queueRun, runBlockers } from "./run-start.ts";
+import {
+  assertSameTrigger,
+  blockedError,
+  isSyncIntegration,
+  queueRun,
+  runBlockers,
+  syncOnlyMessage,
+} from "./run-start.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunDetailSchema, RunSchema } from "./run-schemas.ts";
 import {
@@ -105,7 +112,7 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       security: SECURITY,
       summary: "Trigger the integration's execute (or revoke) block for a hire",
       description:
-        "Checks first (manifest valid, secrets set, form answered, every variable known); a run that cannot start is refused with 422 and nothing is sent. A manifest that uses {{ access_overview }} gets the hire's access overview (GET /api/hires/{id}/access) as a param, taken now, unless params give it.",
+        "Checks first (manifest valid, secrets set, form answered, every variable known); a run that cannot start is refused with 422 and nothing is sent. A sync-users manifest is refused with 409: it runs only as a sync (POST /api/integrations/{id}/sync). A manifest that uses {{ access_overview }} gets the hire's access overview (GET /api/hires/{id}/access) as a param, taken now, unless params give it.",
       request: { headers: IdempotencyHeaderSchema, body: jsonBody(TriggerSchema) },
       responses: {
         202: jsonResponse(RunSchema, "queued; the scheduler runs it"),
@@ -129,6 +136,8 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         input.integration_id,
         "integration_id",
       );
+      if (isSyncIntegration(integration))
+        throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
       const hire = await mustGetHire(deps.store, input.hire_id, "hire_id");
       if (key !== undefined) {
         // A repeat must return the run even when the checks below would now fail (a secret changed).

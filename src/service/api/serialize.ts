@@ -9,6 +9,7 @@ import type {
   RunRecord,
   StoredFieldRecord,
 } from "../../store/records.ts";
+import { notificationsJson } from "./notifications-view.ts";
 
 /** Epoch milliseconds → ISO 8601 (UTC). */
 export function iso(ms: number): string {
@@ -94,7 +95,7 @@ export function runJson(record: RunRecord) {
     error: record.error,
     stored: (record.state?.stored ?? {}) as Record<string, JsonValue>,
     result: summarizeResult(record),
-    notifications: record.state?.notifications ?? null,
+    notifications: notificationsJson(record.state?.notifications),
     resent_after_interruption: (record.state?.resentAfterInterruption ?? []).map((resend) => ({
       step: resend.step,
       attempt: resend.attempt,

@@ -170,7 +170,14 @@ export function syncRoutes(app: ApiApp, deps: ResolvedDeps): void {
         throw conflict(
           `integration ${integration.id} is not a sync-users manifest (it has no "action"); nothing to sync`,
         );
-      const problems = await runBlockers(deps, integration, { props: {}, stored: {} }, {});
+      const problems = await runBlockers(
+        deps,
+        integration,
+        { props: {}, stored: {} },
+        {},
+        "execute",
+        { sync: true },
+      );
       if (problems.length > 0) throw blockedError(problems, "the sync");
       const unfinished = await deps.store.listRuns({
         integrationId: integration.id,

@@ -10,6 +10,7 @@ import { h, replace } from "./dom.js";
 import { hireDetail, hiresList } from "./hires.js";
 import { integrationDetail, integrationNew, integrationsList } from "./integrations.js";
 import { runDetail, runsList } from "./runs.js";
+import { syncView } from "./sync.js";
 import { triggerView } from "./trigger.js";
 
 /**
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^\/integrations$/, [], integrationsList],
   [/^\/integrations\/new$/, [], integrationNew],
   [/^\/integrations\/([^/]+)$/, ["id"], integrationDetail],
+  [/^\/integrations\/([^/]+)\/sync$/, ["id"], syncView],
   [/^\/hires$/, [], hiresList],
   [/^\/hires\/([^/]+)$/, ["id"], hireDetail],
   [/^\/runs$/, [], runsList],

@@ -2,6 +2,7 @@
 // Hire pages: the list with a form to add a hire, and one hire with its props, the fields runs
 // stored for it, and its runs.
 
+import { hireAccessCards } from "./access.js";
 import { api } from "./api.js";
 import { errorBox, h, pretty, replace, time } from "./dom.js";
 import { runsTable } from "./runs.js";
@@ -203,6 +204,7 @@ export async function hireDetail({ root, params }) {
             ),
           ),
     ),
+    hireAccessCards(hire, integrations.items),
     h("div", { class: "card" }, h("h2", {}, "Runs"), runsTable(runs.items, names)),
   );
 }

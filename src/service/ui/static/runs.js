@@ -14,22 +14,107 @@ const STATUSES = ["queued", "running", "waiting", ...FINISHED];
 const POLL_MS = 1000;
 
 /**
- * A table of runs with links to each.
+ * How long a run took (or has taken so far), e.g. "850 ms", "12 s", "3 min 4 s".
+ * @param {{ created_at: string, finished_at: string | null }} run
+ */
+export function runDuration(run) {
+  const end = run.finished_at !== null ? Date.parse(run.finished_at) : Date.now();
+  const ms = Math.max(0, end - Date.parse(run.created_at));
+  const text =
+    ms < 1000
+      ? `${ms} ms`
+      : ms < 60_000
+        ? `${Math.round(ms / 100) / 10} s`
+        : ms < 3_600_000
+          ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+          : `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+  return run.finished_at === null ? `${text} so far` : text;
+}
+
+/**
+ * A run's problem in a few words for a list: the error's message (cut), or what was not sent.
+ * @param {any} run
+ */
+function runProblem(run) {
+  if (run.error !== null && run.error !== undefined) {
+    const where = run.error.step !== undefined ? `at step ${run.error.step + 1}: ` : "";
+    const full = `${where}${run.error.message}`;
+    return h(
+      "span",
+      { class: "error-text", title: full },
+      full.length > 110 ? `${full.slice(0, 109)}…` : full,
+    );
+  }
+  if (
+    run.notifications !== null &&
+    run.notifications !== undefined &&
+    run.notifications.not_sent > 0
+  )
+    return h(
+      "span",
+      { class: "warn-text", title: run.notifications.summary },
+      "notifications not sent",
+    );
+  return "";
+}
+
+/**
+ * Fills in, once the table is shown, the labels of ids the caller could not name (an integration
+ * page names only itself): every link with `data-label-of` gets the hire's email or the
+ * integration's name.
+ * @param {HTMLElement} table
+ */
+function labelLater(table) {
+  /** @type {Map<string, HTMLElement[]>} */
+  const wanted = new Map();
+  for (const link of table.querySelectorAll("[data-label-of]")) {
+    const key = link.getAttribute("data-label-of") ?? "";
+    wanted.set(key, [...(wanted.get(key) ?? []), /** @type {HTMLElement} */ (link)]);
+  }
+  for (const [key, links] of [...wanted].slice(0, 100)) {
+    const [kind, id = ""] = key.split(":");
+    void api("GET", `/api/${kind === "hire" ? "hires" : "integrations"}/${encodeURIComponent(id)}`)
+      .then((found) => {
+        const label = kind === "hire" ? found.props.email : found.name;
+        for (const link of links) if (typeof label === "string") link.textContent = label;
+      })
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * A table of runs with links to each. On a narrow screen each row becomes a small card (the cells
+ * carry their column's name in `data-label`).
  * @param {any[]} runs
  * @param {Record<string, string>} [names] labels of integration and hire ids, where known
  */
 export function runsTable(runs, names = {}) {
   if (runs.length === 0) return h("p", { class: "muted" }, "No runs yet.");
-  return h(
+  /**
+   * @param {"integration" | "hire"} kind
+   * @param {string} id
+   */
+  const label = (kind, id) =>
+    h(
+      "a",
+      {
+        href: `#/${kind === "hire" ? "hires" : "integrations"}/${id}`,
+        "data-label-of": names[id] === undefined ? `${kind}:${id}` : null,
+      },
+      names[id] ?? id,
+    );
+  const cell = (/** @type {string} */ title, /** @type {import("./dom.js").Children} */ content) =>
+    h("td", { "data-label": title }, h("span", {}, content));
+  const table = h(
     "table",
-    { class: "list", "data-testid": "runs" },
+    { class: "list runs", "data-testid": "runs" },
     h(
       "thead",
       {},
       h(
         "tr",
         {},
-        ["Run", "Status", "Integration", "Hire", "Created", "Finished"].map((title) =>
+        ["Run", "Status", "Integration", "Hire", "Created", "Took", "Problem"].map((title) =>
           h("th", {}, title),
         ),
       ),
@@ -40,36 +125,23 @@ export function runsTable(runs, names = {}) {
       runs.map((run) =>
         h(
           "tr",
-          {},
-          h(
-            "td",
-            {},
+          { "data-run": run.id },
+          cell("Run", [
             h("a", { href: `#/runs/${run.id}` }, run.id),
             run.block !== "execute" ? ` (${run.block})` : "",
-          ),
-          h("td", {}, statusBadge(run.status)),
-          h(
-            "td",
-            {},
-            h(
-              "a",
-              { href: `#/integrations/${run.integration_id}` },
-              names[run.integration_id] ?? run.integration_id,
-            ),
-          ),
-          h(
-            "td",
-            {},
-            run.hire_id !== null
-              ? h("a", { href: `#/hires/${run.hire_id}` }, names[run.hire_id] ?? run.hire_id)
-              : "",
-          ),
-          h("td", {}, time(run.created_at)),
-          h("td", {}, time(run.finished_at)),
+          ]),
+          cell("Status", statusBadge(run.status)),
+          cell("Integration", label("integration", run.integration_id)),
+          cell("Hire", run.hire_id !== null ? label("hire", run.hire_id) : ""),
+          cell("Created", time(run.created_at)),
+          cell("Took", runDuration(run)),
+          cell("Problem", runProblem(run)),
         ),
       ),
     ),
   );
+  queueMicrotask(() => labelLater(table));
+  return table;
 }
 
 /** @param {View} view */
@@ -88,28 +160,65 @@ export async function runsList({ root, query }) {
   const names = {};
   for (const integration of integrations.items) names[integration.id] = integration.name;
   for (const hire of hires.items) names[hire.id] = hire.props.email;
-  const select = h(
-    "select",
-    {
-      "aria-label": "Status",
-      onchange: () =>
-        (location.hash = `#/runs${select.value !== "" ? `?status=${select.value}` : ""}`),
-    },
-    h("option", { value: "" }, "any status"),
-    STATUSES.map((status) =>
-      h("option", { value: status, selected: query.get("status") === status }, status),
+  /**
+   * @param {string} name query parameter
+   * @param {string} label
+   * @param {string} any the empty choice
+   * @param {Array<[string, string]>} choices value, text
+   */
+  const filter = (name, label, any, choices) =>
+    h(
+      "select",
+      { "aria-label": label, name, onchange: go },
+      h("option", { value: "" }, any),
+      choices.map(([value, text]) =>
+        h("option", { value, selected: query.get(name) === value }, text),
+      ),
+    );
+  const bar = h(
+    "form",
+    { class: "filters", "data-testid": "run-filters" },
+    filter(
+      "status",
+      "Status",
+      "any status",
+      STATUSES.map((status) => [status, status]),
     ),
+    filter(
+      "integration_id",
+      "Integration",
+      "any integration",
+      integrations.items.map((/** @type {any} */ item) => [item.id, item.name]),
+    ),
+    filter(
+      "hire_id",
+      "Hire",
+      "any hire",
+      hires.items.map((/** @type {any} */ item) => [item.id, item.props.email]),
+    ),
+    [...filters.keys()].some((key) => key !== "limit")
+      ? h("a", { href: "#/runs" }, "Clear filters")
+      : null,
   );
+  function go() {
+    const chosen = new URLSearchParams();
+    for (const select of bar.querySelectorAll("select"))
+      if (select.value !== "") chosen.set(select.name, select.value);
+    const text = chosen.toString();
+    location.hash = `#/runs${text !== "" ? `?${text}` : ""}`;
+  }
   replace(
     root,
     h(
       "div",
       { class: "view-head" },
       h("h1", {}, "Runs"),
-      select,
       h("a", { class: "button", href: "#/runs/new" }, "Trigger a run"),
     ),
-    runsTable(items, names),
+    bar,
+    items.length === 0 && filters.size > 1
+      ? h("p", { class: "muted" }, "No runs match these filters.")
+      : runsTable(items, names),
   );
 }
 
@@ -155,6 +264,13 @@ export async function runDetail({ root, params, onDispose }) {
         run.status === "failed" || run.status === "blocked"
           ? h("button", { type: "button", onclick: () => void act("resume") }, "Resume")
           : null,
+        run.block === "sync"
+          ? h(
+              "a",
+              { class: "button", href: `#/integrations/${run.integration_id}/sync?run=${run.id}` },
+              "Preview and apply",
+            )
+          : null,
       ),
       actionResult,
       h(
@@ -179,10 +295,11 @@ export async function runDetail({ root, params, onDispose }) {
           ),
           fact("Block", run.block),
           run.status !== "succeeded"
-            ? fact("Step", `${run.step + 1} (attempt ${run.attempt})`)
+            ? fact("Step", `step ${run.step + 1}, attempt ${run.attempt}`)
             : null,
           fact("Created", time(run.created_at)),
           fact("Finished", time(run.finished_at)),
+          fact("Took", runDuration(run)),
           run.wake_at !== null ? fact("Wakes", time(run.wake_at)) : null,
           run.pending_request !== null ? fact("Pending", run.pending_request) : null,
           run.idempotency_key !== null ? fact("Idempotency-Key", run.idempotency_key) : null,
@@ -192,9 +309,21 @@ export async function runDetail({ root, params, onDispose }) {
               "div",
               { class: "error-box", "data-testid": "run-error" },
               h("strong", {}, run.error.code),
-              " ",
+              // Said as the CLI says it: 1-based step for people, the manifest path beside it.
+              run.error.step !== undefined
+                ? ` at step ${run.error.step + 1}`
+                : run.error.path !== undefined
+                  ? " at"
+                  : "",
+              run.error.path !== undefined
+                ? [
+                    run.error.step !== undefined ? " (" : " ",
+                    h("code", {}, run.error.path),
+                    run.error.step !== undefined ? ")" : "",
+                  ]
+                : null,
+              ": ",
               run.error.message,
-              run.error.path !== undefined ? [" at ", h("code", {}, run.error.path)] : null,
             )
           : null,
         Object.keys(run.params).length > 0
@@ -204,12 +333,15 @@ export async function runDetail({ root, params, onDispose }) {
           ? [h("h3", {}, "Stored"), h("pre", { "data-testid": "run-stored" }, pretty(run.stored))]
           : null,
         run.result !== null ? [h("h3", {}, "Result"), h("pre", {}, pretty(run.result))] : null,
-        run.notifications !== null
-          ? [h("h3", {}, "Notifications"), h("pre", {}, pretty(run.notifications))]
-          : null,
+        run.notifications !== null ? notificationsView(run.notifications) : null,
       ),
       run.files.length > 0 ? filesCard(path, run.files) : null,
-      h("div", { class: "card" }, h("h2", {}, "Attempts"), attemptTimeline(run.attempts)),
+      h(
+        "div",
+        { class: "card" },
+        h("h2", {}, "Attempts"),
+        attemptTimeline(run.attempts, run.error),
+      ),
     );
     return unfinished;
   };
@@ -291,4 +423,44 @@ function filesCard(runPath, files) {
       ),
     ),
   );
+}
+
+/**
+ * What was and was not sent after the run, in words, with each message's outcome.
+ * @param {{ status: string, summary: string, results: any[] }} notifications
+ */
+function notificationsView(notifications) {
+  const ok = notifications.status === "sent";
+  return [
+    h("h3", {}, "Notifications"),
+    h(
+      "p",
+      {
+        class: ok ? "ok-box" : notifications.status === "sending" ? "muted" : "warn-box",
+        "data-testid": "notifications",
+      },
+      notifications.summary.charAt(0).toUpperCase() + notifications.summary.slice(1),
+      ".",
+    ),
+    notifications.results.length > 0
+      ? h(
+          "ul",
+          {},
+          notifications.results.map((result) =>
+            h(
+              "li",
+              {},
+              `${result.type} to ${result.to}: `,
+              result.ok
+                ? h("span", { class: "badge ok" }, "sent")
+                : [
+                    h("span", { class: "badge warn" }, "not sent"),
+                    " ",
+                    result.error?.message ?? "",
+                  ],
+            ),
+          ),
+        )
+      : null,
+  ];
 }

@@ -1,12 +1,13 @@
 // @ts-check
-// An integration's secrets: which are set and which are missing, never a value. Inputs are
-// write-only password fields that are cleared once the value is sent.
+// An integration's secrets: which are set and which are missing, never a value, with each
+// item's description. Inputs are write-only fields cleared once the value is sent: password
+// fields, except for values the manifest marks "secret": false (a base URL), shown as typed.
 
 import { api } from "./api.js";
 import { errorBox, h, replace, time } from "./dom.js";
 
 /**
- * @typedef {{ id: string, name: string, declared: boolean, secret: boolean, generated: boolean, set: boolean, updated_at?: string }} SecretStatus
+ * @typedef {{ id: string, name: string, description?: string, declared: boolean, secret: boolean, generated: boolean, set: boolean, updated_at?: string }} SecretStatus
  */
 
 /** @param {SecretStatus} secret */
@@ -51,9 +52,10 @@ export function secretsPanel(integration) {
 
   /** @param {SecretStatus} secret */
   const row = (secret) => {
+    // A value the manifest marks "secret": false (a base URL) is typed where it can be read.
     const input = h("input", {
-      type: "password",
-      autocomplete: "new-password",
+      type: secret.secret ? "password" : "text",
+      autocomplete: secret.secret ? "new-password" : "off",
       placeholder: secret.set ? "replace value" : "value",
       "aria-label": `New value for ${secret.id}`,
     });
@@ -73,6 +75,9 @@ export function secretsPanel(integration) {
         {},
         secret.name !== secret.id ? secret.name : "",
         secret.secret ? "" : h("span", { class: "muted" }, " (not masked)"),
+        secret.description !== undefined
+          ? h("small", { class: "muted description" }, secret.description)
+          : null,
       ),
       h("td", { class: "secret-state" }, state(secret)),
       h("td", {}, secret.updated_at !== undefined ? time(secret.updated_at) : ""),

@@ -1,7 +1,9 @@
 // @ts-check
-// Triggering a run: pick an integration and a hire, answer the integration's form (fetched from
-// GET /api/integrations/{id}/form, choices resolved by the server), send POST /api/runs and go to
-// the run. A run that cannot start is refused before anything is sent; its problems are shown.
+// Triggering a run: pick an integration and a hire (and execute or revoke), answer the
+// integration's form (fetched from GET /api/integrations/{id}/form, choices resolved by the
+// server), send POST /api/runs and go to the run. A run that cannot start is refused before
+// anything is sent; its problems are shown. Missing secrets are named first, with a link to set
+// them; a sync-users manifest offers "Preview sync" instead, as it runs only as a sync.
 
 import { api } from "./api.js";
 import { errorBox, h, replace } from "./dom.js";
@@ -49,12 +51,77 @@ export async function triggerView({ root, query }) {
   let form = [];
   let loading = 0;
 
+  const block = h(
+    "select",
+    { name: "block", "aria-label": "Block" },
+    h("option", { value: "execute" }, "execute: provision"),
+    h("option", { value: "revoke", selected: query.get("block") === "revoke" }, "revoke: offboard"),
+  );
+  const blockLabel = h("label", { hidden: true }, "What to run", block);
+  const hireLabel = h("label", {}, "Hire", hire);
+  const submit = h("button", { type: "submit" }, "Trigger run");
+
+  /**
+   * Before the form: a sync-users manifest runs only as a sync, and a run cannot start until
+   * the integration's secrets are set. Answers false when the form should not be shown.
+   * @param {any} chosen the integration as GET /api/integrations/{id} answers
+   */
+  const ready = (chosen) => {
+    const manifest = chosen.manifest ?? {};
+    const isSync = "action" in manifest || "data_structure" in manifest;
+    const revocable = Array.isArray(manifest.revoke) && manifest.revoke.length > 0;
+    blockLabel.hidden = isSync || !revocable;
+    if (!revocable) block.value = "execute";
+    hireLabel.hidden = isSync;
+    hire.required = !isSync;
+    submit.hidden = isSync;
+    if (isSync) {
+      replace(
+        fields,
+        h(
+          "div",
+          { class: "notice", "data-testid": "sync-notice" },
+          h(
+            "p",
+            {},
+            `${chosen.name} is a sync-users manifest: it fetches the directory and creates or updates hires, so it runs as a sync, not for one hire. Preview what it would change, then apply it.`,
+          ),
+          h("a", { class: "button", href: `#/integrations/${chosen.id}/sync` }, "Preview sync"),
+        ),
+      );
+      return false;
+    }
+    const missing = (chosen.secrets ?? []).filter(
+      (/** @type {any} */ secret) => secret.declared && !secret.generated && !secret.set,
+    );
+    if (missing.length > 0) {
+      replace(
+        fields,
+        h(
+          "div",
+          { class: "warn-box", role: "alert", "data-testid": "secrets-missing" },
+          "Set the secrets first: ",
+          missing.map((/** @type {any} */ secret) => secret.id).join(", "),
+          missing.length === 1 ? " is not set. " : " are not set. ",
+          h("a", { href: `#/integrations/${chosen.id}` }, `Set them on ${chosen.name}`),
+          ".",
+        ),
+      );
+      submit.disabled = true;
+      return false;
+    }
+    submit.disabled = false;
+    return true;
+  };
+
   const loadForm = async () => {
     const mine = ++loading;
     form = [];
     if (integration.value === "") return replace(fields);
     replace(fields, h("p", { class: "muted" }, "Loading the form…"));
     try {
+      const chosen = await api("GET", `/api/integrations/${encodeURIComponent(integration.value)}`);
+      if (mine !== loading || !ready(chosen)) return;
       const hireQuery = hire.value !== "" ? `?hire_id=${encodeURIComponent(hire.value)}` : "";
       const answer = await api(
         "GET",
@@ -79,10 +146,11 @@ export async function triggerView({ root, query }) {
     "form",
     { class: "card", "data-testid": "trigger" },
     h("label", {}, "Integration", integration),
-    h("label", {}, "Hire", hire),
+    hireLabel,
+    blockLabel,
     fields,
     h("label", {}, "Idempotency-Key", idempotencyKey),
-    h("button", { type: "submit" }, "Trigger run"),
+    submit,
     result,
   );
   element.addEventListener("submit", async (event) => {
@@ -99,7 +167,12 @@ export async function triggerView({ root, query }) {
       const run = await api(
         "POST",
         "/api/runs",
-        { integration_id: integration.value, hire_id: hire.value, params },
+        {
+          integration_id: integration.value,
+          hire_id: hire.value,
+          ...(block.value === "revoke" ? { block: "revoke" } : {}),
+          params,
+        },
         idempotencyKey.value !== "" ? { headers: { "idempotency-key": idempotencyKey.value } } : {},
       );
       location.hash = `#/runs/${run.id}`;
