@@ -63,6 +63,7 @@ export async function startService(
     egress,
     logger,
     fileRetentionMs: config.fileRetentionMs,
+    attemptRetentionMs: config.attemptRetentionMs ?? null,
     leaseMs: config.leaseMs,
     ...(config.notify !== undefined ? { notify: config.notify } : {}),
     concurrency: config.concurrency,
