@@ -236,7 +236,7 @@ function storedCard(hire, reload) {
     h("div", { class: "grid" }, h("label", {}, "Name", name), h("label", {}, "Value", value)),
     h(
       "label",
-      { class: "check" },
+      { class: "inline" },
       secret,
       " Secret: encrypted, never shown again, sent as is by runs",
     ),
