@@ -21,9 +21,11 @@ export async function serveCommand(options: {
   for (const warning of service.warnings) process.stderr.write(`\nWARNING: ${warning}\n\n`);
   // On stderr, apart from the JSON logs on stdout, so a log shipper never collects the token.
   if (service.createdAdminToken !== undefined) {
+    // Without the sandbox there are no example integrations to try.
+    const tryIt = config.sandbox ? "Try the sandbox" : "Try the API";
     process.stderr.write(
       `\nAdmin API token (shown once; store it now):\n  ${service.createdAdminToken}\n\n` +
-        `Try the sandbox:\n  curl -H "Authorization: Bearer ${service.createdAdminToken}" ${service.url}/api/integrations\n\n`,
+        `${tryIt}:\n  curl -H "Authorization: Bearer ${service.createdAdminToken}" ${service.url}/api/integrations\n\n`,
     );
   }
   const stop = (signal: string) => {

@@ -54,6 +54,11 @@ export interface SchedulerOptions {
   maxFileBytes?: number;
   /** How long run files are kept (7 days); null keeps them forever. */
   fileRetentionMs?: number | null;
+  /**
+   * How long after a run finished its personal details are kept (attempts' bodies, headers and
+   * URLs, saved responses, params); then only its skeleton is left. Null or absent: forever.
+   */
+  attemptRetentionMs?: number | null;
   /** SMTP and text settings for post_execute_notification. */
   notify?: NotifyConfig;
   /** The OAuth callback URL of an integration, for `{{ redirect_url }}`. */
@@ -446,6 +451,12 @@ export class Scheduler {
     const now = this.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
+    const retention = this.options.attemptRetentionMs;
+    if (retention !== undefined && retention !== null) {
+      const erased = await this.store.eraseFinishedRuns(now - retention, 500);
+      if (erased > 0)
+        this.logger.info({ count: erased }, "erased the details of runs past attempt retention");
+    }
     for (const file of await this.store.expiredFiles(now, 500)) {
       await this.files.delete({
         name: file.name,

@@ -63,6 +63,7 @@ export async function startService(
     egress,
     logger,
     fileRetentionMs: config.fileRetentionMs,
+    attemptRetentionMs: config.attemptRetentionMs ?? null,
     leaseMs: config.leaseMs,
     ...(config.notify !== undefined ? { notify: config.notify } : {}),
     concurrency: config.concurrency,
@@ -90,7 +91,7 @@ export async function startService(
     );
   });
   const sandbox = config.sandbox ? await sandboxCredential(store) : undefined;
-  if (sandbox !== undefined) app.route("/sandbox/api", sandboxApi({ credential: sandbox }));
+  if (sandbox !== undefined) app.route("/sandbox/api", sandboxApi({ credential: sandbox, store }));
   app.route("/", uiRoutes({ onMissingBundle: (message) => logger.warn(message) }));
   app.route(
     "/",

@@ -18,6 +18,8 @@ export interface ServiceConfig {
   sandbox: boolean;
   /** How long run files are kept, in ms (7 days); null keeps them. */
   fileRetentionMs: number | null;
+  /** How long a finished run's personal details are kept, in ms (HIREWIRE_ATTEMPT_RETENTION_DAYS); null keeps them. */
+  attemptRetentionMs?: number | null;
   /** The URL this service is reached at, for OAuth callbacks (`http://HOST:PORT`). */
   publicUrl?: string;
   /** How long a run stays leased to a process that stopped renewing it (60 s): the recovery delay after a crash. */
@@ -41,6 +43,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     notify: notifyConfigFromEnv(env),
     sandbox: env.HIREWIRE_SANDBOX !== "off",
     egressBlockPrivate: onOff(env.HIREWIRE_EGRESS_BLOCK_PRIVATE, "HIREWIRE_EGRESS_BLOCK_PRIVATE"),
+    attemptRetentionMs: days(
+      env.HIREWIRE_ATTEMPT_RETENTION_DAYS,
+      "HIREWIRE_ATTEMPT_RETENTION_DAYS",
+      "forever",
+    ),
     fileRetentionMs:
       env.HIREWIRE_FILE_RETENTION_DAYS === "forever"
         ? null
@@ -58,6 +65,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   if (env.HIREWIRE_PUBLIC_URL !== undefined && env.HIREWIRE_PUBLIC_URL !== "")
     config.publicUrl = env.HIREWIRE_PUBLIC_URL.replace(/\/+$/, "");
   return config;
+}
+
+/** A number of days as ms ("forever", the default here when `fallback` is "forever": null). */
+function days(text: string | undefined, name: string, fallback: string): number | null {
+  const value = text === undefined || text === "" ? fallback : text;
+  return value === "forever" ? null : integer(value, name, 0, 36_500) * 86_400_000;
 }
 
 function onOff(text: string | undefined, name: string): boolean {

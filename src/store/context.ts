@@ -15,6 +15,11 @@ export interface StoreContext {
   readonly now: () => number;
   /** Where the data lives (the SQLite file), named when the disk under it is full. */
   readonly location?: string;
+  /**
+   * Called after personal data was erased, so the dialect can also clear it from places rows
+   * do not reach (SQLite: the write-ahead log). Best effort; never throws.
+   */
+  readonly afterErase?: () => void;
 }
 
 let lastMs = 0;

@@ -95,6 +95,8 @@ export interface RunRecord {
    * the record then reads as `failed` with this error, and the scheduler never drives it.
    */
   fault?: ErrorInfo;
+  /** Set once the run's personal details were erased (its hire was deleted, or by retention). */
+  erased?: { at: number; reason: string };
 }
 
 /**

@@ -1,5 +1,6 @@
 // The tables as Kysely sees them. JSON columns hold encoded text (see json-codec.ts); timestamps
 // are epoch milliseconds. Postgres returns BIGINT as text, so readers pass numbers through Number().
+import type { Generated } from "kysely";
 
 /** Epoch milliseconds; a string when a driver returns BIGINT as text. */
 type Millis = number;
@@ -13,6 +14,8 @@ export interface IntegrationsTable {
   options: JsonColumn;
   created_at: Millis;
   updated_at: Millis;
+  /** Set when deleted while runs referred to it: a tombstone that listings hide. */
+  deleted_at: Generated<Millis | null>;
 }
 
 export interface IntegrationSecretsTable {
@@ -28,6 +31,8 @@ export interface HiresTable {
   id: string;
   /** Lower-cased `props.email`, kept apart for lookups. */
   email: string | null;
+  /** 1 for a hire that shared its email with an older one before emails were unique (kept). */
+  email_duplicate: Generated<number>;
   props: JsonColumn;
   created_at: Millis;
   updated_at: Millis;
@@ -66,6 +71,10 @@ export interface RunsTable {
   created_at: Millis;
   updated_at: Millis;
   finished_at: Millis | null;
+  /** When the run's personal details were erased (hire deleted, or attempt retention). */
+  erased_at: Generated<Millis | null>;
+  /** Why: "hire deleted" or "retention". */
+  erased_reason: Generated<string | null>;
 }
 
 export interface AttemptsTable {

@@ -3,6 +3,7 @@
 import type { JsonValue } from "../manifest/types.ts";
 import type { StoreContext } from "./context.ts";
 import * as checkpoints from "./queries/checkpoint.ts";
+import * as erasure from "./queries/erasure.ts";
 import * as files from "./queries/files.ts";
 import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
@@ -67,6 +68,8 @@ export class SqlStore implements S.Store {
 
   checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
   listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);
+  eraseFinishedRuns = (before: number, limit?: number) =>
+    erasure.eraseFinishedBefore(this.#ctx, before, limit);
 
   addFile = (input: S.AddFileInput) => files.addFile(this.#ctx, input);
   listFiles = (runId: string) => files.listFiles(this.#ctx, runId);

@@ -42,6 +42,12 @@ export interface CreateHireInput {
   props: Record<string, JsonValue>;
 }
 
+/** What deleting a hire erased: how many of its runs were reduced to their skeleton, and their files (remove them from disk). */
+export interface HireErasure {
+  runs: number;
+  files: FileRecord[];
+}
+
 export interface ListHiresInput {
   /** Case-insensitive exact match on `props.email`. */
   email?: string;
@@ -130,7 +136,11 @@ export interface Store {
   getIntegration(id: string): Promise<IntegrationRecord | undefined>;
   listIntegrations(): Promise<IntegrationRecord[]>;
   updateIntegration(id: string, patch: UpdateIntegrationInput): Promise<IntegrationRecord>;
-  /** Deletes the integration and its secrets; CONFLICT while runs refer to it. */
+  /**
+   * Deletes the integration and its secrets. One that finished runs refer to stays as a hidden
+   * tombstone (no manifest, no secrets, name freed) so the runs keep their skeleton; CONFLICT while
+   * one of its runs is unfinished.
+   */
   deleteIntegration(id: string): Promise<void>;
 
   // Integration secrets (encrypted at rest; plaintext in and out)
@@ -150,8 +160,12 @@ export interface Store {
   listHires(input?: ListHiresInput): Promise<Page<HireRecord>>;
   /** Replaces the hire's props. */
   updateHire(id: string, props: Record<string, JsonValue>): Promise<HireRecord>;
-  /** Deletes the hire and its stored fields; CONFLICT while runs refer to it. */
-  deleteHire(id: string): Promise<void>;
+  /**
+   * Erases the hire: deletes it and its stored fields, and reduces its runs to their skeleton
+   * (no params, bodies, headers, URLs past the host, saved responses or messages), unlinked from
+   * it. CONFLICT while one of its runs is unfinished.
+   */
+  deleteHire(id: string): Promise<HireErasure>;
   /** The fields as they may be shown: sensitive ones masked. */
   getStoredFields(hireId: string): Promise<Record<string, StoredFieldRecord>>;
   /** The fields' real values (sensitive ones decrypted), for runs only. */
@@ -197,6 +211,11 @@ export interface Store {
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;
   listAttempts(runId: string): Promise<AttemptRecord[]>;
+  /**
+   * Attempt retention: reduces up to `limit` runs that finished before `before` to their skeleton
+   * (as deleting their hire would, but they stay linked to it); returns how many.
+   */
+  eraseFinishedRuns(before: number, limit?: number): Promise<number>;
 
   // Run files
   addFile(input: AddFileInput): Promise<FileRecord>;

@@ -75,7 +75,12 @@ function offboarding(): { [key: string]: JsonValue } {
 async function setup(email: string, manifest = offboarding(), name = "Asana") {
   const integration = (await api.call("POST", "/api/integrations", { name, manifest })).body;
   await api.call("PUT", `/api/integrations/${integration.id}/secrets`, { API_TOKEN: TOKEN });
-  const hire = (await api.call("POST", "/api/hires", { email })).body.hire;
+  // One hire per email: a second integration for the same person reuses their hire.
+  const created = await api.call("POST", "/api/hires", { email });
+  const hire =
+    created.status === 201
+      ? created.body.hire
+      : (await api.call("GET", `/api/hires?email=${encodeURIComponent(email)}`)).body.items[0];
   return { integration_id: integration.id as string, hire_id: hire.id as string };
 }
 

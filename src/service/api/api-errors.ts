@@ -101,15 +101,65 @@ const TARGET_PREFIX: Record<string, PathSegment[]> = {
   header: ["header"],
 };
 
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  object: "a JSON object",
+  array: "a list",
+  record: "a JSON object",
+  null: "null",
+};
+
+/** zod's own messages start like this; a schema's own `error` text is kept as written. */
+const ZOD_DEFAULT = /^(Invalid input|Invalid option|Too small|Too big|Invalid|Unrecognized)/;
+
+function limitText(issue: Issue & { code: "too_small" | "too_big" }): string {
+  const small = issue.code === "too_small";
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  const word = small ? "at least" : "at most";
+  if (issue.origin === "string") {
+    if (small && bound === 1) return "must not be empty";
+    return `must be ${word} ${bound} characters long`;
+  }
+  if (issue.origin === "array" || issue.origin === "set")
+    return small && bound === 1 ? "must not be empty" : `must hold ${word} ${bound} items`;
+  return `must be ${word} ${bound}`;
+}
+
+/** A phrase a person can read after the field's name: "is required", "must be a string". */
+export function plainIssueMessage(issue: Issue): string {
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case "invalid_type":
+      if (/received undefined$/.test(issue.message)) return "is required";
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    case "too_small":
+    case "too_big":
+      return limitText(issue);
+    case "invalid_format":
+      return `must be a valid ${issue.format}`;
+    default:
+      return "is not valid";
+  }
+}
+
 function issueProblems(issue: Issue, prefix: PathSegment[]): ApiProblem[] {
   const base = [...prefix, ...segments(issue.path)];
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({
       path: formatPath([...base, key]),
-      message: "unknown key",
+      message: "is not a known field",
     }));
   }
-  return [{ path: formatPath(base), message: issue.message }];
+  const message = plainIssueMessage(issue);
+  // A missing body (or query) as a whole.
+  if (base.length === 0 && message === "is required")
+    return [{ path: "", message: "the request body is required" }];
+  return [{ path: formatPath(base), message }];
 }
 
 /** Turns zod issues into problems with paths like `params.team` or `query.limit`. */
@@ -138,7 +188,14 @@ export function validationHook(
   return c.json(body, 422);
 }
 
-/** `execute[0].url: unknown variable "TOKEN"`, or the message alone at the root. */
+/**
+ * One sentence for a problem: `hire_id is required`, `start must be an ISO date …` when the
+ * message continues the field's name, else `execute[0].url: unknown variable "TOKEN"`; the
+ * message alone at the root.
+ */
 export function describeProblem(problem: { path: string; message: string }): string {
-  return problem.path === "" ? problem.message : `${problem.path}: ${problem.message}`;
+  if (problem.path === "") return problem.message;
+  return /^(is|must|should|has|holds) /.test(problem.message)
+    ? `${problem.path} ${problem.message}`
+    : `${problem.path}: ${problem.message}`;
 }

@@ -2,14 +2,13 @@
 // hires. Props are validated per SPEC section 1 (see hire-props.ts); stored fields are shown with
 // the hire and edited under /stored (stored-fields-routes.ts).
 import { createRoute, z } from "@hono/zod-openapi";
-import { isHirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { HireRecord, IntegrationRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { describeProblem, type ApiProblem } from "./api-errors.ts";
 import { propsSchema } from "./hire-props.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
-import { conflict, mustGetHire, mustGetIntegration } from "./lookup.ts";
+import { mustGetHire, mustGetIntegration } from "./lookup.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
 import { blockedError, queueRun, runBlockers } from "./run-start.ts";
@@ -204,18 +203,26 @@ export function hireRoutes(app: ApiApp, deps: ResolvedDeps): void {
       path: "/api/hires/{id}",
       tags,
       security: SECURITY,
-      summary: "Delete a hire and its stored fields (409 while runs refer to it)",
+      summary: "Erase a hire: its props, stored fields and its runs' personal details",
+      description:
+        "Its runs keep their skeleton (status, times, step, methods, hosts, status codes, error codes) and are no longer linked to it; their files are removed. 409 while one of its runs is unfinished: cancel it first.",
       request: { params: IdParamSchema },
       responses: { 204: { description: "deleted" }, ...errorResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       await mustGetHire(deps.store, id);
-      await deps.store.deleteHire(id).catch((error: unknown) => {
-        throw isHirewireError(error, "CONFLICT")
-          ? conflict(`hire ${id} has runs; it cannot be deleted while runs refer to it`)
-          : error;
-      });
+      const erased = await deps.store.deleteHire(id);
+      // Their rows are already due for the janitor; removing them now keeps the erasure prompt.
+      for (const file of erased.files) {
+        await deps.files.delete({
+          name: file.name,
+          ref: file.ref,
+          size: file.size,
+          contentType: file.contentType,
+        });
+        await deps.store.deleteFile(file.id);
+      }
       return c.body(null, 204);
     },
   );

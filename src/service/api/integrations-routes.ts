@@ -7,7 +7,7 @@ import type { IntegrationOptions, IntegrationRecord } from "../../store/records.
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { assertJsonSize, LIMITS } from "./input-limits.ts";
-import { conflict, mustGetIntegration } from "./lookup.ts";
+import { mustGetIntegration } from "./lookup.ts";
 import {
   errorResponses,
   IdParamSchema,
@@ -252,18 +252,16 @@ export function integrationRoutes(app: ApiApp, deps: ResolvedDeps): void {
       path: "/api/integrations/{id}",
       tags,
       security: SECURITY,
-      summary: "Delete an integration and its secrets (409 while runs refer to it)",
+      summary: "Delete an integration and its secrets (409 while one of its runs is unfinished)",
+      description:
+        "Runs that refer to the integration keep their record; the integration is hidden from then on and its name can be used again.",
       request: { params: IdParamSchema },
       responses: { 204: { description: "deleted" }, ...errorResponses(404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       await mustGet(deps, id);
-      await deps.store.deleteIntegration(id).catch((error: unknown) => {
-        throw isHirewireError(error, "CONFLICT")
-          ? conflict(`integration ${id} has runs; it cannot be deleted while runs refer to it`)
-          : error;
-      });
+      await deps.store.deleteIntegration(id);
       return c.body(null, 204);
     },
   );

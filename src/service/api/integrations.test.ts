@@ -127,7 +127,7 @@ describe("integrations", () => {
     ]);
   });
 
-  it("answers 409 for a duplicate name and while runs refer to the integration", async () => {
+  it("answers 409 for a duplicate name and while a run of the integration is unfinished", async () => {
     const first = await api.call("POST", "/api/integrations", {
       name: "Same",
       manifest: tokenManifest(),
@@ -142,7 +142,9 @@ describe("integrations", () => {
     await api.store.createRun({ integrationId: first.body.id, hireId: hire.id, block: "execute" });
     const refused = await api.call("DELETE", `/api/integrations/${first.body.id}`);
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/has runs/);
+    expect(refused.body.message).toMatch(
+      /has 1 unfinished run \(run_\w+ is queued\); cancel it first/,
+    );
   });
 
   it("validates the request body itself", async () => {

@@ -72,6 +72,10 @@ export const RunSchema = z
     created_at: TimestampSchema,
     updated_at: TimestampSchema,
     finished_at: TimestampSchema.nullable(),
+    erased: z.object({ at: TimestampSchema, reason: z.string() }).nullable().openapi({
+      description:
+        'set once the run\'s personal details were erased ("hire deleted" or "retention"): only its skeleton is left',
+    }),
   })
   .openapi("Run");
 

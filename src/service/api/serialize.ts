@@ -107,6 +107,10 @@ export function runJson(record: RunRecord) {
     created_at: iso(record.createdAt),
     updated_at: iso(record.updatedAt),
     finished_at: isoOrNull(record.finishedAt),
+    erased:
+      record.erased === undefined
+        ? null
+        : { at: iso(record.erased.at), reason: record.erased.reason },
   };
 }
 

@@ -26,7 +26,7 @@ const NameParamSchema = IdParamSchema.extend({
   name: z
     .string()
     .regex(FIELD_NAME, {
-      error: "stored field names start with a letter or _ and hold letters, digits, _ and - only",
+      error: "must start with a letter or _ and hold only letters, digits, _ and -",
     })
     .openapi({ param: { name: "name", in: "path" }, example: "SLACK_USER_ID" }),
 });

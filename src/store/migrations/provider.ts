@@ -5,6 +5,7 @@ import type { DialectTraits } from "../dialect.ts";
 import { initialMigration } from "./0001-initial.ts";
 import { sensitiveStoredFieldsMigration } from "./0002-sensitive-stored-fields.ts";
 import { apiTokenUseMigration } from "./0003-api-token-use.ts";
+import { erasureMigration } from "./0004-erasure.ts";
 
 /** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
 export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
@@ -12,6 +13,7 @@ export function storeMigrations(traits: DialectTraits): Record<string, Migration
     "0001": initialMigration(traits),
     "0002": sensitiveStoredFieldsMigration(),
     "0003": apiTokenUseMigration(),
+    "0004": erasureMigration(),
   };
 }
 

@@ -6,7 +6,8 @@ import type { FileRecord } from "../records.ts";
 import type { FilesTable } from "../schema.ts";
 import type { AddFileInput } from "../store.ts";
 
-function toFile(row: Selectable<FilesTable>): FileRecord {
+/** A files row as a FileRecord. */
+export function toFile(row: Selectable<FilesTable>): FileRecord {
   return {
     id: row.id,
     runId: row.run_id,

@@ -1,15 +1,23 @@
-// Hires (their stored fields are in stored-fields.ts). The email is copied into its own lower-cased column so that
-// lookups by email use an index instead of parsing every props document.
-import type { Selectable } from "kysely";
+// Hires (their stored fields are in stored-fields.ts). The email is copied into its own lower-cased
+// column so that lookups by email use an index instead of parsing every props document, and so a
+// partial unique index keeps one hire per email (hires that shared an email before migration 4
+// are marked `email_duplicate` and kept). Deleting a hire erases it (see erasure.ts).
+import type { Kysely, Selectable } from "kysely";
+import { FINAL_STATUSES, type RunStatus } from "../../engine/index.ts";
+import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
-import type { HireRecord, Page } from "../records.ts";
-import type { HiresTable } from "../schema.ts";
-import type { CreateHireInput, ListHiresInput } from "../store.ts";
+import type { FileRecord, HireRecord, Page } from "../records.ts";
+import type { Database, HiresTable } from "../schema.ts";
+import type { CreateHireInput, HireErasure, ListHiresInput } from "../store.ts";
+import { eraseRunDetails } from "./erasure.ts";
+import { toFile } from "./files.ts";
 
-function toHire(row: Selectable<HiresTable>): HireRecord {
+type HireRow = Pick<Selectable<HiresTable>, "id" | "props" | "created_at" | "updated_at">;
+
+function toHire(row: HireRow): HireRecord {
   return {
     id: row.id,
     props: decodeJson<Record<string, JsonValue>>(row.props),
@@ -22,6 +30,24 @@ function emailKey(email: unknown): string | null {
   return typeof email === "string" && email.trim() !== "" ? email.trim().toLowerCase() : null;
 }
 
+/** CONFLICT naming the hire that already has this email; details carry its id for clients. */
+function emailTaken(existing: { id: string; email: string | null }, email: string): HirewireError {
+  return new HirewireError({
+    code: "CONFLICT",
+    message: `A hire with the email ${email} already exists (${existing.id}); edit that hire instead of adding another.`,
+    path: "email",
+    details: { existing_hire_id: existing.id, existing_email: existing.email },
+  });
+}
+
+/** The hire (other than `exceptId`) that already has `key` as its email, if any. */
+async function holderOf(trx: Kysely<Database>, key: string | null, exceptId?: string) {
+  if (key === null) return undefined;
+  let query = trx.selectFrom("hires").select(["id", "email"]).where("email", "=", key);
+  if (exceptId !== undefined) query = query.where("id", "!=", exceptId);
+  return query.orderBy("created_at").orderBy("id").limit(1).executeTakeFirst();
+}
+
 export async function createHire(ctx: StoreContext, input: CreateHireInput): Promise<HireRecord> {
   const now = ctx.now();
   const row = {
@@ -32,9 +58,15 @@ export async function createHire(ctx: StoreContext, input: CreateHireInput): Pro
     updated_at: now,
   };
   try {
-    await write(ctx, (trx) => trx.insertInto("hires").values(row).execute());
+    await write(ctx, async (trx) => {
+      const holder = await holderOf(trx, row.email);
+      if (holder) throw emailTaken(holder, String(input.props.email));
+      await trx.insertInto("hires").values(row).execute();
+    });
   } catch (error) {
-    throw translateConstraint(ctx, error, { unique: `A hire with id "${row.id}" already exists.` });
+    throw translateConstraint(ctx, error, {
+      unique: `A hire with id "${row.id}" or the email ${String(input.props.email)} already exists.`,
+    });
   }
   return toHire(row);
 }
@@ -77,32 +109,73 @@ export async function updateHire(
   id: string,
   props: Record<string, JsonValue>,
 ): Promise<HireRecord> {
-  const changes = {
-    email: emailKey(props.email),
-    props: encodeJson(props, "hire"),
-    updated_at: ctx.now(),
-  };
-  return write(ctx, async (trx) => {
-    const row = await trx
-      .updateTable("hires")
-      .set(changes)
-      .where("id", "=", id)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw notFound("hire", id);
-    return toHire(row);
-  });
-}
-
-export async function deleteHire(ctx: StoreContext, id: string): Promise<void> {
+  const email = emailKey(props.email);
+  const encoded = encodeJson(props, "hire");
   try {
-    await write(ctx, async (trx) => {
-      const result = await trx.deleteFrom("hires").where("id", "=", id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw notFound("hire", id);
+    return await write(ctx, async (trx) => {
+      const current = await trx
+        .selectFrom("hires")
+        .select(["email"])
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!current) throw notFound("hire", id);
+      const changes = { email, props: encoded, updated_at: ctx.now() };
+      // A kept duplicate may be edited as long as its email stays; a new email must be free.
+      if (current.email !== email) {
+        const holder = await holderOf(trx, email, id);
+        if (holder) throw emailTaken(holder, String(props.email));
+        Object.assign(changes, { email_duplicate: 0 });
+      }
+      const row = await trx
+        .updateTable("hires")
+        .set(changes)
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toHire(row);
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      foreignKey: `The hire "${id}" has runs, so it cannot be deleted.`,
+      unique: `A hire with the email ${String(props.email)} already exists.`,
     });
   }
+}
+
+/**
+ * Erases a hire: its props and stored fields are deleted, and its runs keep only their skeleton
+ * (erasure.ts) and lose their link to it. CONFLICT while one of its runs is unfinished.
+ */
+export async function deleteHire(ctx: StoreContext, id: string): Promise<HireErasure> {
+  const now = ctx.now();
+  const erased = await write(ctx, async (trx) => {
+    const hire = await trx.selectFrom("hires").select("id").where("id", "=", id).executeTakeFirst();
+    if (!hire) throw notFound("hire", id);
+    const runs = await trx
+      .selectFrom("runs")
+      .select(["id", "status"])
+      .where("hire_id", "=", id)
+      .execute();
+    const unfinished = runs.filter((run) => !FINAL_STATUSES.has(run.status as RunStatus));
+    if (unfinished.length > 0) {
+      const first = unfinished[0]!;
+      throw new HirewireError({
+        code: "CONFLICT",
+        message: `The hire "${id}" has ${unfinished.length} unfinished ${unfinished.length === 1 ? "run" : "runs"} (${first.id} is ${first.status}); cancel ${unfinished.length === 1 ? "it" : "them"} first, then delete the hire.`,
+        details: { unfinished_run_ids: unfinished.map((run) => run.id) },
+      });
+    }
+    const runIds = runs.map((run) => run.id);
+    await eraseRunDetails(trx, runIds, "hire deleted", now);
+    const files =
+      runIds.length === 0
+        ? []
+        : await trx.selectFrom("files").selectAll().where("run_id", "in", runIds).execute();
+    if (runIds.length > 0)
+      await trx.updateTable("runs").set({ hire_id: null }).where("hire_id", "=", id).execute();
+    await trx.deleteFrom("stored_fields").where("hire_id", "=", id).execute();
+    await trx.deleteFrom("hires").where("id", "=", id).execute();
+    return { runs: runIds.length, files: files.map(toFile) as FileRecord[] };
+  });
+  ctx.afterErase?.();
+  return erased;
 }

@@ -1,6 +1,7 @@
 // Integrations and their secrets. Secret values are encrypted here, on the way in, so no caller
 // can write a plaintext secret to the database by mistake.
 import type { Selectable } from "kysely";
+import { FINAL_STATUSES, type RunStatus } from "../../engine/index.ts";
 import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
@@ -9,7 +10,7 @@ import type { IntegrationOptions, IntegrationRecord, SecretKeyRecord } from "../
 import type { IntegrationsTable } from "../schema.ts";
 import type { CreateIntegrationInput, UpdateIntegrationInput } from "../store.ts";
 
-function toIntegration(row: Selectable<IntegrationsTable>): IntegrationRecord {
+function toIntegration(row: Omit<Selectable<IntegrationsTable>, "deleted_at">): IntegrationRecord {
   return {
     id: row.id,
     name: row.name,
@@ -59,6 +60,7 @@ export async function getIntegration(
     .selectFrom("integrations")
     .selectAll()
     .where("id", "=", id)
+    .where("deleted_at", "is", null)
     .executeTakeFirst();
   return row && toIntegration(row);
 }
@@ -67,6 +69,7 @@ export async function listIntegrations(ctx: StoreContext): Promise<IntegrationRe
   const rows = await ctx.db
     .selectFrom("integrations")
     .selectAll()
+    .where("deleted_at", "is", null)
     .orderBy("name")
     .orderBy("id")
     .execute();
@@ -89,6 +92,7 @@ export async function updateIntegration(
         .updateTable("integrations")
         .set(changes)
         .where("id", "=", id)
+        .where("deleted_at", "is", null)
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound("integration", id);
@@ -99,15 +103,54 @@ export async function updateIntegration(
   }
 }
 
+/**
+ * Deletes an integration and its secrets. When finished runs refer to it, the row stays as a
+ * tombstone (hidden from reads, manifest emptied, name freed for reuse) so they keep their skeleton.
+ */
 export async function deleteIntegration(ctx: StoreContext, id: string): Promise<void> {
+  const now = ctx.now();
   try {
     await write(ctx, async (trx) => {
-      const result = await trx.deleteFrom("integrations").where("id", "=", id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw notFound("integration", id);
+      const found = await trx
+        .selectFrom("integrations")
+        .select(["id", "name"])
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst();
+      if (!found) throw notFound("integration", id);
+      const runs = await trx
+        .selectFrom("runs")
+        .select(["id", "status"])
+        .where("integration_id", "=", id)
+        .execute();
+      const unfinished = runs.filter((run) => !FINAL_STATUSES.has(run.status as RunStatus));
+      if (unfinished.length > 0) {
+        const first = unfinished[0]!;
+        throw new HirewireError({
+          code: "CONFLICT",
+          message: `The integration "${found.name}" has ${unfinished.length} unfinished ${unfinished.length === 1 ? "run" : "runs"} (${first.id} is ${first.status}); cancel ${unfinished.length === 1 ? "it" : "them"} first, then delete the integration.`,
+          details: { unfinished_run_ids: unfinished.map((run) => run.id) },
+        });
+      }
+      await trx.deleteFrom("integration_secrets").where("integration_id", "=", id).execute();
+      if (runs.length === 0) {
+        await trx.deleteFrom("integrations").where("id", "=", id).execute();
+        return;
+      }
+      await trx
+        .updateTable("integrations")
+        .set({
+          name: `${found.name} (deleted ${id})`,
+          manifest: "{}",
+          deleted_at: now,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .execute();
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      foreignKey: `The integration "${id}" has runs, so it cannot be deleted.`,
+      foreignKey: `The integration "${id}" could not be deleted because rows still refer to it.`,
     });
   }
 }
@@ -125,6 +168,7 @@ export async function setSecret(
       .selectFrom("integrations")
       .select("id")
       .where("id", "=", integrationId)
+      .where("deleted_at", "is", null)
       .executeTakeFirst();
     if (!exists) throw notFound("integration", integrationId);
     await trx

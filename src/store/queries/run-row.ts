@@ -104,6 +104,9 @@ export function toRun(ctx: StoreContext, row: RunRow): RunRecord {
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
     finishedAt: toMillisOrNull(row.finished_at),
+    ...(row.erased_at !== null && row.erased_at !== undefined
+      ? { erased: { at: toMillis(row.erased_at), reason: row.erased_reason ?? "erased" } }
+      : {}),
   };
   let params: Record<string, JsonValue> = {};
   try {

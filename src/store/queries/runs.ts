@@ -102,10 +102,18 @@ export async function requestRun(
   return write(ctx, async (trx) => {
     const current = await trx
       .selectFrom("runs")
-      .select(["status"])
+      .select(["status", "erased_reason"])
       .where("id", "=", runId)
       .executeTakeFirst();
     if (!current) throw notFound("run", runId);
+    if (
+      request === "resume" &&
+      current.erased_reason !== null &&
+      current.erased_reason !== undefined
+    )
+      throw conflict(
+        `The run "${runId}" cannot be resumed: its details were erased (${current.erased_reason}); start a new run.`,
+      );
     const status = current.status as RunRecord["status"];
     let query = trx.updateTable("runs").where("id", "=", runId);
     if (request === "cancel") {

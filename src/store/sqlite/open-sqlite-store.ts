@@ -46,6 +46,8 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("foreign_keys = ON");
+    // Deleted and rewritten content is zeroed, so an erased hire's data is not left in free pages.
+    database.pragma("secure_delete = ON");
     if (kind === "existing")
       checkBeforeMigrate(database, file, Object.keys(storeMigrations(sqliteTraits)).sort());
     const db = new Kysely<Schema>({
@@ -70,6 +72,14 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
         traits: sqliteTraits,
         cipher: options.cipher,
         now: options.now ?? Date.now,
+        // Old versions of erased rows also live in the WAL until it is checkpointed and cut.
+        afterErase: () => {
+          try {
+            if (opened.open) opened.pragma("wal_checkpoint(TRUNCATE)");
+          } catch {
+            // Another process is reading: its next checkpoint does it.
+          }
+        },
         ...(options.file !== ":memory:" ? { location: options.file } : {}),
       },
       async () => probeHealth(opened, file, () => damage),

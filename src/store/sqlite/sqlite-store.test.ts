@@ -54,7 +54,7 @@ describe("openSqliteStore", () => {
         const names = raw
           .prepare("select name from kysely_migration order by name")
           .all() as Array<{ name: string }>;
-        expect(names.map((row) => row.name)).toEqual(["0001", "0002", "0003"]);
+        expect(names.map((row) => row.name)).toEqual(["0001", "0002", "0003", "0004"]);
       } finally {
         raw.close();
       }
