@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import { HirewireError, isHirewireError } from "../errors/index.ts";
 import type { SecretCipher } from "../secrets/index.ts";
 import type { DialectTraits } from "./dialect.ts";
+import type { RunSignals } from "./run-signals.ts";
 import type { Database } from "./schema.ts";
 
 export interface StoreContext {
@@ -15,6 +16,8 @@ export interface StoreContext {
   readonly now: () => number;
   /** Where the data lives (the SQLite file), named when the disk under it is full. */
   readonly location?: string;
+  /** Wake-ups for schedulers when a write makes a run due (run-signals.ts). */
+  readonly signals: RunSignals;
 }
 
 let lastMs = 0;
@@ -58,6 +61,11 @@ export async function write<T>(
       { cause: error },
     );
   }
+}
+
+/** Inside a write transaction that made a run due (or moved its wake time): wake the schedulers. */
+export function announceDue(ctx: StoreContext, trx: Kysely<Database>): Promise<void> {
+  return ctx.signals.announce(trx);
 }
 
 export interface ConstraintMessages {

@@ -6,6 +6,7 @@ import { Kysely } from "kysely";
 import { HirewireError, isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
 import { migrateToLatest, storeMigrations } from "../migrations/index.ts";
+import { LocalRunSignals } from "../run-signals.ts";
 import type { Database as Schema } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";
 import type { Store } from "../store.ts";
@@ -70,6 +71,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
         traits: sqliteTraits,
         cipher: options.cipher,
         now: options.now ?? Date.now,
+        signals: new LocalRunSignals(),
         ...(options.file !== ":memory:" ? { location: options.file } : {}),
       },
       async () => probeHealth(opened, file, () => damage),
