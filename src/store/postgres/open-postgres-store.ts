@@ -97,7 +97,7 @@ async function prepareSchema(
         await sql.raw(`create schema if not exists ${quoteIdentifier(wanted)}`).execute(conn);
       const versions = Object.keys(storeMigrations(postgresTraits)).sort();
       await checkBeforeMigrate(conn, where, versions);
-      await migrateToLatest(conn, postgresTraits);
+      await migrateToLatest(conn, postgresTraits, schema);
       await checkAfterMigrate(conn, where);
       return schema;
     } finally {

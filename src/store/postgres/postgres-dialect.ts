@@ -49,6 +49,8 @@ export interface PostgresPoolOptions {
   max?: number;
   /** Longest wait for a new connection before giving up (default 10 s). */
   connectTimeoutMs?: number;
+  /** Server settings for hirewire's sessions (`-c name=value`), e.g. `synchronous_commit`. */
+  settings?: Record<string, string>;
 }
 
 /** The client settings for one connection: shared by the pool and the LISTEN connection. */
@@ -58,10 +60,17 @@ export function clientConfig(options: PostgresPoolOptions): pg.ClientConfig {
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: "hirewire",
-    ...(options.schema !== undefined
-      ? { options: `-c search_path=${quoteIdentifier(options.schema)}` }
-      : {}),
+    ...sessionOptions(options),
   };
+}
+
+function sessionOptions(options: PostgresPoolOptions): { options?: string } {
+  const settings = { ...options.settings };
+  if (options.schema !== undefined) settings.search_path = quoteIdentifier(options.schema);
+  const parts = Object.entries(settings).map(
+    ([name, value]) => `-c ${name}=${value.replaceAll("\\", "\\\\").replaceAll(" ", "\\ ")}`,
+  );
+  return parts.length > 0 ? { options: parts.join(" ") } : {};
 }
 
 export function createPool(options: PostgresPoolOptions): pg.Pool {

@@ -90,7 +90,11 @@ function missingList(missing: string[]): string {
 export async function checkAfterMigrate(db: Kysely<Database>, where: string): Promise<void> {
   const missing = await missingTables(db);
   if (missing.length > 0)
-    throw unusable(where, missingList(missing), "restore the latest backup (see docs/operations.md)");
+    throw unusable(
+      where,
+      missingList(missing),
+      "restore the latest backup (see docs/operations.md)",
+    );
 }
 
 /** The cheap check behind /healthz: reachable, every table present and readable. Never throws. */
