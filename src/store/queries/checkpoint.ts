@@ -37,7 +37,9 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
     step: input.attempt.step,
     attempt: input.attempt.attempt,
     started_at: input.attempt.startedAt,
-    duration_ms: input.attempt.durationMs,
+    // Whole milliseconds, as the BIGINT column holds them (Postgres refuses a fraction); the
+    // record keeps the measured value.
+    duration_ms: Math.round(input.attempt.durationMs),
     record: encodeJson(input.attempt.record, "attempt record"),
   };
   const stored = input.storedFields;
