@@ -28,7 +28,7 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
     await client.connect();
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${url} (${(error as Error).message}): the PostgreSQL store tests need a server; start one or set HIREWIRE_TEST_DATABASE_URL to a database they may create schemas in.`,
+      `PostgreSQL is not reachable at ${withoutPassword(url)} (${(error as Error).message}): the PostgreSQL store tests need a server; start one or set HIREWIRE_TEST_DATABASE_URL to a database they may create schemas in.`,
       { cause: error },
     );
   }
@@ -36,6 +36,16 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
     return await fn(client);
   } finally {
     await client.end();
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "HIREWIRE_TEST_DATABASE_URL";
   }
 }
 
