@@ -101,7 +101,9 @@ program.addCommand(tokenCommandDefinition());
 
 program
   .command("serve")
-  .description("run the service: HTTP API, durable runs on the embedded SQLite store, sandbox")
+  .description(
+    "run the service: HTTP API, durable runs on the embedded SQLite store (or PostgreSQL), sandbox",
+  )
   .option("--port <port>", "port to listen on (env PORT, default 8787)")
   .option("--host <host>", "address to listen on (env HOST, default 127.0.0.1)")
   .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
@@ -110,6 +112,9 @@ program
     `
 Environment:
   HIREWIRE_DATA                 data directory (SQLite file, secret key, run files); default ./data
+  HIREWIRE_DATABASE_URL         postgres://USER:PASSWORD@HOST:5432/DB: keep the store in PostgreSQL,
+                                shared by every process given the same URL (default: SQLite file)
+  HIREWIRE_DATABASE_POOL        PostgreSQL connections per process (default 10)
   PORT, HOST                    where to listen; default 127.0.0.1:8787
   HIREWIRE_ADMIN_TOKEN          an admin API token, valid while the variable holds it (a new value
                                 replaces the old one); tokens: \`hirewire token --help\`

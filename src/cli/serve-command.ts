@@ -1,4 +1,4 @@
-// `hirewire serve` (= `npm start`): the service on the embedded store, configured from the
+// `hirewire serve` (= `npm start`): the service on the embedded store (or PostgreSQL), configured from the
 // environment, stopped gracefully on SIGTERM/SIGINT (stop taking work, checkpoint, exit).
 import { configFromEnv } from "../service/service-config.ts";
 import { startService } from "../service/serve.ts";

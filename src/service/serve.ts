@@ -11,7 +11,12 @@ import { DiskFileStore } from "../files/index.ts";
 import type { EgressSettings } from "../runner/egress-policy.ts";
 import { Scheduler } from "../runner/scheduler.ts";
 import { openCipher } from "../secrets/index.ts";
-import { openSqliteStore, type Store } from "../store/index.ts";
+import {
+  describeDatabase,
+  openPostgresStore,
+  openSqliteStore,
+  type Store,
+} from "../store/index.ts";
 import { applyAdminToken } from "./api-tokens.ts";
 import { createApi } from "./api/index.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
@@ -39,8 +44,7 @@ export async function startService(
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const keyCreated = await keyFileMissing(config.dataDir, config.secretKey);
   const cipher = await openCipher(config.dataDir, config.secretKey);
-  const file = join(config.dataDir, "hirewire.sqlite");
-  const store = await openSqliteStore({ file, cipher });
+  const { store, file } = await openStore(config, cipher, logger);
   const warnings: string[] = [];
   const keyWarning = await checkSecretKey({ store, cipher, file, keyCreated });
   if (keyWarning !== undefined) {
@@ -114,22 +118,51 @@ export async function startService(
   egress.ownPort = port;
   egress.ownAddresses = ownAddresses(config.host);
   if (sandbox !== undefined) await seedSandbox(store, `${url}/sandbox/api`, sandbox);
+  // Runs made due by any process sharing the store (PostgreSQL: LISTEN/NOTIFY) wake this one.
+  const stopWakeUps = store.onRunsDue(() => scheduler.notify());
   scheduler.start();
   const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
   syncSchedule.start();
-  logger.info({ url, dataDir: config.dataDir }, "hirewire is listening");
+  logger.info(
+    { url, dataDir: config.dataDir, store: config.databaseUrl ? "postgres" : "sqlite" },
+    "hirewire is listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await syncSchedule.stop();
+      stopWakeUps();
       await scheduler.stop();
       await store.close();
     })());
   const service: RunningService = { url, store, scheduler, warnings, close };
   if (admin.created !== undefined) service.createdAdminToken = admin.created;
   return service;
+}
+
+/**
+ * The store the configuration names: PostgreSQL when HIREWIRE_DATABASE_URL is set, else the
+ * SQLite file in the data directory. `file` names it in messages (never the URL's password).
+ */
+async function openStore(
+  config: ServiceConfig,
+  cipher: Awaited<ReturnType<typeof openCipher>>,
+  logger: Logger,
+): Promise<{ store: Store; file: string }> {
+  if (config.databaseUrl === undefined) {
+    const file = join(config.dataDir, "hirewire.sqlite");
+    return { store: await openSqliteStore({ file, cipher }), file };
+  }
+  const store = await openPostgresStore({
+    url: config.databaseUrl,
+    cipher,
+    max: config.databasePool ?? 10,
+    onConnectionError: (error) =>
+      logger.warn({ err: { message: (error as Error)?.message } }, "a database connection failed"),
+  });
+  return { store, file: describeDatabase(config.databaseUrl) };
 }
 
 /** This machine's addresses the service answers on, beyond loopback (all of them for 0.0.0.0 / ::). */

@@ -7,6 +7,10 @@ import { notifyConfigFromEnv, type NotifyConfig } from "../notify/index.ts";
 export interface ServiceConfig {
   /** Where the SQLite file, the secret key and run files live (`./data`). */
   dataDir: string;
+  /** A postgres:// URL: keep the store in PostgreSQL instead of the SQLite file (HIREWIRE_DATABASE_URL). */
+  databaseUrl?: string;
+  /** PostgreSQL connections this process keeps at most (HIREWIRE_DATABASE_POOL, 10). */
+  databasePool?: number;
   host: string;
   port: number;
   /** A fixed admin API token instead of a generated one. */
@@ -35,6 +39,7 @@ export interface ServiceConfig {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const config: ServiceConfig = {
     dataDir: resolve(env.HIREWIRE_DATA ?? "data"),
+    databasePool: integer(env.HIREWIRE_DATABASE_POOL ?? "10", "HIREWIRE_DATABASE_POOL", 1, 1_000),
     host: env.HOST ?? "127.0.0.1",
     port: integer(env.PORT ?? "8787", "PORT", 0, 65_535),
     logLevel: env.LOG_LEVEL ?? "info",
@@ -58,6 +63,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
             36_500,
           ) * 86_400_000,
   };
+  if (env.HIREWIRE_DATABASE_URL !== undefined && env.HIREWIRE_DATABASE_URL !== "")
+    config.databaseUrl = databaseUrl(env.HIREWIRE_DATABASE_URL);
   if (env.HIREWIRE_ADMIN_TOKEN !== undefined && env.HIREWIRE_ADMIN_TOKEN !== "")
     config.adminToken = env.HIREWIRE_ADMIN_TOKEN;
   if (env.HIREWIRE_SECRET_KEY !== undefined && env.HIREWIRE_SECRET_KEY !== "")
@@ -71,6 +78,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
 function days(text: string | undefined, name: string, fallback: string): number | null {
   const value = text === undefined || text === "" ? fallback : text;
   return value === "forever" ? null : integer(value, name, 0, 36_500) * 86_400_000;
+}
+
+function databaseUrl(text: string): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "postgres:" && protocol !== "postgresql:") {
+    // The value is not echoed: a mistyped URL may still carry the password.
+    throw new HirewireError({
+      code: "INPUT_INVALID",
+      message:
+        "HIREWIRE_DATABASE_URL must be a postgres:// URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)",
+      path: "HIREWIRE_DATABASE_URL",
+    });
+  }
+  return text;
 }
 
 function onOff(text: string | undefined, name: string): boolean {

@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import { HirewireError, isHirewireError } from "../errors/index.ts";
 import type { SecretCipher } from "../secrets/index.ts";
 import type { DialectTraits } from "./dialect.ts";
+import type { RunSignals } from "./run-signals.ts";
 import type { Database } from "./schema.ts";
 
 export interface StoreContext {
@@ -20,6 +21,8 @@ export interface StoreContext {
    * do not reach (SQLite: the write-ahead log). Best effort; never throws.
    */
   readonly afterErase?: () => void;
+  /** Wake-ups for schedulers when a write makes a run due (run-signals.ts). */
+  readonly signals: RunSignals;
 }
 
 let lastMs = 0;
@@ -63,6 +66,11 @@ export async function write<T>(
       { cause: error },
     );
   }
+}
+
+/** Inside a write transaction that made a run due (or moved its wake time): wake the schedulers. */
+export function announceDue(ctx: StoreContext, trx: Kysely<Database>): Promise<void> {
+  return ctx.signals.announce(trx);
 }
 
 export interface ConstraintMessages {

@@ -4,3 +4,5 @@ export * from "./dialect.ts";
 export * from "./sql-store.ts";
 export * from "./migrations/index.ts";
 export * from "./sqlite/index.ts";
+export * from "./postgres/index.ts";
+export * from "./run-signals.ts";

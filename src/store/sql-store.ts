@@ -14,7 +14,8 @@ import * as tokens from "./queries/tokens-settings.ts";
 import type { ApiTokenSource, RunRequest, SensitiveView } from "./records.ts";
 import type * as S from "./store.ts";
 
-/** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`). */
+/** A Store backed by SQL through Kysely; open it with a dialect's opener (`openSqliteStore`,
+ * `openPostgresStore`). */
 export class SqlStore implements S.Store {
   readonly #ctx: StoreContext;
   readonly #health: () => Promise<S.StoreHealth>;
@@ -90,12 +91,15 @@ export class SqlStore implements S.Store {
   getSetting = (key: string) => tokens.getSetting(this.#ctx, key);
   setSetting = (key: string, value: JsonValue) => tokens.setSetting(this.#ctx, key, value);
 
+  onRunsDue = (listener: () => void) => this.#ctx.signals.subscribe(listener);
+
   health = () => this.#health();
 
   /** Closes the database; safe to call twice. */
   close = async (): Promise<void> => {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#ctx.signals.close();
     await this.#ctx.db.destroy();
   };
 }

@@ -1,5 +1,5 @@
 // The one persistence interface of hirewire: integrations, secrets, hires, stored fields, runs,
-// attempts, files, leases and waits. Dialect-agnostic; SQLite now, Postgres as an addition.
+// attempts, files, leases and waits. Dialect-agnostic: SQLite (embedded) and PostgreSQL (shared by many processes).
 import type { ErrorInfo } from "../errors/index.ts";
 import type { RunState, RunStatus } from "../engine/index.ts";
 import type { FileRef } from "../exchange/types.ts";
@@ -207,6 +207,12 @@ export interface Store {
    * no run is pending. Lets a scheduler sleep instead of polling.
    */
   nextWakeAt(): Promise<number | null>;
+  /**
+   * Calls `listener` soon after any process sharing this store makes a run due (creates, resumes
+   * or cancels one, or lets one go), so an idle scheduler looks at once. A hint, not a promise:
+   * keep polling `nextWakeAt` as well. Returns the function that stops listening.
+   */
+  onRunsDue(listener: () => void): () => void;
 
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;

@@ -68,6 +68,23 @@ export function checkpointCases(harness: StoreHarness): void {
       });
     });
 
+    it("keeps an attempt's duration in whole milliseconds and its record as measured", async () => {
+      const store = t.store();
+      const { run } = await leasedRun(store);
+      const record = { request: { method: "GET" }, durationMs: 17.41 };
+      await store.checkpoint({
+        runId: run.id,
+        owner: "driver-1",
+        state: stateFor(run.id, "running", { step: 1 }),
+        status: "running",
+        wakeAt: null,
+        error: null,
+        attempt: { ...attemptAt(0, 1), durationMs: 17.41, record },
+      });
+      const [attempt] = await store.listAttempts(run.id);
+      expect(attempt).toMatchObject({ durationMs: 17, record });
+    });
+
     it("writes the run, its attempt and the step's stored fields together", async () => {
       const store = t.store();
       const { run, hireId } = await leasedRun(store);

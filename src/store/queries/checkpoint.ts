@@ -4,7 +4,14 @@ import type { Selectable } from "kysely";
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { HirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
-import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
+import {
+  announceDue,
+  newId,
+  notFound,
+  translateConstraint,
+  write,
+  type StoreContext,
+} from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
 import type { AttemptRecord, RunRecord } from "../records.ts";
 import type { AttemptsTable } from "../schema.ts";
@@ -30,7 +37,9 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
     step: input.attempt.step,
     attempt: input.attempt.attempt,
     started_at: input.attempt.startedAt,
-    duration_ms: input.attempt.durationMs,
+    // Whole milliseconds, as the BIGINT column holds them (Postgres refuses a fraction); the
+    // record keeps the measured value.
+    duration_ms: Math.round(input.attempt.durationMs),
     record: encodeJson(input.attempt.record, "attempt record"),
   };
   const stored = input.storedFields;
@@ -111,6 +120,9 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
         .selectAll()
         .where("id", "=", input.runId)
         .executeTakeFirstOrThrow();
+      // A run let go while unfinished (waiting until its wake time) is for any scheduler to take.
+      if (input.releaseLease === true && !FINAL_STATUSES.has(input.status))
+        await announceDue(ctx, trx);
       return toRun(ctx, row);
     });
   } catch (error) {

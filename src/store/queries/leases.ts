@@ -1,7 +1,7 @@
 // Leases and waits: which runs are due, who drives them, and when the next one becomes due.
 // A lease is a (owner, expiry) pair on the run row; a driver that dies simply stops renewing it.
 import { sql, type ExpressionBuilder, type Kysely } from "kysely";
-import { write, type StoreContext } from "../context.ts";
+import { announceDue, write, type StoreContext } from "../context.ts";
 import { toMillisOrNull } from "../json-codec.ts";
 import type { ClaimedRun } from "../records.ts";
 import type { Database } from "../schema.ts";
@@ -79,14 +79,16 @@ export async function renewLease(ctx: StoreContext, input: LeaseInput): Promise<
 }
 
 export async function releaseLease(ctx: StoreContext, runId: string, owner: string): Promise<void> {
-  await write(ctx, (trx) =>
-    trx
+  await write(ctx, async (trx) => {
+    const result = await trx
       .updateTable("runs")
       .set({ lease_owner: null, lease_expires_at: null })
       .where("id", "=", runId)
       .where("lease_owner", "=", owner)
-      .execute(),
-  );
+      .executeTakeFirst();
+    // An unfinished run let go is due again (or at its wake time): another driver may take it.
+    if (Number(result.numUpdatedRows) > 0) await announceDue(ctx, trx);
+  });
 }
 
 /**

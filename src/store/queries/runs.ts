@@ -1,7 +1,7 @@
 // Creating, reading, listing runs and recording requests (cancel, resume) for their driver.
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { HirewireError } from "../../errors/index.ts";
-import { newId, notFound, write, type StoreContext } from "../context.ts";
+import { announceDue, newId, notFound, write, type StoreContext } from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { encodeJson } from "../json-codec.ts";
 import type { Page, RunRecord, RunRequest } from "../records.ts";
@@ -56,7 +56,10 @@ export async function createRun(
       .onConflict((oc) => oc.columns(["integration_id", "idempotency_key"]).doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (inserted) return { run: toRun(ctx, inserted), created: true };
+    if (inserted) {
+      await announceDue(ctx, trx);
+      return { run: toRun(ctx, inserted), created: true };
+    }
     const existing = await trx
       .selectFrom("runs")
       .selectAll()
@@ -100,11 +103,14 @@ export async function requestRun(
   now: number,
 ): Promise<RunRecord> {
   return write(ctx, async (trx) => {
-    const current = await trx
+    // Where rows can be locked, lock this one: a driver's checkpoint must not change the status
+    // between this check and the update below (SQLite's write lock already covers the whole
+    // transaction).
+    const select = trx
       .selectFrom("runs")
       .select(["status", "erased_reason"])
-      .where("id", "=", runId)
-      .executeTakeFirst();
+      .where("id", "=", runId);
+    const current = await (ctx.traits.skipLocked ? select.forUpdate() : select).executeTakeFirst();
     if (!current) throw notFound("run", runId);
     if (
       request === "resume" &&
@@ -137,6 +143,7 @@ export async function requestRun(
       });
     }
     const row = await query.returningAll().executeTakeFirstOrThrow();
+    await announceDue(ctx, trx);
     return toRun(ctx, row);
   });
 }

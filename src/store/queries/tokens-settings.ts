@@ -93,6 +93,8 @@ export async function replaceEnvApiToken(
         created_at: ctx.now(),
         last_used_at: null,
       })
+      // Two processes starting at once with the same HIREWIRE_ADMIN_TOKEN: one row, no error.
+      .onConflict((oc) => oc.column("token_hash").doNothing())
       .execute();
   });
 }

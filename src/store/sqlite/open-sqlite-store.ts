@@ -6,6 +6,7 @@ import { Kysely } from "kysely";
 import { HirewireError, isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
 import { migrateToLatest, storeMigrations } from "../migrations/index.ts";
+import { LocalRunSignals } from "../run-signals.ts";
 import type { Database as Schema } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";
 import type { Store } from "../store.ts";
@@ -80,6 +81,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
             // Another process is reading: its next checkpoint does it.
           }
         },
+        signals: new LocalRunSignals(),
         ...(options.file !== ":memory:" ? { location: options.file } : {}),
       },
       async () => probeHealth(opened, file, () => damage),

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { SecretCipher } from "../../secrets/index.ts";
 import { describeStoreConformance } from "../conformance.ts";
 import type { Store } from "../store.ts";
+import { storeMigrations } from "../migrations/index.ts";
 import { openSqliteStore } from "./open-sqlite-store.ts";
+import { sqliteTraits } from "./sqlite-dialect.ts";
 
 describeStoreConformance("sqlite", {
   async create() {
@@ -54,7 +56,9 @@ describe("openSqliteStore", () => {
         const names = raw
           .prepare("select name from kysely_migration order by name")
           .all() as Array<{ name: string }>;
-        expect(names.map((row) => row.name)).toEqual(["0001", "0002", "0003", "0004"]);
+        expect(names.map((row) => row.name)).toEqual(
+          Object.keys(storeMigrations(sqliteTraits)).sort(),
+        );
       } finally {
         raw.close();
       }

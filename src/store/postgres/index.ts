@@ -1,0 +1,2 @@
+export * from "./open-postgres-store.ts";
+export { postgresTraits, describeDatabase } from "./postgres-dialect.ts";
