@@ -4,6 +4,7 @@
 import { chmod, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { applyEdits, modify } from "jsonc-parser";
 import type { JsonValue } from "../manifest/types.ts";
 
 /**
@@ -14,8 +15,6 @@ export async function writeBackTokens(
   path: string,
   tokens: Record<string, JsonValue>,
 ): Promise<void> {
-  // jsonc-parser loads a dozen files: only a run whose tokens were refreshed needs it.
-  const { applyEdits, modify } = await import("jsonc-parser");
   const text = await readFile(path, "utf8");
   const edits = modify(text, ["oauth"], tokens, {
     formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" },
