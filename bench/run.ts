@@ -2,10 +2,11 @@
 // table. Ratios compare with a baseline measured in the same run; nothing here is an assertion.
 // `npm run bench` runs it compiled (dist-bench/); `npx tsx bench/run.ts` runs the sources.
 //   npm run bench                         every part
-//   npm run bench -- --only=throughput    one part (throughput, memory, service)
+//   npm run bench -- --only=throughput    one part (throughput, memory, service, cold)
 //   npm run bench -- --json               the raw results as JSON after the table
 import { availableParallelism, loadavg } from "node:os";
 import { runChild } from "./child.ts";
+import type { ColdStartResult } from "./cold-start.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { ServiceResult } from "./service.ts";
 import { mb, round, table } from "./stats.ts";
@@ -178,6 +179,30 @@ if (wants("service")) {
         round(r.loadedDelay.p99),
         round(r.loadedDelay.max),
       ],
+    ]),
+  );
+}
+
+if (wants("cold")) {
+  console.log(
+    "\n[3] cold start: `hirewire run` (one POST) vs a plain node script doing the same fetch, one process each …",
+  );
+  const r = await runChild<ColdStartResult>("cold-start.ts");
+  results.cold = r;
+  const row = (name: string, m: ColdStartResult["plain"]) => [
+    name,
+    Math.round(m.wallMs),
+    Math.round(m.cpuMs),
+    `${Math.round(Math.min(...m.wall))}–${Math.round(Math.max(...m.wall))}`,
+  ];
+  console.log(`median of ${r.spawns} spawns each, alternating\n`);
+  console.log(
+    table([
+      ["", "wall ms (median)", "CPU ms (median)", "wall range"],
+      row("hirewire run", r.hirewire),
+      row("plain node script (fetch)", r.plain),
+      row("node -e '' (the floor)", r.empty),
+      ["ratio (goal ≤ 1.5)", r.ratio.toFixed(2), r.cpuRatio.toFixed(2), ""],
     ]),
   );
 }

@@ -4,9 +4,7 @@
 import { withHireInputs } from "./input-options.ts";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { parseManifest } from "../manifest/index.ts";
 import type { ExistsAnswer } from "../engine/exists-result.ts";
-import { runManifest } from "../runner/index.ts";
 import { withFilesDir } from "./run-files.ts";
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure, HumanOutput } from "./human-output.ts";
@@ -34,6 +32,9 @@ export async function existsCommand(
   manifestPath: string,
   options: ExistsCommandOptions,
 ): Promise<number> {
+  // Imported here, not at the top: main.ts loads this file for the command's definition alone.
+  const { parseManifest } = await import("../manifest/index.ts");
+  const { runManifest } = await import("../runner/index.ts");
   const out = new HumanOutput();
   const json = options.json === true;
   const print = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,17 +1,15 @@
 // The `hirewire` command: a thin shell over the runner. Parses arguments, reads input files,
-// prints results, and maps outcomes to exit codes scripts can use.
+// prints results, and maps outcomes to exit codes scripts can use. Each command's module is
+// imported when that command runs, so `hirewire run` never loads the service (hono, the store,
+// pino) and starts about as fast as a plain node script: keep the static imports below light.
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { HirewireError, toErrorInfo } from "../errors/index.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
-import { validateCommand } from "./validate-command.ts";
-import { resumeCommand, runCommand } from "./run-command.ts";
 import { withHireInputs, withParams } from "./input-options.ts";
-import { serveCommand } from "./serve-command.ts";
 import { existsCommandDefinition } from "./exists-command.ts";
 import { revokeCommandDefinition } from "./revoke-command.ts";
-import { syncCommand } from "./sync-command.ts";
 import { tokenCommandDefinition } from "./token-command.ts";
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below the package root.
@@ -49,6 +47,7 @@ program
   .argument("<manifest...>", "manifest files (JSON)")
   .option("--json", "print one JSON object: {valid, files: [{file, valid, problems}]}")
   .action(async (files: string[], options: { json?: boolean }) => {
+    const { validateCommand } = await import("./validate-command.ts");
     process.exitCode = await validateCommand(files, options);
   });
 
@@ -64,6 +63,7 @@ withHireInputs(
   .option("--state <file>", "save the run state here after every attempt, for `hirewire resume`")
   .addOption(new Option("--timeout <seconds>", "default per-attempt timeout").argParser(Number))
   .action(async (manifest: string, options) => {
+    const { runCommand } = await import("./run-command.ts");
     process.exitCode = await runCommand(resolve(manifest), options);
   });
 
@@ -76,6 +76,7 @@ program
   .option("--secrets <file>", "the same secrets file the run was started with")
   .option("--json", "print one JSON object with status, error, stored and every attempt")
   .action(async (state: string, options) => {
+    const { resumeCommand } = await import("./run-command.ts");
     process.exitCode = await resumeCommand(resolve(state), options);
   });
 
@@ -92,6 +93,7 @@ withParams(program.command("sync"))
     "\nThe CLI keeps no hires, so it cannot create or update any: it shows who the sync found.\nTo apply a sync, use the service (POST /api/integrations/{id}/sync, then .../apply) or a `schedule`.",
   )
   .action(async (manifest: string, options) => {
+    const { syncCommand } = await import("./sync-command.ts");
     process.exitCode = await syncCommand(resolve(manifest), options);
   });
 
@@ -127,6 +129,7 @@ Environment:
   LOG_LEVEL                     pino log level (default info)`,
   )
   .action(async (options) => {
+    const { serveCommand } = await import("./serve-command.ts");
     await serveCommand(options);
   });
 

@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { withHireInputs } from "./input-options.ts";
-import { runCommand, type RunCommandOptions } from "./run-command.ts";
+import type { RunCommandOptions } from "./run-command.ts";
 
 /** The `revoke` command, for `program.addCommand`. */
 export function revokeCommandDefinition(): Command {
@@ -25,6 +25,7 @@ Exit codes as for \`hirewire run\`: 0 succeeded, 1 a step failed (its status_cod
 was not met), 2 blocked, 3 invalid manifest or inputs, or no revoke block; nothing was sent.`,
     )
     .action(async (manifest: string, options: Omit<RunCommandOptions, "block">) => {
+      const { runCommand } = await import("./run-command.ts");
       process.exitCode = await runCommand(resolve(manifest), { ...options, block: "revoke" });
     });
 }

@@ -1,14 +1,14 @@
 // `hirewire token create|list|revoke --data DIR`: API tokens of a service's data directory, also
 // while the service runs (SQLite allows it) and when no token works any more. A created token is
 // the only thing printed on stdout, so `TOKEN=$(hirewire token create --name ci)` keeps it.
+// The store and the token functions are imported when a subcommand runs: the CLI's other commands
+// load this file for its definition alone.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { HirewireError } from "../errors/index.ts";
-import { SecretCipher } from "../secrets/index.ts";
-import { issueApiToken, revokeApiToken } from "../service/api-tokens.ts";
-import { openSqliteStore, type Store } from "../store/index.ts";
+import type { Store } from "../store/index.ts";
 import type { ApiTokenRecord } from "../store/records.ts";
 
 interface DataOption {
@@ -25,6 +25,8 @@ async function withStore<T>(options: DataOption, fn: (store: Store) => Promise<T
       path: "--data",
     });
   }
+  const { SecretCipher } = await import("../secrets/index.ts");
+  const { openSqliteStore } = await import("../store/index.ts");
   // Tokens are hashes, never encrypted: a throwaway key keeps this command away from the real one.
   const store = await openSqliteStore({ file, cipher: new SecretCipher(randomBytes(32)) });
   try {
@@ -55,6 +57,7 @@ export function tokenCommandDefinition(): Command {
     .requiredOption("--name <name>", "what the token is for (e.g. ci deploys)")
     .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
     .action(async (options: DataOption & { name: string }) => {
+      const { issueApiToken } = await import("../service/api-tokens.ts");
       await withStore(options, async (store) => {
         const { record, token: value } = await issueApiToken(store, options.name);
         process.stderr.write(
@@ -89,6 +92,7 @@ export function tokenCommandDefinition(): Command {
     .argument("<id-or-name>", "the token's id (tok_…) or its name")
     .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
     .action(async (idOrName: string, options: DataOption) => {
+      const { revokeApiToken } = await import("../service/api-tokens.ts");
       await withStore(options, async (store) => {
         const record = await revokeApiToken(store, idOrName);
         process.stdout.write(`revoked ${record.id} (${record.name})\n`);

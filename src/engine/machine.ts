@@ -2,10 +2,11 @@
 // no clock, no timers, no randomness: time arrives in events, randomness in the initial state.
 // The driver checkpoints the returned state before carrying out its commands, so a run saved after
 // any transition continues in another process exactly where it stopped.
-import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import { toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome } from "../exchange/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
+import { finish, wait, withoutWake, type MachineOps } from "./finish-wait.ts";
 import { needsRefresh } from "./oauth-refresh.ts";
 import { onOutcome } from "./outcome.ts";
 import { buildRequest, getHeader } from "./request.ts";
@@ -193,41 +194,8 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
   }
 }
 
-function wait(
-  state: RunState,
-  until: number,
-  reason: "poll" | "retry",
-  lastOutcome: string,
-): Transition {
-  return {
-    state: { ...state, status: "waiting", wakeAt: until, lastOutcome },
-    commands: [{ type: "wait", until, reason }],
-  };
-}
-
-function finish(
-  state: RunState,
-  status: "succeeded" | "failed" | "blocked" | "cancelled",
-  error?: ErrorInfo,
-): Transition {
-  const next: RunState = { ...withoutWake(state), status };
-  delete next.inFlight;
-  delete next.phase;
-  if (error !== undefined) next.error = error;
-  else delete next.error;
-  const command: RunCommand =
-    error !== undefined ? { type: "finish", status, error } : { type: "finish", status };
-  return { state: next, commands: [command] };
-}
-
 function ignore(state: RunState): Transition {
   return { state, commands: [] };
-}
-
-function withoutWake(state: RunState): RunState {
-  const next = { ...state };
-  delete next.wakeAt;
-  return next;
 }
 
 function clearError(state: RunState): RunState {
@@ -237,15 +205,4 @@ function clearError(state: RunState): RunState {
   return next;
 }
 
-/** What outcome handling needs from the machine, passed in to keep the modules acyclic. */
-export interface MachineOps {
-  sendCurrent(ctx: RunContext, state: RunState): Transition;
-  finish(
-    state: RunState,
-    status: "succeeded" | "failed" | "blocked" | "cancelled",
-    error?: ErrorInfo,
-  ): Transition;
-  wait(state: RunState, until: number, reason: "poll" | "retry", lastOutcome: string): Transition;
-}
-
-export type { AttemptOutcome };
+export type { AttemptOutcome, MachineOps };

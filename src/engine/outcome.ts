@@ -12,7 +12,7 @@ import { comparableText, evaluateCondition } from "./condition.ts";
 import { describeRequest, excerpt } from "./describe.ts";
 import { existsResult } from "./exists-result.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
-import type { MachineOps } from "./machine.ts";
+import type { MachineOps } from "./finish-wait.ts";
 import { canRefresh, refreshedTokens } from "./oauth-refresh.ts";
 import {
   allowedRetries,

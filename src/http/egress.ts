@@ -5,7 +5,8 @@
 // cannot be hooked, so for it we resolve and check up front (best effort: it resolves again).
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { Agent, buildConnector } from "undici";
+import type { buildConnector as UndiciConnector } from "undici";
+import { Agent, buildConnector } from "./undici-parts.ts";
 import { HirewireError } from "../errors/index.ts";
 
 /**
@@ -29,15 +30,15 @@ export function checkedAgent(check: AddressCheck): Agent {
 }
 
 // A socket's DNS lookup does not learn the port, so each port gets a connector whose lookup knows it.
-function portAwareConnector(check: AddressCheck): buildConnector.connector {
-  const byPort = new Map<number, buildConnector.connector>();
+function portAwareConnector(check: AddressCheck): UndiciConnector.connector {
+  const byPort = new Map<number, UndiciConnector.connector>();
   return (options, callback) => {
     const port = Number(options.port) || (options.protocol === "https:" ? 443 : 80);
     let connector = byPort.get(port);
     if (connector === undefined) {
       connector = buildConnector({
         lookup: checkedLookup(check, port),
-      } as buildConnector.BuildOptions);
+      } as UndiciConnector.BuildOptions);
       byPort.set(port, connector);
     }
     return connector(options, callback);

@@ -1,8 +1,9 @@
 // Turns a RequestBody into what undici sends. Multipart files come from the FileStore as
 // disk-backed Blobs, so a large file streams from storage instead of being read into memory.
-import { FormData } from "undici";
+import type { FormData } from "undici";
 import type { RequestBody } from "../exchange/types.ts";
 import type { FileStore } from "../files/index.ts";
+import { formDataClass } from "./undici-parts.ts";
 
 /** What undici's `body` option receives. */
 export type WireBody = string | FormData | undefined;
@@ -15,7 +16,8 @@ export async function buildWireBody(body: RequestBody, files: FileStore): Promis
     case "text":
       return body.text;
     case "multipart": {
-      const form = new FormData();
+      const FormDataClass = formDataClass();
+      const form = new FormDataClass();
       for (const field of body.fields) form.append(field.name, field.value);
       for (const { field, file } of body.files) {
         form.append(field, await files.openBlob(file), file.name);

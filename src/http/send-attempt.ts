@@ -2,7 +2,7 @@
 // every hop is recorded and checked, with one deadline for the whole exchange. Never throws.
 import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { HirewireError, type ErrorInfo } from "../errors/index.ts";
 import type {
   AttemptOutcome,
@@ -12,6 +12,7 @@ import type {
 } from "../exchange/types.ts";
 import type { FileStore } from "../files/index.ts";
 import { describeFailure, type FailureContext } from "./describe-failure.ts";
+import { Agent } from "./undici-parts.ts";
 import {
   bareHost,
   checkedAgent,

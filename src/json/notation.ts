@@ -1,6 +1,6 @@
 // Reading a value out of JSON by dotted notation (SPEC section 6), shared by templates,
 // store_data and continue_if.
-import type { JsonValue } from "../manifest/types.ts";
+import type { JsonValue } from "../json/json-value.ts";
 
 export type Lookup = { found: true; value: unknown } | { found: false };
 

@@ -1,5 +1,6 @@
 // TypeScript shape of a manifest after validation (SPEC sections 2, 3 and 10). The zod schema in
 // schema.ts is checked against these types, so the two cannot drift apart.
+import type { JsonValue } from "../json/json-value.ts";
 
 export const HTTP_METHODS = Object.freeze([
   "GET",
@@ -25,9 +26,8 @@ export const STANDARD_HIRE_PROPS = Object.freeze([
   "buddy_email",
 ] as const);
 
-/** A JSON value as found in manifests, responses and stored fields. */
-export type JsonValue =
-  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON value as found in manifests, responses and stored fields (defined in json/). */
+export type { JsonValue };
 
 export interface ContinueIf {
   response_notation: string;

@@ -7,8 +7,6 @@ import type { Notification } from "../manifest/types.ts";
 import { renderTemplate, type Scope } from "../template/index.ts";
 import { startDeadline, type Deadline } from "./deadline.ts";
 import type { NotifyConfig } from "./notify-config.ts";
-import { sendEmail } from "./send-email.ts";
-import { sendText } from "./send-text.ts";
 
 /** What happened to one item of post_execute_notification. */
 export interface NotificationResult {
@@ -86,6 +84,8 @@ async function sendOne(
         return result;
       }
       const email = { to, subject: subject ?? DEFAULT_SUBJECT, text: message };
+      // nodemailer (and undici's request, below) load only when a notification is sent.
+      const { sendEmail } = await import("./send-email.ts");
       result.messageId = (await sendEmail(email, config.smtp, deadlineOf(options))).messageId;
     } else {
       if (!config.text) {
@@ -96,6 +96,7 @@ async function sendOne(
         );
         return result;
       }
+      const { sendText } = await import("./send-text.ts");
       const sent = await sendText({ to, body: message }, config.text, deadlineOf(options));
       if (sent.messageId !== undefined) result.messageId = sent.messageId;
     }

@@ -58,6 +58,8 @@ export class SqlStore implements S.Store {
 
   createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
   getRun = (id: string) => runs.getRun(this.#ctx, id);
+  findRunByIdempotencyKey = (integrationId: string, key: string) =>
+    runs.findRunByIdempotencyKey(this.#ctx, integrationId, key);
   listRuns = (input?: S.ListRunsInput) => runs.listRuns(this.#ctx, input);
   requestRun = (runId: string, request: RunRequest, now: number) =>
     runs.requestRun(this.#ctx, runId, request, now);

@@ -183,6 +183,8 @@ export interface Store {
   /** `created` is false when the idempotency key was already used: the existing run is returned. */
   createRun(input: CreateRunInput): Promise<{ run: RunRecord; created: boolean }>;
   getRun(id: string): Promise<RunRecord | undefined>;
+  /** The run an integration created with this idempotency key (the key is unique per integration). */
+  findRunByIdempotencyKey(integrationId: string, key: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(input?: ListRunsInput): Promise<Page<RunRecord>>;
   /**

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HirewireError } from "../errors/index.ts";
-import type { JsonValue } from "../manifest/types.ts";
+import type { JsonValue } from "../json/json-value.ts";
 import { renderData } from "./render-data.ts";
 import { createScope } from "./scope.ts";
 

@@ -2,7 +2,7 @@
 // every key is rendered on its own and inserted as a string, so a quote, newline or `{{` in a
 // variable's value can never break the JSON or be rendered a second time (SPEC section 4).
 import { HirewireError } from "../errors/index.ts";
-import type { JsonValue } from "../manifest/types.ts";
+import type { JsonValue } from "../json/json-value.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";
 import type { Scope } from "./scope.ts";
 

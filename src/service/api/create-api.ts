@@ -4,7 +4,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HirewireError } from "../../errors/index.ts";
-import { oauthCallbackRoute, oauthRoutes } from "../oauth/index.ts";
 import { accessRoutes } from "./access-routes.ts";
 import type { ApiDeps, ApiEnv, ResolvedDeps } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
@@ -12,6 +11,8 @@ import { bearerAuth } from "./auth.ts";
 import { formRoutes } from "./form-routes.ts";
 import { hireRoutes } from "./hires-routes.ts";
 import { LIMITS } from "./input-limits.ts";
+import { oauthCallbackRoute } from "./oauth-callback-route.ts";
+import { oauthRoutes } from "./oauth-routes.ts";
 import { integrationRoutes } from "./integrations-routes.ts";
 import { runFileRoutes } from "./run-files-routes.ts";
 import { runRoutes } from "./runs-routes.ts";

@@ -20,7 +20,7 @@ import {
 } from "./schemas.ts";
 import { integrationJson } from "./serialize.ts";
 import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
-import { oauthStatus, OAuthStatusSchema, usesOAuth } from "../oauth/oauth-status.ts";
+import { oauthStatus, OAuthStatusSchema, usesOAuth } from "./oauth-status.ts";
 import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;

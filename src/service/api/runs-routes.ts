@@ -140,8 +140,9 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
       const hire = await mustGetHire(deps.store, input.hire_id, "hire_id");
       if (key !== undefined) {
-        // A repeat must return the run even when the checks below would now fail (a secret changed).
-        const earlier = await findByKey(deps, integration.id, hire.id, key);
+        // A repeat must return the run even when the checks below would now fail (a secret changed),
+        // and a key used for another hire or block is named as such before this hire is checked.
+        const earlier = await deps.store.findRunByIdempotencyKey(integration.id, key);
         if (earlier !== undefined) {
           if (earlier.block !== block)
             throw conflict(
@@ -263,16 +264,4 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       },
     );
   }
-}
-
-/** The run an earlier trigger with this key made for this integration and hire, if any. */
-async function findByKey(deps: ResolvedDeps, integrationId: string, hireId: string, key: string) {
-  let cursor: string | null = null;
-  do {
-    const page = await deps.store.listRuns({ integrationId, hireId, limit: 500, cursor });
-    const found = page.items.find((run) => run.idempotencyKey === key);
-    if (found !== undefined) return found;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return undefined;
 }

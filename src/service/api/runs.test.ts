@@ -109,6 +109,26 @@ describe("triggering runs", () => {
     expect(clash.body.message).toMatch(/already used/);
   });
 
+  it("names a used Idempotency-Key before checking the other hire's inputs", async () => {
+    const ids = await ready(
+      { execute: [{ url: "https://api.example.com/users/{{ first_name }}", method: "POST" }] },
+      "Names",
+    );
+    await api.call("PUT", `/api/hires/${ids.hireId}`, {
+      email: "names@example.com",
+      first_name: "Ada",
+    });
+    const first = await trigger(ids, {}, { "Idempotency-Key": "names-1" });
+    expect(first.status).toBe(202);
+    // This hire has no first_name: its run could not start, but the key is the real problem.
+    const other = (await api.call("POST", "/api/hires", { email: "nameless@example.com" })).body
+      .hire.id;
+    const clash = await trigger({ ...ids, hireId: other }, {}, { "Idempotency-Key": "names-1" });
+    expect(clash.status).toBe(409);
+    expect(clash.body.message).toMatch(/already used for run/);
+    expect((await api.store.listRuns()).items).toHaveLength(1);
+  });
+
   it("refuses a run with a missing secret or an unknown variable, creating nothing", async () => {
     const integration = (
       await api.call("POST", "/api/integrations", { name: "A", manifest: tokenManifest() })

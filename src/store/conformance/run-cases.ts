@@ -119,6 +119,25 @@ export function runCases(harness: StoreHarness): void {
       expect((await store.listRuns()).items).toHaveLength(4);
     });
 
+    it("finds a run by its integration and idempotency key", async () => {
+      const store = t.store();
+      const { integration, hire } = await seed(store);
+      const other = await store.createIntegration({ name: "Other", manifest: {} });
+      const input = { integrationId: integration.id, hireId: hire.id, block: "execute" as const };
+      await store.createRun({ ...input, idempotencyKey: null });
+      const keyed = await store.createRun({ ...input, idempotencyKey: "hire-7" });
+      await store.createRun({ ...input, idempotencyKey: "hire-8" });
+      const elsewhere = await store.createRun({
+        ...input,
+        integrationId: other.id,
+        idempotencyKey: "hire-7",
+      });
+      expect(await store.findRunByIdempotencyKey(integration.id, "hire-7")).toEqual(keyed.run);
+      expect(await store.findRunByIdempotencyKey(other.id, "hire-7")).toEqual(elsewhere.run);
+      expect(await store.findRunByIdempotencyKey(integration.id, "hire-9")).toBeUndefined();
+      expect(await store.findRunByIdempotencyKey("int_missing", "hire-7")).toBeUndefined();
+    });
+
     it("creates one run when two stores race with the same idempotency key", async () => {
       const a = t.store();
       const b = await t.env().open();

@@ -75,6 +75,21 @@ export async function getRun(ctx: StoreContext, id: string): Promise<RunRecord |
   return row && toRun(ctx, row);
 }
 
+/** One indexed lookup (runs_idempotency: integration_id, idempotency_key). */
+export async function findRunByIdempotencyKey(
+  ctx: StoreContext,
+  integrationId: string,
+  key: string,
+): Promise<RunRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("runs")
+    .selectAll()
+    .where("integration_id", "=", integrationId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+  return row && toRun(ctx, row);
+}
+
 export async function listRuns(
   ctx: StoreContext,
   input: ListRunsInput = {},

@@ -4,10 +4,10 @@
 // `{{ code }}` (none for `without_code` manifests) and the tokens are stored.
 import { createRoute, z } from "@hono/zod-openapi";
 import { isHirewireError } from "../../errors/index.ts";
-import type { ApiApp, ResolvedDeps } from "../api/api-deps.ts";
-import { callbackPage, type CallbackOutcome } from "./callback-page.ts";
-import { connectOAuth } from "./connect.ts";
-import { consumeState, type StateCheck } from "./oauth-state.ts";
+import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { callbackPage, type CallbackOutcome } from "../oauth/callback-page.ts";
+import { connectOAuth } from "../oauth/connect.ts";
+import { consumeState, type StateCheck } from "../oauth/oauth-state.ts";
 import { callbackUrl, oauthTarget } from "./oauth-target.ts";
 
 const CallbackQuerySchema = z.object({

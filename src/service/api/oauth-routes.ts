@@ -5,8 +5,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
 import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../runner/oauth-secret.ts";
-import type { ApiApp, ResolvedDeps } from "../api/api-deps.ts";
-import { conflict } from "../api/lookup.ts";
+import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { conflict } from "./lookup.ts";
 import {
   ErrorSchema,
   errorResponses,
@@ -14,10 +14,10 @@ import {
   jsonResponse,
   SECURITY,
   TimestampSchema,
-} from "../api/schemas.ts";
-import { authorizeUrl } from "./authorize-url.ts";
-import { connectOAuth } from "./connect.ts";
-import { issueState, STATE_TTL_MS } from "./oauth-state.ts";
+} from "./schemas.ts";
+import { authorizeUrl } from "../oauth/authorize-url.ts";
+import { connectOAuth } from "../oauth/connect.ts";
+import { issueState, STATE_TTL_MS } from "../oauth/oauth-state.ts";
 import { oauthStatus, OAuthStatusSchema } from "./oauth-status.ts";
 import { callbackUrl, oauthTarget } from "./oauth-target.ts";
 

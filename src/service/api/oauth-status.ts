@@ -2,7 +2,7 @@
 // token is good — never a token.
 import { z } from "@hono/zod-openapi";
 import { parseOAuthSecret } from "../../runner/oauth-secret.ts";
-import { TimestampSchema } from "../api/schemas.ts";
+import { TimestampSchema } from "./schemas.ts";
 
 export const OAuthStatusSchema = z
   .object({

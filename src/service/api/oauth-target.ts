@@ -4,8 +4,8 @@ import { HirewireError } from "../../errors/index.ts";
 import { validateManifest } from "../../manifest/index.ts";
 import type { Manifest, OAuthBlock } from "../../manifest/types.ts";
 import type { IntegrationRecord } from "../../store/records.ts";
-import type { ResolvedDeps } from "../api/api-deps.ts";
-import { conflict, mustGetIntegration } from "../api/lookup.ts";
+import type { ResolvedDeps } from "./api-deps.ts";
+import { conflict, mustGetIntegration } from "./lookup.ts";
 
 export interface OAuthTarget {
   integration: IntegrationRecord;
