@@ -1,4 +1,4 @@
-// SPEC section 10 blocks through the library against real local servers: exists, revoke, sync
+// docs/manifest.md blocks through the library against real local servers: exists, revoke, sync
 // pagination, OAuth access_token and refresh, Pritunl signing.
 import { createHmac } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";

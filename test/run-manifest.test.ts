@@ -1,4 +1,4 @@
-// SPEC sections 2–9 end to end: manifests run by the library against a real local HTTP server.
+// docs/manifest.md–9 end to end: manifests run by the library against a real local HTTP server.
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

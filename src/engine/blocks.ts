@@ -1,4 +1,4 @@
-// Which steps a run of each manifest block sends (SPEC section 10): `execute` and `sync` run the
+// Which steps a run of each manifest block sends (docs/manifest.md): `execute` and `sync` run the
 // execute steps (sync then follows pages), `revoke` its own list, `exists` one request, `oauth`
 // the access_token request. Paths name the step as the admin wrote it.
 import type { ExistsBlock, Step } from "../manifest/types.ts";

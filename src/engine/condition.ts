@@ -1,4 +1,4 @@
-// continue_if (SPEC section 7): the rendered value equals the value at the notation, compared as
+// continue_if (docs/manifest.md): the rendered value equals the value at the notation, compared as
 // text. Numbers, booleans and null compare by their JSON text, objects and arrays by compact JSON,
 // and a missing path reads as "" (so `value: ""` matches a missing key, as in ChiefOnboarding).
 import type { JsonValue } from "../manifest/types.ts";

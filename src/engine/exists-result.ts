@@ -1,4 +1,4 @@
-// The answer of an `exists` check (SPEC section 10): the hire has an account when the status is
+// The answer of an `exists` check (docs/manifest.md): the hire has an account when the status is
 // in `status_code` (any 2xx when absent) and the response text contains the rendered `expected`.
 // A request that could not be made (network, timeout, 5xx after retries) answers "unknown".
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";

@@ -1,4 +1,4 @@
-// OAuth refresh (SPEC section 10): before a block when `expires_at` says the token is about to
+// OAuth refresh (docs/manifest.md): before a block when `expires_at` says the token is about to
 // expire, and once after a 401. The refresh response is merged over the current tokens; an
 // `expires_in` (seconds) becomes `expires_at` (epoch ms) so the next run knows when to refresh.
 import type { ResponseRecord } from "../exchange/types.ts";

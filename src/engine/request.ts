@@ -1,5 +1,5 @@
 // Turns one manifest step into a RequestSpec: every template rendered, headers merged, Basic auth
-// encoded and the body encoded by Content-Type (SPEC sections 3 and 4). Anything that cannot be
+// encoded and the body encoded by Content-Type (docs/manifest.md). Anything that cannot be
 // rendered throws before a byte is sent — hirewire never sends a half-rendered request.
 import { HirewireError } from "../errors/index.ts";
 import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";

@@ -26,7 +26,7 @@ export function transientKind(outcome: AttemptOutcome): "network" | "timeout" | 
   return TRANSIENT_STATUSES.has(status) ? status : undefined;
 }
 
-/** How many retries a step allows for this kind of failure (SPEC section 5). */
+/** How many retries a step allows for this kind of failure (docs/manifest.md). */
 export function allowedRetries(
   step: Step,
   method: HttpMethod,

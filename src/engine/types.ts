@@ -24,7 +24,7 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
 
 export const STATE_VERSION = 1;
 
-/** The manifest blocks a run can execute (SPEC sections 3 and 10). */
+/** The manifest blocks a run can execute (docs/manifest.md). */
 export const RUN_BLOCKS = Object.freeze(["execute", "revoke", "exists", "sync", "oauth"] as const);
 export type RunBlock = (typeof RUN_BLOCKS)[number];
 
@@ -96,7 +96,7 @@ export interface RunContext {
   manifest: ProvisioningManifest | SyncUsersManifest;
   /** Which block to run (default `execute`). */
   block?: RunBlock;
-  /** The hire's props (SPEC section 1). */
+  /** The hire's props (docs/manifest.md). */
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */
   hireStored: Record<string, JsonValue>;

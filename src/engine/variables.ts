@@ -1,4 +1,4 @@
-// The variables a step sees, in SPEC section 4's precedence (later sources win): hire props →
+// The variables a step sees, in docs/manifest.md's precedence (later sources win): hire props →
 // hire's stored fields → secrets (incl. generated) → oauth.* → redirect_url → run params →
 // responses → fields stored by earlier steps of this run.
 import { createScope, type Scope } from "../template/index.ts";

@@ -1,4 +1,4 @@
-// Reading a value out of JSON by dotted notation (SPEC section 6), shared by templates,
+// Reading a value out of JSON by dotted notation (docs/manifest.md), shared by templates,
 // store_data and continue_if.
 import type { JsonValue } from "../json/json-value.ts";
 

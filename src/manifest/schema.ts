@@ -1,4 +1,4 @@
-// The zod schema of a manifest (SPEC sections 2, 3 and 10): the structure the validator checks
+// The zod schema of a manifest (docs/manifest.md): the structure the validator checks
 // and the source of the JSON Schema for editors. Every object is strict, so a typo'd key is
 // reported instead of silently ignored. Error texts here are the sentence after the path; the
 // issue mapper appends the actual value.
@@ -103,7 +103,7 @@ const retry = z
   })
   .describe("Retry transient failures with backoff (also for POST and PATCH).");
 
-/** One step of `execute` / `revoke` and the OAuth requests (SPEC section 3). */
+/** One step of `execute` / `revoke` and the OAuth requests (docs/manifest.md). */
 export const stepSchema = z
   .strictObject({
     url: text().describe("Absolute http(s) URL; templated."),

@@ -1,4 +1,4 @@
-// Template syntax of every templated string in a manifest (SPEC section 4), checked before
+// Template syntax of every templated string in a manifest (docs/manifest.md), checked before
 // anything runs so a typo in a rarely used block (revoke, oauth.refresh) is found on save.
 // Reads the raw input defensively, like the semantic checks.
 import { checkTemplate } from "../template/index.ts";

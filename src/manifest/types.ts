@@ -1,4 +1,4 @@
-// TypeScript shape of a manifest after validation (SPEC sections 2, 3 and 10). The zod schema in
+// TypeScript shape of a manifest after validation (docs/manifest.md). The zod schema in
 // schema.ts is checked against these types, so the two cannot drift apart.
 import type { JsonValue } from "../json/json-value.ts";
 
@@ -12,7 +12,7 @@ export const HTTP_METHODS = Object.freeze([
 ] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-/** A hire's standard props (SPEC section 1); any other name is an extra prop. */
+/** A hire's standard props (docs/manifest.md); any other name is an extra prop. */
 export const STANDARD_HIRE_PROPS = Object.freeze([
   "email",
   "first_name",

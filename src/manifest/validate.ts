@@ -83,7 +83,7 @@ function validateUnsafe(input: unknown): ValidationResult {
 }
 
 /**
- * Validates a manifest (already parsed from JSON) against SPEC sections 2, 3 and 10. Never
+ * Validates a manifest (already parsed from JSON) against docs/manifest.md. Never
  * throws; collects every problem, each with a path like `execute[1].polling.amount`. Warnings
  * (legacy keys) never make a manifest invalid.
  */

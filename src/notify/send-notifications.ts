@@ -1,4 +1,4 @@
-// post_execute_notification (SPEC section 10): after a successful `execute` run, each item is
+// post_execute_notification (docs/manifest.md): after a successful `execute` run, each item is
 // rendered with the run's variables and sent, in order, as an email or a text message. A failed
 // item yields a result with ok:false and never stops the others or throws: a notification that
 // could not be sent must not turn a succeeded run into a failed one.

@@ -1,4 +1,4 @@
-// The one place secrets are masked (SPEC section 9): every secret value, in every form it can take
+// The one place secrets are masked (docs/manifest.md): every secret value, in every form it can take
 // (see secret-forms.ts), becomes `***NAME***` in strings, object keys and numbers equal to a
 // numeric secret. Works on structured records, never on serialized JSON, so masked JSON stays
 // valid. Runs on every attempt record, so the work is one combined RegExp, built lazily and

@@ -4,7 +4,7 @@
 // twice, as ASCII-only JSON (`\u00e4`), with `\/`, as HTML entities (`&#x27;`, `&#39;`, `&quot;`,
 // `&amp;`), or mixed; so the pattern is built character by character, each character matching any
 // of its encodings. Base64 forms (standard and URL-safe, padded or not) are added whole.
-// The redactor masks every one of them (SPEC section 9). Pure: no Buffer.
+// The redactor masks every one of them (docs/manifest.md). Pure: no Buffer.
 
 const encoder = new TextEncoder();
 

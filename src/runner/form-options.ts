@@ -1,4 +1,4 @@
-// The manifest's `form` as a trigger screen needs it (SPEC section 10): each field with its
+// The manifest's `form` as a trigger screen needs it (docs/manifest.md): each field with its
 // choices resolved — fixed `items`, or fetched with one request (`url`, `method`, `headers`,
 // `data`) whose list at `data_from` is mapped by `choice_value` (default `id`) and `choice_name`
 // (default `name`). A choice request that fails leaves its field with an error, never the others.

@@ -1,4 +1,4 @@
-// post_execute_notification after a successful `execute` run (SPEC section 10): rendered with the
+// post_execute_notification after a successful `execute` run (docs/manifest.md): rendered with the
 // variables the steps saw, sent one by one, masked before they are recorded. A notification that
 // fails is recorded and never turns the succeeded run into a failed one.
 import type { JsonValue } from "../manifest/types.ts";

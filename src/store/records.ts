@@ -36,7 +36,7 @@ export interface SecretKeyRecord {
 
 export interface HireRecord {
   id: string;
-  /** email, first_name, last_name, … (SPEC section 1). */
+  /** email, first_name, last_name, … (docs/manifest.md). */
   props: Record<string, JsonValue>;
   createdAt: number;
   updatedAt: number;

@@ -6,7 +6,7 @@ const run = (value: unknown, name: string, arg?: string | number): unknown =>
   applyFilters(value, [arg === undefined ? { name } : { name, arg }]);
 
 describe("filters", () => {
-  it("offers at least the filters SPEC section 4 names", () => {
+  it("offers at least the filters docs/manifest.md names", () => {
     expect(FILTER_NAMES).toEqual(
       expect.arrayContaining(["lower", "upper", "title", "capfirst", "default", "default_if_none"]),
     );

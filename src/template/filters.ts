@@ -1,4 +1,4 @@
-// The filters a template may use (SPEC section 4), with Django's semantics. Filters act on the
+// The filters a template may use (docs/manifest.md), with Django's semantics. Filters act on the
 // raw value and chain left to right, so a list stays a list until the expression is rendered.
 //
 // An unknown variable travels through the chain as MISSING: `default` and `default_if_none`

@@ -1,4 +1,4 @@
-// Parser for the template language of SPEC section 4: text with `{{ path|filter:"arg" }}`
+// Parser for the template language of docs/manifest.md: text with `{{ path|filter:"arg" }}`
 // expressions, Django syntax, no tags.
 //
 // Hand-written on purpose: no JavaScript library gives Django's exact filter semantics together

@@ -1,6 +1,6 @@
 // Rendering the templates inside JSON data (a step's `data`, headers): every string value and
 // every key is rendered on its own and inserted as a string, so a quote, newline or `{{` in a
-// variable's value can never break the JSON or be rendered a second time (SPEC section 4).
+// variable's value can never break the JSON or be rendered a second time (docs/manifest.md).
 import { HirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../json/json-value.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";

@@ -1,5 +1,5 @@
 // Rendering one template string against a scope: look each variable up, run its filters, turn
-// the result into text (SPEC section 4). Unknown variables are errors, never empty text.
+// the result into text (docs/manifest.md). Unknown variables are errors, never empty text.
 import { HirewireError } from "../errors/index.ts";
 import { applyFilters, FilterFailure, MISSING } from "./filters.ts";
 import { isTemplated, parseTemplate, type TemplateExpr } from "./parse-template.ts";

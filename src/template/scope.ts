@@ -1,4 +1,4 @@
-// Variable lookup for templates: the sources of SPEC section 4 stacked in layers, later layers
+// Variable lookup for templates: the sources of docs/manifest.md stacked in layers, later layers
 // winning (hire props → stored fields → secrets → oauth → redirect_url → params → responses →
 // fields stored by this run).
 import { readPath, type Lookup } from "../json/notation.ts";
@@ -12,7 +12,7 @@ export interface Scope {
  * A scope over layers of variables. The layer that has the path's FIRST segment wins outright:
  * if the rest of the path is missing there, earlier layers are not consulted, so a later
  * `responses` can never be half-merged with an earlier one. The rest of the path follows the
- * notation of SPEC section 6 (index on arrays, key on objects).
+ * notation of docs/manifest.md (index on arrays, key on objects).
  */
 export function createScope(layers: ReadonlyArray<Record<string, unknown>>): Scope {
   const frozen = [...layers];

@@ -1,4 +1,4 @@
-// How a variable's value becomes text in a rendered template (SPEC section 4), and Django's
+// How a variable's value becomes text in a rendered template (docs/manifest.md), and Django's
 // notion of a "false" value that the `default` filter replaces.
 
 /**

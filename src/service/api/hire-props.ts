@@ -1,4 +1,4 @@
-// A hire's props as the API accepts them (SPEC section 1): `email` required and a valid address,
+// A hire's props as the API accepts them (docs/manifest.md): `email` required and a valid address,
 // `start` an ISO date, the other standard props strings, and extra props of any JSON type under
 // names a template can reach. Props are template variables, so names that later layers would
 // shadow (`responses`, `oauth`, `redirect_url`) are refused rather than silently ignored.

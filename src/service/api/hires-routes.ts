@@ -1,5 +1,5 @@
 // /api/hires: create (optionally triggering integrations at once), list, get, replace and delete
-// hires. Props are validated per SPEC section 1 (see hire-props.ts); stored fields are shown with
+// hires. Props are validated per docs/manifest.md (see hire-props.ts); stored fields are shown with
 // the hire and edited under /stored (stored-fields-routes.ts).
 import { createRoute, z } from "@hono/zod-openapi";
 import type { JsonValue } from "../../manifest/index.ts";

@@ -17,7 +17,7 @@ const ADA = {
 };
 
 describe("hires", () => {
-  it("validates props per SPEC section 1, reporting every problem", async () => {
+  it("validates props per docs/manifest.md, reporting every problem", async () => {
     const reply = await api.call("POST", "/api/hires", {
       first_name: 7,
       start: "1 March",

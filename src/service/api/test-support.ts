@@ -101,7 +101,7 @@ export async function startTestApi(): Promise<TestApi> {
   };
 }
 
-/** A manifest that needs one secret and the hire's email; valid per SPEC. */
+/** A manifest that needs one secret and the hire's email; valid per docs/manifest.md. */
 export function tokenManifest(url = "https://api.example.com/users"): { [key: string]: JsonValue } {
   return {
     initial_data_form: [
