@@ -2,12 +2,11 @@
 // service started in this process: a hire's access check and offboarding, a directory sync
 // previewed then applied, a polled and resumed run's timeline, run filters, and the sentences that
 // replace raw JSON (secrets to set first, notifications not sent, multipart parts).
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, openBrowser, type TestBrowser } from "../support/browser.ts";
 import {
   ADMIN_TOKEN,
   startInProcessService,
@@ -20,17 +19,14 @@ import {
   type DirectoryServer,
 } from "../sync/directory-server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Screenshots of the console at a laptop's and a phone's width, to look at. */
 const SHOTS = process.env.HIREWIRE_CONSOLE_SHOTS ?? "/tmp/console-shots";
 
 let svc: InProcessService;
 let target: TargetServer;
 let directory: DirectoryServer;
-let profile: string;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
-const browserErrors: string[] = [];
 const ids: Record<string, string> = {};
 
 function poll<T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) {
@@ -49,13 +45,6 @@ async function shots(name: string): Promise<void> {
 
 async function go(hash: string): Promise<void> {
   await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-}
-
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  const why = `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``;
-  if (process.env.HIREWIRE_REQUIRE_CHROMIUM === "1") throw new Error(why);
-  console.warn(`\n*** WEB UI TESTS NOT RUN: ${why} ***\n`);
 }
 
 describe.runIf(HAVE_CHROMIUM)("the admin console in Chromium", () => {
@@ -131,37 +120,15 @@ describe.runIf(HAVE_CHROMIUM)("the admin console in Chromium", () => {
     ).body.hire.id;
     ids.bob = (await svc.api("POST", "/api/hires", { email: "bob@example.com" })).body.hire.id;
 
-    profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1366, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => browserErrors.push(error.message));
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        browserErrors.push(message.text());
-    });
+    browser = await openBrowser({ width: 1366, timeoutMs: 15_000 });
+    page = browser.page;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await svc?.close();
     await target?.close();
     await directory?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   it("shows no nav bar or Sign out on the sign-in screen", async () => {
@@ -334,6 +301,6 @@ describe.runIf(HAVE_CHROMIUM)("the admin console in Chromium", () => {
     expect(text).toContain("notefieldsigned");
     expect(text).toMatch(/documentfilecontract\.pdf · 2\.9 KiB · \S+/);
     await shots("run-multipart");
-    expect(browserErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   }, 90_000);
 });

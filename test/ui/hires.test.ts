@@ -2,25 +2,22 @@
 // service started in this process: edit a hire's props, correct, add and delete stored fields,
 // and delete the hire after answering the confirmation — as an admin would. Screenshots at a
 // laptop's and a phone's width go to HIREWIRE_UI_SCREENSHOTS when it is set.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, openBrowser, type TestBrowser } from "../support/browser.ts";
 import {
   ADMIN_TOKEN,
   startInProcessService,
   type InProcessService,
 } from "../support/in-process-service.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Set to a folder to keep screenshots of each page the test visits. */
 const SCREENSHOTS = process.env.HIREWIRE_UI_SCREENSHOTS;
 
 let svc: InProcessService;
-let profile: string;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let hireId: string;
 
@@ -28,9 +25,6 @@ let hireId: string;
 function poll<T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) {
   return expect.poll(read, { timeout: 10_000, interval: 50, ...options });
 }
-
-/** Uncaught script errors and CSP refusals seen by the browser: there must be none. */
-const browserErrors: string[] = [];
 
 /** Full-page screenshots at 1366 px and 400 px wide. */
 async function screenshots(name: string): Promise<void> {
@@ -53,41 +47,11 @@ function answerNextDialog(accept: boolean): Promise<string> {
   });
 }
 
-// `npm test` passes on a machine without Chromium: the browser tests then say loudly that they did
-// not run. CI sets HIREWIRE_REQUIRE_CHROMIUM=1 (.ci/run installs Chromium), so there they always run.
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  const why = `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``;
-  if (process.env.HIREWIRE_REQUIRE_CHROMIUM === "1") throw new Error(why);
-  console.warn(`\n*** WEB UI TESTS NOT RUN: ${why} ***\n`);
-}
-
 describe.runIf(HAVE_CHROMIUM)("the hire page in Chromium", () => {
   beforeAll(async () => {
     svc = await startInProcessService({ HIREWIRE_SANDBOX: "off" });
-    profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1366, height: 900 },
-    });
-    context.setDefaultTimeout(10_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => browserErrors.push(error.message));
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        browserErrors.push(message.text());
-    });
+    browser = await openBrowser({ width: 1366, timeoutMs: 10_000 });
+    page = browser.page;
     const created = await svc.api("POST", "/api/hires", {
       email: "grace@example.com",
       first_name: "Grace",
@@ -108,9 +72,8 @@ describe.runIf(HAVE_CHROMIUM)("the hire page in Chromium", () => {
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await svc?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   it("edits the props, saying what is wrong with a bad value", async () => {
@@ -198,6 +161,6 @@ describe.runIf(HAVE_CHROMIUM)("the hire page in Chromium", () => {
     expect((await svc.api("GET", `/api/hires/${hireId}`)).status).toBe(404);
     expect(await page.getByTestId("hires").count()).toBe(0);
     await screenshots("hires-after-delete");
-    expect(browserErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -1,12 +1,11 @@
 // The manifest editor in a real browser (Debian's chromium driven by playwright-core) against the
 // service started in this process: completion and hover help from the JSON Schema, the
 // validator's problems squiggled in place, and the question before unsaved changes are lost.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Dialog, type Page } from "playwright-core";
+import type { Dialog, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, openBrowser, type TestBrowser } from "../support/browser.ts";
 import {
   ADMIN_TOKEN,
   startInProcessService,
@@ -14,17 +13,14 @@ import {
 } from "../support/in-process-service.ts";
 import { EDITOR_BUNDLE_MISSING } from "../../src/service/ui/ui-routes.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Set to a folder to keep screenshots of the editor at 1366 and 400 px. */
 const SCREENSHOTS = process.env.HIREWIRE_UI_SCREENSHOTS;
 const LEAVE_QUESTION = "You have unsaved changes. Leave this page and lose them?";
 
 let svc: InProcessService;
-let profile: string;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let integrationId: string;
-const browserErrors: string[] = [];
 /** Every dialog the page opened, answered by `answer` (dismissed unless a test says otherwise). */
 const dialogs: Array<{ type: string; message: string }> = [];
 let answer: "accept" | "dismiss" = "dismiss";
@@ -66,10 +62,6 @@ async function openIntegration(): Promise<void> {
 }
 
 // Like web-ui.test.ts: said loudly when Chromium is missing, fatal where CI requires it.
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && process.env.HIREWIRE_REQUIRE_CHROMIUM === "1")
-  throw new Error(`the manifest editor tests need Chromium at ${CHROMIUM}`);
-
 describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
   beforeAll(async () => {
     svc = await startInProcessService();
@@ -79,29 +71,8 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
     });
     expect(created.status).toBe(201);
     integrationId = created.body.id;
-    profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1366, height: 900 },
-    });
-    context.setDefaultTimeout(10_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => browserErrors.push(error.message));
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        browserErrors.push(message.text());
-    });
+    browser = await openBrowser({ width: 1366, timeoutMs: 10_000 });
+    page = browser.page;
     page.on("dialog", (dialog: Dialog) => {
       dialogs.push({ type: dialog.type(), message: dialog.message() });
       void (answer === "accept" ? dialog.accept() : dialog.dismiss());
@@ -113,9 +84,8 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await svc?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   it("serves the editor bundle as one cacheable script, gzipped", async () => {
@@ -262,6 +232,6 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
     // Dismissed: the page is still there, with the text typed.
     expect(page.isClosed()).toBe(false);
     expect(await page.locator(".unsaved-mark").isVisible()).toBe(true);
-    expect(browserErrors).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -1,25 +1,22 @@
 // The web UI in a real browser (Debian's chromium driven by playwright-core) against the service
 // started in this process with its sandbox: sign in, read secrets, edit a manifest, add a hire,
 // trigger runs and resume a failed one — as an admin would.
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, openBrowser, type TestBrowser } from "../support/browser.ts";
 import {
   ADMIN_TOKEN,
   startInProcessService,
   type InProcessService,
 } from "../support/in-process-service.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /** Set to a folder to keep screenshots of each page the test visits. */
 const SCREENSHOTS = process.env.HIREWIRE_UI_SCREENSHOTS;
 
 let svc: InProcessService;
-let profile: string;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let shot = 0;
 
@@ -34,55 +31,21 @@ function poll<T>(read: () => Promise<T> | T, options: { timeout?: number } = {})
   return expect.poll(read, { timeout: 10_000, interval: 50, ...options });
 }
 
-/** Uncaught script errors and CSP refusals seen by the browser: there must be none. */
-const browserErrors: string[] = [];
-
 async function screenshot(name: string): Promise<void> {
   if (SCREENSHOTS !== undefined)
     await page.screenshot({ path: join(SCREENSHOTS, `${++shot}-${name}.png`), fullPage: true });
 }
 
-// `npm test` passes on a machine without Chromium: the browser tests then say loudly that they did
-// not run. CI sets HIREWIRE_REQUIRE_CHROMIUM=1 (.ci/run installs Chromium), so there they always run.
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  const why = `the web UI tests need Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\``;
-  if (process.env.HIREWIRE_REQUIRE_CHROMIUM === "1") throw new Error(why);
-  console.warn(`\n*** WEB UI TESTS NOT RUN: ${why} ***\n`);
-}
-
 describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
   beforeAll(async () => {
     svc = await startInProcessService();
-    profile = await mkdtemp(join(tmpdir(), "hirewire-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(10_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => browserErrors.push(error.message));
-    page.on("console", (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text()))
-        browserErrors.push(message.text());
-    });
+    browser = await openBrowser({ width: 1280, timeoutMs: 10_000 });
+    page = browser.page;
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await svc?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   describe("serving", () => {
@@ -316,7 +279,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
       await form.getByRole("button", { name: "Trigger run" }).click();
       await poll(() => page.locator(".view-head [data-status]").textContent()).toBe("succeeded");
       expect(await page.getByTestId("attempt").textContent()).toContain("users?team=t_sales");
-      expect(browserErrors).toEqual([]);
+      expect(browser.errors).toEqual([]);
     });
   });
 });
