@@ -1,15 +1,13 @@
 // `hirewire exists` and `hirewire revoke` as users run them: a child process, real files, a local
 // server playing the third party. Exit codes are the contract scripts rely on.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, startTargetServer, type TargetServer } from "./support/target-server.ts";
+import { runHirewire, type CliResult } from "./support/cli-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/hirewire.js", import.meta.url));
 const TOKEN = "cli_revoke_token_9a8b7c6d";
 let server: TargetServer;
 let dir: string;
@@ -42,20 +40,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function hirewire(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function hirewire(args: string[]): Promise<CliResult> {
+  return runHirewire(args, { cwd: dir });
 }
 
 async function manifestFile(name: string, base = server.url): Promise<string> {

@@ -1,14 +1,12 @@
 // `hirewire resume` with damaged, edited or missing state files, as real child processes: each is
 // refused with exit 3 and one sentence naming the field, and nothing is sent.
-import { spawn } from "node:child_process";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, startTargetServer, type TargetServer } from "./support/target-server.ts";
+import { runHirewire, type CliResult } from "./support/cli-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/hirewire.js", import.meta.url));
 let server: TargetServer;
 let dir: string;
 /** The state file of a run that failed at its second step (of two). */
@@ -49,31 +47,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hirewire(args: string[], cwd = dir): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function hirewire(args: string[], cwd = dir): Promise<CliResult> {
+  return runHirewire(args, { cwd });
 }
 
 /** Writes a copy of the failed run's state file changed by `edit`, resumes it, and checks nothing was sent. */
 async function resumeEdited(
   name: string,
   edit: (file: Record<string, unknown>, state: Record<string, unknown>) => void,
-): Promise<Result> {
+): Promise<CliResult> {
   const file = structuredClone(failed);
   edit(file, file.state as Record<string, unknown>);
   await writeFile(join(dir, name), JSON.stringify(file, null, 2));
@@ -85,7 +67,7 @@ async function resumeEdited(
 }
 
 /** The one line a refused resume prints: on stderr, prefixed, no stack, no raw error name. */
-function refusal(result: Result): string {
+function refusal(result: CliResult): string {
   expect(result.code, result.stdout + result.stderr).toBe(3);
   const lines = result.stderr.trim().split("\n");
   expect(lines).toHaveLength(1);

@@ -2,15 +2,13 @@
 // real local server. Human output, --json and the --state file show the stored field masked;
 // later steps still send the real value; a resumed run gets it back from the state file's
 // "stored" object, or stops before sending rather than send the mask.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, startTargetServer, type TargetServer } from "./support/target-server.ts";
+import { runHirewire, type CliResult } from "./support/cli-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/hirewire.js", import.meta.url));
 const TOKEN = "cli_stored_secret_token_7a6b5c4d";
 let server: TargetServer;
 let dir: string;
@@ -60,20 +58,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function hirewire(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function hirewire(args: string[]): Promise<CliResult> {
+  return runHirewire(args, { cwd: dir });
 }
 
 function forms(value: string): string[] {

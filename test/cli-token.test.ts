@@ -4,10 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, runHirewire, type CliResult } from "./support/cli-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/hirewire.js", import.meta.url));
 let dir: string;
 
 beforeAll(async () => {
@@ -17,19 +16,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function hirewire(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", HIREWIRE_ADMIN_TOKEN: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function hirewire(args: string[]): Promise<CliResult> {
+  return runHirewire(args, { env: { HIREWIRE_ADMIN_TOKEN: "" } });
 }
 
 async function status(url: string, token: string): Promise<number> {

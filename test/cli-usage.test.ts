@@ -1,7 +1,7 @@
 // The `hirewire` command's edges as a real child process: usage errors and their exit code,
 // --version, the --help examples run as written, where run files go, and URLs that only a
 // response can give (run, --dry-run, revoke), plus a sync entry lacking a mapped field.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, startTargetServer, type TargetServer } from "./support/target-server.ts";
+import { runHirewire, type CliResult } from "./support/cli-process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "hirewire.js");
@@ -41,24 +42,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function hirewire(args: string[], cwd = dir): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", TMPDIR: temp },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function hirewire(args: string[], cwd = dir): Promise<CliResult> {
+  return runHirewire(args, { cwd, env: { TMPDIR: temp } });
 }
 
 async function manifestFile(name: string, manifest: unknown): Promise<string> {
