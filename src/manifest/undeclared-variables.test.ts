@@ -30,7 +30,7 @@ describe("undeclared variables", () => {
       execute: [{ url: "https://a.example/users" }],
     };
     expect(warnings(manifest)).toEqual([
-      `headers.Authorization: uses {{ API_TOKEN }}${UNDECLARED}; a run fails unless a secret or hire prop of that name is given`,
+      `headers.Authorization: uses {{ API_TOKEN }}${UNDECLARED}; a run fails unless it is given as a secret, param, hire prop or stored field`,
     ]);
   });
 
@@ -110,7 +110,7 @@ describe("undeclared variables", () => {
       ],
     };
     expect(warnings(manifest)).toEqual([
-      `execute[0].url: uses {{ TEAM_ID }} (used 4 times; this is the first)${UNDECLARED}; a run fails unless a secret or hire prop of that name is given`,
+      `execute[0].url: uses {{ TEAM_ID }} (used 4 times; this is the first)${UNDECLARED}; a run fails unless it is given as a secret, param, hire prop or stored field`,
     ]);
   });
 

@@ -56,7 +56,7 @@ function message(name: string, uses: number, suggestion: string | undefined): st
     "initial_data_form, form or extra_user_info, and no step stores it";
   return suggestion !== undefined
     ? `${what}; did you mean "${suggestion}"?`
-    : `${what}; a run fails unless a secret or hire prop of that name is given`;
+    : `${what}; a run fails unless it is given as a secret, param, hire prop or stored field`;
 }
 
 /**
