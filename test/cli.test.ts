@@ -87,6 +87,27 @@ describe("hirewire validate", () => {
       'execute[0].url: must be an absolute http(s) URL or start with a template (got "example.com/x")',
     );
   });
+  it("warns about a variable nothing declares, suggesting the declared name, and exits 0", async () => {
+    const typo = await manifestFile("typo.json", {
+      execute: [{ url: "https://example.com/users", data: { email: "{{ emial }}" } }],
+    });
+    const result = await hirewire(["validate", typo]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `warning: ${typo}: execute[0].data.email: uses {{ emial }}, which nothing declares`,
+    );
+    expect(result.stdout).toContain('did you mean "email"?');
+    expect(result.stdout).toContain(`${typo}: valid`);
+    const json = JSON.parse((await hirewire(["validate", "--json", typo])).stdout);
+    expect(json.valid).toBe(true);
+    expect(json.files[0].problems).toEqual([
+      expect.objectContaining({
+        path: "execute[0].data.email",
+        severity: "warning",
+        code: "TEMPLATE_UNDEFINED_VARIABLE",
+      }),
+    ]);
+  });
 });
 
 describe("hirewire run", () => {

@@ -24,6 +24,13 @@ describe("suggestKey", () => {
     expect(suggestKey("save_as", STEP_KEYS)).toBe("save_as_file");
   });
 
+  it("counts two swapped letters as one typo", () => {
+    expect(suggestKey("emial", ["email", "first_name"])).toBe("email");
+    expect(suggestKey("metohd", STEP_KEYS)).toBe("method");
+    // Two swaps are two typos: too many for a short name.
+    expect(suggestKey("mealia", ["email"])).toBeUndefined();
+  });
+
   it("prefers a typo over a truncation", () => {
     expect(suggestKey("file", ["files", "file_name_long"])).toBe("files");
   });

@@ -1,92 +1,102 @@
-// Template syntax of every templated string in a manifest (docs/manifest.md), checked before
-// anything runs so a typo in a rarely used block (revoke, oauth.refresh) is found on save.
-// Reads the raw input defensively, like the semantic checks.
+// Every templated string of a manifest (docs/manifest.md), walked once for the checks made before
+// anything runs: template syntax here (a typo in a rarely used block such as revoke or
+// oauth.refresh is found on save), undeclared variables in undeclared-variables.ts. Reads the raw
+// input defensively, like the semantic checks.
 import { checkTemplate } from "../template/index.ts";
 import { isSyncUsersInput } from "./schema.ts";
 import { formatPath, isRecord, type PathSegment } from "./path.ts";
 import type { ValidationProblem } from "./types.ts";
 
-type Out = ValidationProblem[];
+/**
+ * Called for each templated string: its text, where it is, and what part it is when that is not
+ * the value itself ("in the name: " for a header name, "in the key: " for a key of a body).
+ */
+export type TemplateVisitor = (source: string, path: PathSegment[], what: string) => void;
 
-function checkString(value: unknown, path: PathSegment[], out: Out, what = ""): void {
-  if (typeof value !== "string") return;
-  for (const message of checkTemplate(value)) {
-    out.push({
-      path: formatPath(path),
-      message: what + message,
-      severity: "error",
-      code: "TEMPLATE_SYNTAX",
-    });
-  }
+function visitString(value: unknown, path: PathSegment[], visit: TemplateVisitor, what = ""): void {
+  if (typeof value === "string") visit(value, path, what);
 }
 
 /** Keys and values of a string map (headers): both are templated. */
-function checkMap(value: unknown, path: PathSegment[], out: Out): void {
+function visitMap(value: unknown, path: PathSegment[], visit: TemplateVisitor): void {
   if (!isRecord(value)) return;
   for (const [key, item] of Object.entries(value)) {
-    checkString(key, [...path, key], out, "in the name: ");
-    checkString(item, [...path, key], out);
+    visitString(key, [...path, key], visit, "in the name: ");
+    visitString(item, [...path, key], visit);
   }
 }
 
 /** Every string in a JSON body, object keys included; depth is bounded by the caller. */
-function checkData(value: unknown, path: PathSegment[], out: Out): void {
-  if (typeof value === "string") checkString(value, path, out);
+function visitData(value: unknown, path: PathSegment[], visit: TemplateVisitor): void {
+  if (typeof value === "string") visitString(value, path, visit);
   else if (Array.isArray(value))
-    value.forEach((item, index) => checkData(item, [...path, index], out));
+    value.forEach((item, index) => visitData(item, [...path, index], visit));
   else if (isRecord(value)) {
     for (const [key, item] of Object.entries(value)) {
-      checkString(key, [...path, key], out, "in the key: ");
-      checkData(item, [...path, key], out);
+      visitString(key, [...path, key], visit, "in the key: ");
+      visitData(item, [...path, key], visit);
     }
   }
 }
 
 /** The templated parts shared by steps, `exists` and `form` requests. */
-function checkRequest(request: unknown, path: PathSegment[], out: Out): void {
+function visitRequest(request: unknown, path: PathSegment[], visit: TemplateVisitor): void {
   if (!isRecord(request)) return;
-  checkString(request.url, [...path, "url"], out);
-  checkMap(request.headers, [...path, "headers"], out);
-  if (Object.hasOwn(request, "data")) checkData(request.data, [...path, "data"], out);
-  checkString(request.expected, [...path, "expected"], out);
+  visitString(request.url, [...path, "url"], visit);
+  visitMap(request.headers, [...path, "headers"], visit);
+  if (Object.hasOwn(request, "data")) visitData(request.data, [...path, "data"], visit);
+  visitString(request.expected, [...path, "expected"], visit);
   if (isRecord(request.continue_if)) {
-    checkString(request.continue_if.value, [...path, "continue_if", "value"], out);
+    visitString(request.continue_if.value, [...path, "continue_if", "value"], visit);
   }
-  checkString(request.save_as_file, [...path, "save_as_file"], out);
+  visitString(request.save_as_file, [...path, "save_as_file"], visit);
   if (isRecord(request.files)) {
     for (const [field, name] of Object.entries(request.files)) {
-      checkString(name, [...path, "files", field], out);
+      visitString(name, [...path, "files", field], visit);
     }
   }
 }
 
-function checkEach(
+function visitEach(
   items: unknown,
   path: PathSegment[],
-  out: Out,
-  check: (item: unknown, at: PathSegment[]) => void,
+  visit: (item: unknown, at: PathSegment[]) => void,
 ): void {
-  if (Array.isArray(items)) items.forEach((item, index) => check(item, [...path, index]));
+  if (Array.isArray(items)) items.forEach((item, index) => visit(item, [...path, index]));
+}
+
+/** Visits every templated string of a manifest-like input, in document order of the blocks. */
+export function forEachTemplate(input: unknown, visit: TemplateVisitor): void {
+  if (!isRecord(input)) return;
+  visitMap(input.headers, ["headers"], visit);
+  visitEach(input.execute, ["execute"], (step, at) => visitRequest(step, at, visit));
+  visitEach(input.revoke, ["revoke"], (step, at) => visitRequest(step, at, visit));
+  visitRequest(input.exists, ["exists"], visit);
+  if (isRecord(input.oauth)) {
+    visitString(input.oauth.authenticate_url, ["oauth", "authenticate_url"], visit);
+    visitRequest(input.oauth.access_token, ["oauth", "access_token"], visit);
+    visitRequest(input.oauth.refresh, ["oauth", "refresh"], visit);
+  }
+  visitEach(input.form, ["form"], (field, at) => visitRequest(field, at, visit));
+  visitEach(input.post_execute_notification, ["post_execute_notification"], (note, at) => {
+    if (!isRecord(note)) return;
+    for (const key of ["to", "subject", "message"]) visitString(note[key], [...at, key], visit);
+  });
+  if (isSyncUsersInput(input)) visitString(input.next_page, ["next_page"], visit);
 }
 
 /** One TEMPLATE_SYNTAX problem per syntax error in any templated string of the manifest. */
 export function templateProblems(input: unknown): ValidationProblem[] {
-  const out: Out = [];
-  if (!isRecord(input)) return out;
-  checkMap(input.headers, ["headers"], out);
-  checkEach(input.execute, ["execute"], out, (step, at) => checkRequest(step, at, out));
-  checkEach(input.revoke, ["revoke"], out, (step, at) => checkRequest(step, at, out));
-  checkRequest(input.exists, ["exists"], out);
-  if (isRecord(input.oauth)) {
-    checkString(input.oauth.authenticate_url, ["oauth", "authenticate_url"], out);
-    checkRequest(input.oauth.access_token, ["oauth", "access_token"], out);
-    checkRequest(input.oauth.refresh, ["oauth", "refresh"], out);
-  }
-  checkEach(input.form, ["form"], out, (field, at) => checkRequest(field, at, out));
-  checkEach(input.post_execute_notification, ["post_execute_notification"], out, (note, at) => {
-    if (!isRecord(note)) return;
-    for (const key of ["to", "subject", "message"]) checkString(note[key], [...at, key], out);
+  const out: ValidationProblem[] = [];
+  forEachTemplate(input, (source, path, what) => {
+    for (const message of checkTemplate(source)) {
+      out.push({
+        path: formatPath(path),
+        message: what + message,
+        severity: "error",
+        code: "TEMPLATE_SYNTAX",
+      });
+    }
   });
-  if (isSyncUsersInput(input)) checkString(input.next_page, ["next_page"], out);
   return out;
 }

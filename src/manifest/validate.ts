@@ -1,9 +1,11 @@
-// validateManifest: structure (zod), then semantic and template checks, all problems at once.
+// validateManifest: structure (zod), then semantic, template and variable checks, all problems
+// at once.
 // Never throws: the input may be anything a library caller or an HTTP client hands over.
 import { formatPath, isRecord, type PathSegment } from "./path.ts";
 import { isSyncUsersInput, provisioningSchema, syncUsersSchema } from "./schema.ts";
 import { semanticProblems } from "./semantic-checks.ts";
 import { templateProblems } from "./template-checks.ts";
+import { undeclaredVariableWarnings } from "./undeclared-variables.ts";
 import type { Manifest, ValidationProblem, ValidationResult } from "./types.ts";
 import { issueToProblems, type ManifestKinds } from "./zod-issues.ts";
 
@@ -75,7 +77,11 @@ function validateUnsafe(input: unknown): ValidationResult {
     for (const issue of parsed.error.issues)
       problems.push(...issueToProblems(issue, input, schema, kinds));
   }
-  problems.push(...semanticProblems(input), ...templateProblems(input));
+  problems.push(
+    ...semanticProblems(input),
+    ...templateProblems(input),
+    ...undeclaredVariableWarnings(input),
+  );
   if (!parsed.success || problems.some((problem) => problem.severity === "error")) {
     return { ok: false, problems };
   }
@@ -85,7 +91,7 @@ function validateUnsafe(input: unknown): ValidationResult {
 /**
  * Validates a manifest (already parsed from JSON) against docs/manifest.md. Never
  * throws; collects every problem, each with a path like `execute[1].polling.amount`. Warnings
- * (legacy keys) never make a manifest invalid.
+ * (legacy keys, variables nothing declares) never make a manifest invalid.
  */
 export function validateManifest(input: unknown): ValidationResult {
   try {

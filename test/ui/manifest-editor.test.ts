@@ -167,6 +167,27 @@ describe.runIf(HAVE_CHROMIUM)("the manifest editor in Chromium", () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
+  it("squiggles a variable nothing declares as a warning, the manifest still valid", async () => {
+    await openIntegration();
+    const manifest = {
+      execute: [{ url: "https://api.example.com/users", data: { email: "{{ emial }}" } }],
+    };
+    await page.locator(".cm-content").fill(JSON.stringify(manifest, null, 2));
+    await poll(() => page.locator(".cm-lintRange-warning").count()).toBeGreaterThan(0);
+    expect(await page.getByTestId("validation-status").textContent()).toBe("Valid manifest");
+    expect(await page.locator(".cm-lintRange-error").count()).toBe(0);
+    const warned = page.locator(".cm-line", { has: page.locator(".cm-lintRange-warning") });
+    expect(await warned.allTextContents()).toEqual([expect.stringContaining("{{ emial }}")]);
+    await page.locator(".cm-lintRange-warning").first().hover();
+    const tooltip = page.locator(".cm-tooltip-lint");
+    await poll(() => tooltip.textContent()).toContain(
+      "execute[0].data.email uses {{ emial }}, which nothing declares",
+    );
+    expect(await tooltip.textContent()).toContain('did you mean "email"?');
+    await poll(() => page.getByTestId("problems").locator("li.warning").count()).toBe(1);
+    await screenshot("1366-warning");
+  });
+
   it("asks before in-app navigation loses unsaved changes, and stays when told to", async () => {
     await openIntegration();
     answer = "accept";
