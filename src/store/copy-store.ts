@@ -127,11 +127,30 @@ async function copyTable(
       where rowid > ${after} order by rowid limit ${batchSize}`.execute(reader);
     if (rows.length === 0) return copied;
     const values = rows.map(({ hirewire_copy_rowid: _rowid, ...row }) => row);
-    await writer.insertInto(table).values(values).execute();
+    try {
+      await writer.insertInto(table).values(values).execute();
+    } catch (error) {
+      throw batchFailed(table, copied, error);
+    }
     copied += rows.length;
     after = rows[rows.length - 1]!.hirewire_copy_rowid;
     if (rows.length < batchSize) return copied;
   }
+}
+
+/**
+ * A batch PostgreSQL refused (a row SQLite let through that PostgreSQL does not accept). The
+ * driver's message names the problem, never a value; the transaction is rolled back.
+ */
+function batchFailed(table: string, copied: number, error: unknown): HirewireError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new HirewireError(
+    {
+      code: "STORE_UNUSABLE",
+      message: `PostgreSQL refused a row of ${table} after row ${copied} (${reason}); nothing was copied — fix that row in the SQLite file, or report it, then run the copy again.`,
+    },
+    { cause: error },
+  );
 }
 
 /** The target holds exactly the rows read (a cheap guard against a silently skipped batch). */
