@@ -9,6 +9,7 @@ import { HirewireError, toErrorInfo } from "../errors/index.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import { withHireInputs, withParams } from "./input-options.ts";
 import { existsCommandDefinition } from "./exists-command.ts";
+import { migrateCommandDefinition } from "./migrate-command.ts";
 import { revokeCommandDefinition } from "./revoke-command.ts";
 import { tokenCommandDefinition } from "./token-command.ts";
 
@@ -100,6 +101,7 @@ withParams(program.command("sync"))
 program.addCommand(revokeCommandDefinition());
 program.addCommand(existsCommandDefinition());
 program.addCommand(tokenCommandDefinition());
+program.addCommand(migrateCommandDefinition());
 
 program
   .command("serve")
