@@ -7,6 +7,7 @@ import type { AttemptOutcome } from "../exchange/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
 import { finish, wait, withoutWake, type MachineOps } from "./finish-wait.ts";
+import { notifying, onNotified, succeed } from "./notify.ts";
 import { needsRefresh } from "./oauth-refresh.ts";
 import { onOutcome } from "./outcome.ts";
 import { buildRequest, getHeader } from "./request.ts";
@@ -69,6 +70,9 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       );
     case "recover":
       return recover(ctx, state, event.now);
+    case "notified":
+      if (!notifying(state)) return ignore(state);
+      return onNotified(state, event.results);
     case "cancel":
       if (FINAL.has(state.status)) return ignore(state);
       return finish(withoutWake({ ...state, inFlight: undefined }), "cancelled", {
@@ -154,7 +158,7 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
         path: blockOf(ctx),
       });
     }
-    return finish(state, "succeeded");
+    return succeed(ctx, state);
   }
   const options = { ...ENGINE_DEFAULTS, ...ctx.options };
   try {

@@ -85,11 +85,17 @@ export interface RunState {
   phase?: "oauth-refresh";
   /** The OAuth token was refreshed once in this run (a second 401 is a failure, not a loop). */
   oauthRefreshed?: boolean;
-  /** Set by the driver after a successful run: post_execute_notification results (masked). */
-  notifications?: JsonValue;
+  /** post_execute_notification after a successful `execute` run: sending, then the masked results. */
+  notifications?: NotificationsRecord;
   /** POST/PATCH requests resent after an interruption with the same Idempotency-Key. */
   resentAfterInterruption?: Resend[];
 }
+
+/**
+ * Notifications as the state keeps them: `sending` is checkpointed before the first one leaves (a
+ * crash then means "unknown", never sent twice), `sent` holds every item's masked result.
+ */
+export type NotificationsRecord = { status: "sending" } | { status: "sent"; results: JsonValue[] };
 
 /** Inputs that stay the same for the whole run; given on every call, never stored in the state. */
 export interface RunContext {
@@ -150,7 +156,9 @@ export type RunEvent =
   | { type: "resume"; now: number }
   /** The driver restarted and found this run; a request may have been in flight. */
   | { type: "recover"; now: number }
-  | { type: "cancel"; now: number };
+  | { type: "cancel"; now: number }
+  /** The driver carried out the `notify` command; `results` are masked, one per item. */
+  | { type: "notified"; now: number; results: JsonValue[] };
 
 export type RunCommand =
   | {
@@ -172,6 +180,11 @@ export type RunCommand =
   | { type: "store"; step: number; fields: Record<string, JsonValue> }
   /** New OAuth tokens (a refresh succeeded): store them encrypted and use them from now on. */
   | { type: "oauth"; tokens: Record<string, JsonValue> }
+  /**
+   * Send post_execute_notification now, at most once: the state saying "sending" is checkpointed
+   * first. A failed notification never fails the run; answer with the `notified` event.
+   */
+  | { type: "notify" }
   | { type: "finish"; status: "succeeded" | "failed" | "blocked" | "cancelled"; error?: ErrorInfo };
 
 export interface Transition {

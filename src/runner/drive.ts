@@ -1,15 +1,19 @@
 // The driver: feeds events to the pure engine and carries out its commands — checkpoint, send,
-// wait — in the order durability needs: the state that says a request is in flight is saved
-// before the request leaves, and the attempt's record, stored fields and next state are saved
-// together after it returns. Everything that leaves the driver passes the redactor first.
+// wait, notify — in the order durability needs: the state that says a request is in flight is
+// saved before the request leaves, and the attempt's record, stored fields and next state are
+// saved together after it returns. Everything that leaves the driver passes the redactor first.
+// Commands are dispatched through a map with one handler per command type, so a new command type
+// does not compile until the driver handles it.
 import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import { advance } from "../engine/machine.ts";
 import { blockSteps } from "../engine/blocks.ts";
 import { isSecretTokenField } from "../engine/variables.ts";
-import type { RunCommand, RunContext, RunEvent, RunState } from "../engine/types.ts";
+import type { RunCommand, RunContext, RunEvent, RunState, Transition } from "../engine/types.ts";
+import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 import type { Redactor } from "../redact/index.ts";
 import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
+import { notificationsJson, notifyAfterSuccess } from "./notifications.ts";
 import { sensitiveViews } from "./stored-secrets.ts";
 
 export interface Checkpoint {
@@ -17,6 +21,8 @@ export interface Checkpoint {
   state: RunState;
   /** The attempt that just ended, masked. */
   attempt?: AttemptRecord;
+  /** The drive stops after this checkpoint and hands the run back (`DriveHooks.handBack`). */
+  handBack?: true;
   /**
    * Fields a step stored: commit them in the same transaction as the state. `fields` are the real
    * values; `shown` has the masked view of each one that holds a secret (keep those encrypted).
@@ -41,14 +47,46 @@ export interface DriveHooks {
   onOAuthTokens?(tokens: Record<string, JsonValue>): void | Promise<void>;
   /** Checked before each send: true stops the run as cancelled. */
   cancelled?(): boolean | Promise<boolean>;
+  /** SMTP and text settings for post_execute_notification (none: each item fails "not configured"). */
+  notify?: NotifyConfig;
+  /** Cancels notifications being sent (items not yet sent are recorded as cancelled). */
+  signal?: AbortSignal;
+  /**
+   * Checked before each send is checkpointed: true stops the drive there, the state saved without
+   * the request in flight (nothing was sent), so another driver may take the run at once.
+   */
+  handBack?(): boolean;
 }
 
 export interface DriveResult {
   /** The unmasked final state (kept in memory only). */
   state: RunState;
-  /** True when the run was handed back while waiting. */
+  /** True when the run was handed back: while waiting, or before a send when `handBack` said so. */
   yielded: boolean;
+  /** post_execute_notification results (masked), when this drive sent them. */
+  notifications?: NotificationResult[];
 }
+
+/** One transition being carried out: its state, and the checkpoint its commands fill in. */
+interface Turn {
+  state: RunState;
+  checkpoint: Checkpoint;
+  store?: Extract<RunCommand, { type: "store" }>;
+}
+
+/** What carrying out a command leads to: the next transition (and the attempt it recorded), or the end. */
+type Next = { transition: Transition; attempt?: AttemptRecord } | { done: DriveResult };
+
+interface CommandHandler<C extends RunCommand> {
+  /** Before the checkpoint: what the command adds to it, or teaches the redactor. */
+  prepare?(command: C, turn: Turn): void | Promise<void>;
+  /** After the checkpoint: carry the command out. A `Next` ends this transition's turn. */
+  carryOut?(command: C, turn: Turn): Promise<Next | undefined>;
+}
+
+type CommandMap = {
+  [T in RunCommand["type"]]: CommandHandler<Extract<RunCommand, { type: T }>>;
+};
 
 /** Drives a run from `event` until it finishes or a wait is handed back. */
 export async function driveRun(
@@ -58,81 +96,172 @@ export async function driveRun(
 ): Promise<DriveResult> {
   // Excerpts of responses in messages are cut short: the engine masks them before the cut.
   hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
+  const handlers = commandMap(hooks, {});
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
-    const state = transition.state;
-    const commands = transition.commands;
-    const store = find(commands, "store");
-    const oauth = find(commands, "oauth");
-    if (oauth !== undefined) {
-      learnTokens(hooks.redactor, oauth);
-      hooks.ctx.oauth = oauth.tokens;
-      await hooks.onOAuthTokens?.(oauth.tokens);
-    }
-    // What the next request makes of its secrets (`{{ TOKEN|upper }}`, a Basic credential) is
-    // masked from this checkpoint on, before the request leaves.
-    for (const derived of find(commands, "send")?.derived ?? [])
-      hooks.redactor.add(derived.name, derived.value);
-    const checkpoint = lazyCheckpoint(state, hooks.redactor);
-    if (pendingAttempt !== undefined) checkpoint.attempt = pendingAttempt;
-    if (store !== undefined)
-      checkpoint.stored = {
-        step: store.step,
-        fields: store.fields,
+    const handingBack = handsBack(hooks, transition);
+    if (handingBack) transition = withoutSend(transition);
+    const turn: Turn = {
+      state: transition.state,
+      checkpoint: lazyCheckpoint(transition.state, hooks.redactor),
+    };
+    if (handingBack) turn.checkpoint.handBack = true;
+    for (const command of transition.commands) await handlerOf(handlers, command).prepare?.(turn);
+    if (pendingAttempt !== undefined) turn.checkpoint.attempt = pendingAttempt;
+    if (turn.store !== undefined)
+      turn.checkpoint.stored = {
+        step: turn.store.step,
+        fields: turn.store.fields,
         // Judged now, by every secret the run knows so far (tokens this response carried too).
-        shown: sensitiveViews(store.fields, hooks.redactor),
+        shown: sensitiveViews(turn.store.fields, hooks.redactor),
       };
-    await hooks.checkpoint(checkpoint);
+    await hooks.checkpoint(turn.checkpoint);
     pendingAttempt = undefined;
+    if (handingBack) return { state: turn.state, yielded: true };
 
-    if (find(commands, "finish") !== undefined) return { state, yielded: false };
-    const wait = find(commands, "wait");
-    if (wait !== undefined) {
-      if (!(await hooks.wait(wait.until, wait.reason, state))) return { state, yielded: true };
-      transition = advance(hooks.ctx, transition.state, {
-        type: "wake",
-        now: Math.max(hooks.now(), wait.until),
-      });
-      continue;
+    let next: Next | undefined;
+    for (const command of transition.commands) {
+      next = await handlerOf(handlers, command).carryOut?.(turn);
+      if (next !== undefined) break;
     }
-    const send = find(commands, "send");
-    if (send === undefined) return { state, yielded: false };
-    if ((await hooks.cancelled?.()) === true) {
-      transition = advance(hooks.ctx, state, { type: "cancel", now: hooks.now() });
-      continue;
-    }
-    const startedAt = hooks.now();
-    const outcome = await hooks.send(send.request);
-    const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
-    transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
-    // Tokens this response carried are secrets before the record of it is built and cut.
-    learnTokens(hooks.redactor, find(transition.commands, "oauth"));
-    const record = attemptRecord(
-      {
-        step: send.step,
-        attempt: send.attempt,
-        startedAt,
-        request: send.request,
-        outcome,
-        ...(name !== undefined ? { name } : {}),
-        ...(send.resentAfterInterruption === true
-          ? { resentAfterInterruption: true as const }
-          : {}),
-      },
-      hooks.redactor,
-    );
-    const masked = hooks.redactor.redact(record);
-    pendingAttempt = masked;
-    hooks.onAttempt?.(masked);
+    // A transition with nothing to carry out (an event the state ignores) ends the drive.
+    if (next === undefined) return { state: turn.state, yielded: false };
+    if ("done" in next) return next.done;
+    transition = next.transition;
+    pendingAttempt = next.attempt;
   }
 }
 
-function learnTokens(
-  redactor: Redactor,
-  command: Extract<RunCommand, { type: "oauth" }> | undefined,
-): void {
-  for (const [name, value] of Object.entries(command?.tokens ?? {})) {
+/**
+ * True when the driver is asked to let go before this transition's send. A resend after an
+ * interruption goes ahead: its state already records the resend.
+ */
+function handsBack(hooks: DriveHooks, transition: Transition): boolean {
+  const send = transition.commands.find((command) => command.type === "send");
+  return (
+    send?.type === "send" && send.resentAfterInterruption !== true && hooks.handBack?.() === true
+  );
+}
+
+/** The transition as if its send had not been asked for: the state has no request in flight. */
+function withoutSend(transition: Transition): Transition {
+  const state = { ...transition.state };
+  delete state.inFlight;
+  return { state, commands: transition.commands.filter((command) => command.type !== "send") };
+}
+
+/** The handler of one command, bound to it. */
+function handlerOf(
+  handlers: CommandMap,
+  command: RunCommand,
+): {
+  prepare?(turn: Turn): void | Promise<void>;
+  carryOut?(turn: Turn): Promise<Next | undefined>;
+} {
+  // The map is keyed by command type, so this handler takes exactly this command.
+  const handler = handlers[command.type] as CommandHandler<RunCommand>;
+  return {
+    ...(handler.prepare !== undefined
+      ? { prepare: (turn: Turn) => handler.prepare!(command, turn) }
+      : {}),
+    ...(handler.carryOut !== undefined
+      ? { carryOut: (turn: Turn) => handler.carryOut!(command, turn) }
+      : {}),
+  };
+}
+
+/** The handlers of one drive; `sent` keeps the notifications' results for the drive's result. */
+function commandMap(hooks: DriveHooks, sent: { notifications?: NotificationResult[] }): CommandMap {
+  const { ctx, redactor } = hooks;
+  return {
+    store: {
+      prepare(command, turn) {
+        turn.store = command;
+      },
+    },
+    oauth: {
+      async prepare(command) {
+        learnTokens(redactor, command);
+        ctx.oauth = command.tokens;
+        await hooks.onOAuthTokens?.(command.tokens);
+      },
+    },
+    send: {
+      // What the request makes of its secrets (`{{ TOKEN|upper }}`, a Basic credential) is
+      // masked from this checkpoint on, before the request leaves.
+      prepare(command) {
+        for (const derived of command.derived ?? []) redactor.add(derived.name, derived.value);
+      },
+      async carryOut(command, turn) {
+        if ((await hooks.cancelled?.()) === true)
+          return { transition: advance(ctx, turn.state, { type: "cancel", now: hooks.now() }) };
+        return sendOne(hooks, command, turn.state);
+      },
+    },
+    wait: {
+      async carryOut(command, turn) {
+        if (!(await hooks.wait(command.until, command.reason, turn.state)))
+          return { done: { state: turn.state, yielded: true } };
+        const now = Math.max(hooks.now(), command.until);
+        return { transition: advance(ctx, turn.state, { type: "wake", now }) };
+      },
+    },
+    notify: {
+      async carryOut(_command, turn) {
+        const results = await notifyAfterSuccess(
+          ctx,
+          turn.state,
+          hooks.notify ?? {},
+          redactor,
+          hooks.signal,
+        );
+        sent.notifications = results;
+        const now = hooks.now();
+        const event: RunEvent = { type: "notified", now, results: notificationsJson(results) };
+        return { transition: advance(ctx, turn.state, event) };
+      },
+    },
+    finish: {
+      async carryOut(_command, turn) {
+        return { done: { state: turn.state, yielded: false, ...sent } };
+      },
+    },
+  };
+}
+
+/** Sends the request, then advances with its outcome; the attempt's record waits for the next checkpoint. */
+async function sendOne(
+  hooks: DriveHooks,
+  send: Extract<RunCommand, { type: "send" }>,
+  state: RunState,
+): Promise<Next> {
+  const startedAt = hooks.now();
+  const outcome = await hooks.send(send.request);
+  const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
+  const transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
+  // Tokens this response carried are secrets before the record of it is built and cut.
+  const oauth = transition.commands.find((command) => command.type === "oauth");
+  if (oauth?.type === "oauth") learnTokens(hooks.redactor, oauth);
+  const record = attemptRecord(
+    {
+      step: send.step,
+      attempt: send.attempt,
+      startedAt,
+      request: send.request,
+      outcome,
+      ...(name !== undefined ? { name } : {}),
+      ...(send.resentAfterInterruption === true ? { resentAfterInterruption: true as const } : {}),
+    },
+    hooks.redactor,
+  );
+  const masked = hooks.redactor.redact(record);
+  hooks.onAttempt?.(masked);
+  return { transition, attempt: masked };
+}
+
+function learnTokens(redactor: Redactor, command: Extract<RunCommand, { type: "oauth" }>): void {
+  for (const [name, value] of Object.entries(command.tokens)) {
     if (isSecretTokenField(name, value)) redactor.add(`oauth.${name}`, value);
   }
 }
@@ -157,12 +286,4 @@ function lazyCheckpoint(state: RunState, redactor: Redactor): Checkpoint {
 export function maskState(state: RunState, redactor: Redactor): RunState {
   const { generated, ...rest } = state;
   return { ...redactor.redact(rest), generated };
-}
-
-function find<T extends RunCommand["type"]>(
-  commands: RunCommand[],
-  type: T,
-): Extract<RunCommand, { type: T }> | undefined {
-  return commands.find((command) => command.type === type) as
-    Extract<RunCommand, { type: T }> | undefined;
 }

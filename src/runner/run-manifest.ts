@@ -18,7 +18,6 @@ import type { AttemptRecord } from "./attempt-record.ts";
 import { driveRun, maskState, type Checkpoint } from "./drive.ts";
 import { generateValues } from "./generate.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
-import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
 export interface RunInputs {
@@ -222,29 +221,16 @@ async function drive(
         return options.signal?.aborted !== true;
       },
       cancelled: () => options.signal?.aborted === true,
+      ...(options.notify !== undefined ? { notify: options.notify } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
       ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
     },
     state,
     event,
   );
-  let finalState = result.state;
-  let notifications: NotificationResult[] | undefined;
-  if (!result.yielded && wantsNotifications(ctx, finalState)) {
-    notifications = await notifyAfterSuccess(
-      ctx,
-      finalState,
-      options.notify ?? {},
-      redactor,
-      options.signal,
-    );
-    finalState = {
-      ...finalState,
-      notifications: notificationsRecord({ status: "sent", results: notifications }),
-    };
-    await options.onCheckpoint?.({ state: maskState(finalState, redactor) });
-  }
-  const final = maskState(finalState, redactor);
+  const final = maskState(result.state, redactor);
+  const notifications = result.notifications;
   const steps = new Map<number, RunResult["steps"][number]>();
   for (const record of attempts) {
     const entry = steps.get(record.step) ?? {

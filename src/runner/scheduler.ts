@@ -1,33 +1,30 @@
-// The durable runner of the service: claims due runs from the store (queued, waiting whose time
-// has come, running whose driver died), drives each with the same driver the CLI uses, and
-// checkpoints every transition in the store under a lease. Waits are rows with a wake-up time —
-// a waiting run holds no memory here — and the loop sleeps until the earliest one.
+// The durable runner of the service: drives each run the claim loop takes from the store with the
+// same driver the CLI uses, checkpointing every transition in the store under a lease. Waits are
+// rows with a wake-up time — a waiting run holds no memory here. Stopping hands every lease back
+// as soon as each run's attempt in flight is checkpointed, so another process takes the runs at once.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import { sendAttempt } from "../http/index.ts";
-import type { JsonValue, ValidationResult } from "../manifest/types.ts";
+import type { JsonValue, Manifest, ValidationResult } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight } from "../engine/preflight.ts";
-import {
-  FINAL_STATUSES,
-  type EngineOptions,
-  type RunEvent,
-  type RunState,
-} from "../engine/types.ts";
+import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
-import type { ClaimedRun, Store } from "../store/index.ts";
+import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
+import { ClaimLoop } from "./claim-loop.ts";
 import { driveRun } from "./drive.ts";
 import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
+import { FileJanitor } from "./file-janitor.ts";
 import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
-import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
+import { removeLeftoverPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
+import { storeCheckpointer } from "./store-checkpointer.ts";
 import { restoreStored } from "./stored-secrets.ts";
-import { notificationsRecord, notifyAfterSuccess, wantsNotifications } from "./notifications.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 
 export interface SchedulerLogger {
@@ -78,15 +75,13 @@ export class Scheduler {
   private readonly files: FileStore;
   readonly owner: string;
   private readonly leaseMs: number;
-  private readonly concurrency: number;
-  private readonly idleMs: number;
   private readonly now: () => number;
   private readonly logger: SchedulerLogger;
   private readonly active = new Map<string, Promise<void>>();
-  private running = false;
-  private loopDone: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private lastCleanup = 0;
+  private readonly claims: ClaimLoop;
+  private readonly janitor: FileJanitor;
+  /** Set by stop(): every drive hands its run back before its next send. */
+  private stopping = false;
   /** Unexpected errors in a row while driving each run (cleared when a drive goes through). */
   private readonly driveFailures = new Map<string, number>();
 
@@ -95,22 +90,41 @@ export class Scheduler {
     this.files = options.files;
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.concurrency = options.concurrency ?? 100;
-    this.idleMs = options.idleMs ?? 1_000;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? SILENT;
+    this.janitor = new FileJanitor({
+      store: this.store,
+      files: this.files,
+      now: this.now,
+      ...(options.attemptRetentionMs !== undefined
+        ? { attemptRetentionMs: options.attemptRetentionMs }
+        : {}),
+      isActive: (runId) => this.active.has(runId),
+      logger: this.logger,
+    });
+    this.claims = new ClaimLoop({
+      store: this.store,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      concurrency: options.concurrency ?? 100,
+      idleMs: options.idleMs ?? 1_000,
+      now: this.now,
+      logger: this.logger,
+      active: () => this.active.size,
+      drive: (run) => this.track(run),
+      afterClaim: () => this.janitor.maybeClean(),
+    });
   }
 
   /** Starts the claim loop. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.stopping = false;
+    this.claims.start();
   }
 
   /** Look at the store now (a run was created, resumed or cancelled). */
   notify(): void {
-    this.wakeUp?.();
+    this.claims.notify();
   }
 
   /** Runs being driven by this process. */
@@ -118,62 +132,14 @@ export class Scheduler {
     return this.active.size;
   }
 
-  /** Stops claiming and waits for every run being driven to reach its next checkpoint and let go. */
+  /**
+   * Stops claiming, and waits for every run being driven to checkpoint its attempt in flight and
+   * let its lease go (a run sending its notifications finishes them first).
+   */
   async stop(): Promise<void> {
-    this.running = false;
-    this.notify();
-    await this.loopDone;
+    this.stopping = true;
+    await this.claims.stop();
     await Promise.allSettled([...this.active.values()]);
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let claimed: ClaimedRun[] = [];
-      const capacity = this.concurrency - this.active.size;
-      try {
-        if (capacity > 0)
-          claimed = await this.store.claimRuns({
-            owner: this.owner,
-            now: this.now(),
-            leaseMs: this.leaseMs,
-            limit: capacity,
-          });
-        for (const run of claimed) {
-          if (run.fault === undefined) this.track(run);
-          else this.logger.error({ runId: run.id, err: run.fault }, "run set aside: row unusable");
-        }
-        await this.cleanupFiles();
-      } catch (error) {
-        this.logger.error({ err: toErrorInfo(error) }, "claiming runs failed");
-        // Whatever broke (a locked or damaged database) will not heal in 10 ms: look again later.
-        await this.sleep(this.idleMs);
-      }
-      if (!this.running) break;
-      if (claimed.length > 0 && claimed.length === capacity) {
-        await this.sleep(this.idleMs); // full: a finishing run or notify() wakes us
-        continue;
-      }
-      if (claimed.length > 0) continue;
-      let delay = this.idleMs;
-      try {
-        const next = await this.store.nextWakeAt();
-        if (next !== null) delay = Math.min(this.idleMs, Math.max(next - this.now(), 10));
-      } catch (error) {
-        this.logger.error({ err: toErrorInfo(error) }, "reading the next wake-up time failed");
-      }
-      await this.sleep(delay);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 
   private track(run: ClaimedRun): void {
@@ -210,75 +176,13 @@ export class Scheduler {
   }
 
   private async driveClaimed(run: ClaimedRun): Promise<void> {
-    const integration = await this.store.getIntegration(run.integrationId);
-    if (integration === undefined)
-      return this.failEarly(run, {
-        code: "NOT_FOUND",
-        message: "the run's integration no longer exists",
-      });
-    const validation = this.manifestOf(integration);
-    if (!validation.ok) {
-      const first = validation.problems[0]!;
-      return this.failEarly(run, {
-        code: "VALIDATION",
-        message: `the integration's manifest is invalid: ${first.path}: ${first.message}`,
-        path: first.path,
-      });
-    }
-    const loaded = await loadRunContext(this.store, run, integration, validation.manifest, {
-      ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
-      ...(this.options.redirectUrlFor !== undefined
-        ? { redirectUrlFor: this.options.redirectUrlFor }
-        : {}),
-    }).catch(unusableContext);
-    if ("code" in loaded) return this.failEarly(run, loaded);
-    const { ctx, storedValues } = loaded;
-
+    const prepared = await this.prepare(run);
+    if (prepared === undefined) return;
+    const { integration, ctx, state, event } = prepared;
     if (run.recovered) await removeLeftoverPartials(this.files, run.id);
-    let state: RunState;
-    let event: RunEvent;
-    const now = this.now();
-    if (run.state === null) {
-      state = createRunState(run.id, generateValues(generatedSecretIds(ctx)));
-      const check = preflight(ctx);
-      if (check.problems.length > 0) {
-        const list = check.problems
-          .map(
-            (problem) =>
-              `${problem.path !== undefined ? `${problem.path}: ` : ""}${problem.message}`,
-          )
-          .join("; ");
-        const masker = new Redactor(secretsToMask(ctx, state.generated));
-        return this.failEarly(
-          run,
-          masker.redact({
-            ...check.problems[0]!,
-            message: `nothing was sent: ${list}`,
-            details: { problems: check.problems },
-          }),
-          state,
-        );
-      }
-      event = run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
-    } else {
-      state = restoreStored(run.state, storedValues, run.id);
-      event = resumeEvent(run, state, now);
-    }
-
     const redactor = new Redactor(secretsToMask(ctx, state.generated));
-    const knownFiles = new Set(Object.keys(state.files));
-    let request = run.request;
     const policy = integrationEgress(integration.options, this.options.egress);
-    const retention =
-      this.options.fileRetentionMs === undefined
-        ? 7 * 24 * 3_600_000
-        : this.options.fileRetentionMs;
-
-    let notifyPending = false;
-    let lastState: RunState | undefined;
-    const current0 = (state: RunState) =>
-      state.status === "succeeded" && wantsNotifications(ctx, state);
-    const driven = await driveRun(
+    await driveRun(
       {
         ctx,
         redactor,
@@ -296,91 +200,96 @@ export class Scheduler {
               ? { maxFileBytes: this.options.maxFileBytes }
               : {}),
           }),
-        checkpoint: async (checkpoint) => {
-          // A succeeded run with notifications keeps its lease until they are sent (at most once:
-          // a crash while "sending" leaves them recorded as such, never sent twice).
-          notifyPending = current0(checkpoint.state);
-          const current = notifyPending
-            ? { ...checkpoint.state, notifications: notificationsRecord({ status: "sending" }) }
-            : checkpoint.state;
-          lastState = current;
-          const done =
-            (FINAL_STATUSES.has(current.status) || current.status === "waiting") && !notifyPending;
-          await this.store.checkpoint({
-            runId: run.id,
-            owner: this.owner,
-            state: current,
-            status: current.status,
-            wakeAt: current.status === "waiting" ? (current.wakeAt ?? this.now()) : null,
-            error: current.error ?? null,
-            ...(checkpoint.attempt !== undefined
-              ? {
-                  attempt: {
-                    step: checkpoint.attempt.step,
-                    attempt: checkpoint.attempt.attempt,
-                    startedAt: checkpoint.attempt.startedAt,
-                    durationMs: checkpoint.attempt.durationMs,
-                    record: checkpoint.attempt as unknown as JsonValue,
-                  },
-                }
-              : {}),
-            ...(checkpoint.stored !== undefined && run.hireId !== null
-              ? {
-                  storedFields: {
-                    hireId: run.hireId,
-                    fields: checkpoint.stored.fields,
-                    shown: checkpoint.stored.shown,
-                  },
-                }
-              : {}),
-            ...(request !== null ? { clearRequest: request } : {}),
-            releaseLease: done,
-          });
-          request = null;
-          for (const [name, file] of Object.entries(current.files)) {
-            if (knownFiles.has(name)) continue;
-            knownFiles.add(name);
-            await this.store.addFile({
-              runId: run.id,
-              file,
-              expiresAt: retention === null ? null : this.now() + retention,
-            });
-          }
-          if (FINAL_STATUSES.has(current.status))
-            this.logger.info(
-              { runId: run.id, status: current.status, error: current.error?.code },
-              `run ${current.status}`,
-            );
-        },
-        // Waits are rows: hand the run back; claimRuns finds it again when its time comes.
+        checkpoint: storeCheckpointer({
+          store: this.store,
+          owner: this.owner,
+          run,
+          knownFiles: Object.keys(state.files),
+          fileRetentionMs:
+            this.options.fileRetentionMs === undefined
+              ? 7 * 24 * 3_600_000
+              : this.options.fileRetentionMs,
+          now: this.now,
+          logger: this.logger,
+        }),
+        // Waits are rows: hand the run back; the claim loop finds it again when its time comes.
         wait: async () => false,
         onOAuthTokens: (tokens) =>
           this.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
         cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
+        handBack: () => this.stopping,
+        ...(this.options.notify !== undefined ? { notify: this.options.notify } : {}),
       },
       state,
       event,
     );
-    if (notifyPending && lastState !== undefined) {
-      const results = await notifyAfterSuccess(
-        ctx,
-        driven.state,
-        this.options.notify ?? {},
-        redactor,
-      );
-      await this.store.checkpoint({
-        runId: run.id,
-        owner: this.owner,
-        state: { ...lastState, notifications: notificationsRecord({ status: "sent", results }) },
-        status: "succeeded",
-        wakeAt: null,
-        error: null,
-        releaseLease: true,
+  }
+
+  /**
+   * What driving a claimed run starts from: its integration, context, state and event; undefined
+   * when the run was failed before anything was sent (missing integration, invalid manifest or
+   * inputs, secrets that cannot be read).
+   */
+  private async prepare(
+    run: ClaimedRun,
+  ): Promise<
+    | { integration: IntegrationRecord; ctx: RunContext; state: RunState; event: RunEvent }
+    | undefined
+  > {
+    const integration = await this.store.getIntegration(run.integrationId);
+    if (integration === undefined)
+      return this.failEarly(run, {
+        code: "NOT_FOUND",
+        message: "the run's integration no longer exists",
       });
-      const failed = results.filter((result) => !result.ok).length;
-      if (failed > 0)
-        this.logger.warn({ runId: run.id, failed }, "some notifications could not be sent");
+    const validation = this.manifestOf(integration);
+    if (!validation.ok) {
+      const first = validation.problems[0]!;
+      return this.failEarly(run, {
+        code: "VALIDATION",
+        message: `the integration's manifest is invalid: ${first.path}: ${first.message}`,
+        path: first.path,
+      });
     }
+    const loaded = await this.loadContext(run, integration, validation.manifest);
+    if ("code" in loaded) return this.failEarly(run, loaded);
+    const { ctx, storedValues } = loaded;
+    const now = this.now();
+    if (run.state !== null) {
+      const state = restoreStored(run.state, storedValues, run.id);
+      return { integration, ctx, state, event: resumeEvent(run, state, now) };
+    }
+    const state = createRunState(run.id, generateValues(generatedSecretIds(ctx)));
+    const check = preflight(ctx);
+    if (check.problems.length > 0) {
+      const list = check.problems
+        .map(
+          (problem) => `${problem.path !== undefined ? `${problem.path}: ` : ""}${problem.message}`,
+        )
+        .join("; ");
+      const masker = new Redactor(secretsToMask(ctx, state.generated));
+      return this.failEarly(
+        run,
+        masker.redact({
+          ...check.problems[0]!,
+          message: `nothing was sent: ${list}`,
+          details: { problems: check.problems },
+        }),
+        state,
+      );
+    }
+    const event: RunEvent =
+      run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
+    return { integration, ctx, state, event };
+  }
+
+  private loadContext(run: ClaimedRun, integration: IntegrationRecord, manifest: Manifest) {
+    return loadRunContext(this.store, run, integration, manifest, {
+      ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
+      ...(this.options.redirectUrlFor !== undefined
+        ? { redirectUrlFor: this.options.redirectUrlFor }
+        : {}),
+    }).catch(unusableContext);
   }
 
   // Validating once per integration version, not once per run: thousands of runs share it.
@@ -428,7 +337,11 @@ export class Scheduler {
   }
 
   /** Fails a run before anything was sent (missing integration, invalid manifest, bad inputs). */
-  private async failEarly(run: ClaimedRun, error: ErrorInfo, initial?: RunState): Promise<void> {
+  private async failEarly(
+    run: ClaimedRun,
+    error: ErrorInfo,
+    initial?: RunState,
+  ): Promise<undefined> {
     const state: RunState = {
       ...(initial ?? run.state ?? createRunState(run.id)),
       status: "failed",
@@ -445,37 +358,6 @@ export class Scheduler {
       ...(run.request !== null ? { clearRequest: run.request } : {}),
       releaseLease: true,
     });
-  }
-
-  private async cleanupFiles(): Promise<void> {
-    const now = this.now();
-    if (now - this.lastCleanup < 60_000) return;
-    this.lastCleanup = now;
-    const retention = this.options.attemptRetentionMs;
-    if (retention !== undefined && retention !== null) {
-      const erased = await this.store.eraseFinishedRuns(now - retention, 500);
-      if (erased > 0)
-        this.logger.info({ count: erased }, "erased the details of runs past attempt retention");
-    }
-    for (const file of await this.store.expiredFiles(now, 500)) {
-      await this.files.delete({
-        name: file.name,
-        ref: file.ref,
-        size: file.size,
-        contentType: file.contentType,
-      });
-      await this.store.deleteFile(file.id);
-    }
-    const partials = await sweepPartials({
-      files: this.files,
-      store: this.store,
-      now,
-      isActive: (runId) => this.active.has(runId),
-    });
-    if (partials.length > 0)
-      this.logger.info(
-        { count: partials.length, bytes: partials.reduce((sum, p) => sum + p.size, 0) },
-        "removed partial files left by an interrupted download",
-      );
+    return undefined;
   }
 }
