@@ -138,6 +138,11 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
       await form.getByLabel("Email").fill("ada@example.com");
       await form.getByLabel("First name").fill("Ada");
       await form.getByLabel("Last name").fill("Lovelace");
+      // A typo in the JSON box is named in words, not as a parser's position.
+      await form.getByLabel("Other props").fill("{employee_no: 42}");
+      await form.getByRole("button", { name: "Create hire" }).click();
+      await poll(() => form.textContent()).toContain("Other props must be a JSON object");
+      expect(await form.textContent()).not.toContain("position");
       await form.getByLabel("Other props").fill('{"employee_no": 42}');
       await form.getByRole("button", { name: "Create hire" }).click();
       await page.getByRole("heading", { name: "Ada Lovelace" }).waitFor();

@@ -59,7 +59,7 @@ export async function hiresList({ root, query }) {
       if (name !== "extra" && typeof value === "string" && value !== "") props[name] = value;
     }
     try {
-      if (extra.value.trim() !== "") Object.assign(props, JSON.parse(extra.value));
+      if (extra.value.trim() !== "") Object.assign(props, otherProps(extra.value));
       const created = await api("POST", "/api/hires", props);
       location.hash = `#/hires/${created.hire.id}`;
     } catch (caught) {
@@ -108,6 +108,23 @@ export async function hiresList({ root, query }) {
         ),
     form,
   );
+}
+
+/**
+ * The "Other props" box: a JSON object, or an error that names the box and shows the shape.
+ * @param {string} text
+ * @returns {Record<string, unknown>}
+ */
+function otherProps(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new Error('Other props must be a JSON object, like {"department": "Sales"}.');
+  return value;
 }
 
 /**
@@ -187,12 +204,9 @@ function propsCard(hire, reload) {
     /** @type {Record<string, unknown>} */
     const next = {};
     try {
-      if (extra.value.trim() !== "") Object.assign(next, JSON.parse(extra.value));
-    } catch {
-      replace(
-        result,
-        errorBox({ message: 'Other props must be a JSON object, like {"department": "Sales"}.' }),
-      );
+      if (extra.value.trim() !== "") Object.assign(next, otherProps(extra.value));
+    } catch (caught) {
+      replace(result, errorBox({ message: /** @type {Error} */ (caught).message }));
       return;
     }
     for (const [name, value] of new FormData(form)) {
