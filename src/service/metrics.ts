@@ -144,7 +144,9 @@ export class ServiceMetrics {
     return async (c, next) => {
       const started = performance.now();
       await next();
-      const route = c.res.status === 404 ? "unmatched" : routePath(c, -1);
+      // After next(), the route that answered; a 404 from a catch-all is a path nothing serves.
+      const answered = routePath(c);
+      const route = c.res.status === 404 && answered.endsWith("*") ? "unmatched" : answered;
       this.#http.observe(
         {
           method: METHODS.has(c.req.method) ? c.req.method : "other",
