@@ -171,4 +171,70 @@ describe("an API-only process and a separate worker on one PostgreSQL database",
       await api.kill("SIGTERM");
     },
   );
+
+  it(
+    "a worker killed mid-request has its run taken over by another, which counts the takeover",
+    { timeout: 90_000 },
+    async () => {
+      const schema = await createTestSchema();
+      let held = 0;
+      target.route("POST", "/slow", (_req, res) => {
+        held += 1;
+        // Never answered: its worker is killed while waiting for it.
+        void res;
+      });
+      const env = {
+        HIREWIRE_DATABASE_URL: schema.urlWithSchema,
+        HIREWIRE_SECRET_KEY: randomBytes(32).toString("base64"),
+        HIREWIRE_SANDBOX: "off",
+        HIREWIRE_DATABASE_POOL: "3",
+      };
+      for (const _ of [1, 2, 3]) dirs.push(await mkdtemp(join(tmpdir(), "hirewire-roles-")));
+      const front = await startServiceProcess(dirs.at(-3)!, env, ["--no-worker"]);
+      try {
+        const integration = await front.api("POST", "/api/integrations", {
+          name: "Slow",
+          manifest: { execute: [{ url: `${target.url}/slow`, data: { email: "{{ email }}" } }] },
+        });
+        expect(integration.status, JSON.stringify(integration.body)).toBe(201);
+        const hire = await front.api("POST", "/api/hires", { email: "takeover@example.com" });
+        const run = await front.api("POST", "/api/runs", {
+          integration_id: integration.body.id,
+          hire_id: hire.body.hire?.id ?? hire.body.id,
+        });
+        expect(run.status).toBe(202);
+        const first = await startWorkerProcess(dirs.at(-2)!, env);
+        await eventually(async () => (held === 1 ? true : undefined), 20_000, "the first request");
+        await first.kill("SIGKILL");
+        const second = await startWorkerProcess(dirs.at(-1)!, {
+          ...env,
+          HIREWIRE_METRICS_PORT: "0",
+        });
+        try {
+          const done = await eventually(
+            async () => {
+              const current = (await front.api("GET", `/api/runs/${run.body.id}`)).body;
+              return current.status === "succeeded" || current.status === "failed"
+                ? current
+                : undefined;
+            },
+            30_000,
+            "the second worker to finish the run",
+          );
+          // A POST that was in flight is never sent again: the taken-over run fails saying so.
+          expect(done.status).toBe("failed");
+          expect(done.error.code).toBe("INTERRUPTED");
+          expect(held).toBe(1);
+          const page = (await scrape(second.metricsUrl!)).text;
+          expect(sample(page, "hirewire_lease_takeovers_total")).toBe(1);
+          expect(sample(page, "hirewire_runs_claimed_total")).toBe(1);
+        } finally {
+          await second.kill("SIGTERM");
+        }
+      } finally {
+        await front.kill("SIGTERM");
+        await schema.drop();
+      }
+    },
+  );
 });
