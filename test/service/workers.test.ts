@@ -1,7 +1,8 @@
 // Roles on PostgreSQL, as real child processes on a fresh schema: an API-only process
 // (`serve --no-worker`) accepts runs but drives none; a separate `hirewire worker` drives them to
 // success against a local target, answers /metrics on its own port, and stops on SIGTERM. Both
-// /metrics endpoints are scraped: counts by status and outcome, never an id or a secret.
+// /metrics endpoints are scraped: counts by status and outcome, never an id or a secret. The same
+// split also works on one SQLite data directory.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -237,4 +238,47 @@ describe("an API-only process and a separate worker on one PostgreSQL database",
       }
     },
   );
+});
+
+describe("an API-only process and a worker on one SQLite data directory", () => {
+  it("the worker drives the run the API accepted", { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hirewire-roles-sqlite-"));
+    const target = await startTargetServer();
+    target.route("POST", "/users", (_req, res) => sendJson(res, 201, { id: "u_1" }));
+    const env = { HIREWIRE_SANDBOX: "off" };
+    const api = await startServiceProcess(dir, env, ["--no-worker"]);
+    let worker: WorkerProcess | undefined;
+    try {
+      const integration = await api.api("POST", "/api/integrations", {
+        name: "Users",
+        manifest: { execute: [{ url: `${target.url}/users`, data: { email: "{{ email }}" } }] },
+      });
+      expect(integration.status, JSON.stringify(integration.body)).toBe(201);
+      const hire = await api.api("POST", "/api/hires", { email: "sqlite-roles@example.com" });
+      const run = await api.api("POST", "/api/runs", {
+        integration_id: integration.body.id,
+        hire_id: hire.body.hire?.id ?? hire.body.id,
+      });
+      expect(run.status).toBe(202);
+      worker = await startWorkerProcess(dir, env);
+      const done = await eventually(
+        async () => {
+          const current = (await api.api("GET", `/api/runs/${run.body.id}`)).body;
+          return current.status === "succeeded" || current.status === "failed"
+            ? current
+            : undefined;
+        },
+        30_000,
+        "the worker to finish the run",
+      );
+      expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+      expect(target.requests).toHaveLength(1);
+      expect(await worker.kill("SIGTERM")).toBe(0);
+    } finally {
+      await worker?.kill();
+      await api.kill();
+      await target.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
