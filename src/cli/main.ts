@@ -111,6 +111,14 @@ program
   .option("--port <port>", "port to listen on (env PORT, default 8787)")
   .option("--host <host>", "address to listen on (env HOST, default 127.0.0.1)")
   .option("--data <dir>", "data directory (env HIREWIRE_DATA, default ./data)")
+  .option(
+    "--concurrency <n>",
+    "runs driven at once by this process (env HIREWIRE_CONCURRENCY, default 100)",
+  )
+  .option(
+    "--no-worker",
+    "API and web UI only: drive no runs and start no scheduled syncs here (run `hirewire worker` elsewhere)",
+  )
   .addHelpText(
     "after",
     `
@@ -133,6 +141,35 @@ Environment:
   .action(async (options) => {
     const { serveCommand } = await import("./serve-command.ts");
     await serveCommand(options);
+  });
+
+program
+  .command("worker")
+  .description(
+    "drive runs and start scheduled syncs from the shared store, with no HTTP API (beside `hirewire serve --no-worker`)",
+  )
+  .option(
+    "--data <dir>",
+    "data directory (env HIREWIRE_DATA, default ./data): secret key, run files, SQLite file",
+  )
+  .option(
+    "--concurrency <n>",
+    "runs driven at once by this process (env HIREWIRE_CONCURRENCY, default 100)",
+  )
+  .option(
+    "--metrics-port <port>",
+    "serve /metrics and /healthz on this port (env HIREWIRE_METRICS_PORT; default: none)",
+  )
+  .addHelpText(
+    "after",
+    `
+Environment: as for \`hirewire serve\` (HIREWIRE_DATABASE_URL, HIREWIRE_SECRET_KEY, HIREWIRE_LEASE_MS,
+HIREWIRE_CONCURRENCY, HIREWIRE_PUBLIC_URL for OAuth redirect URLs, …), plus
+  HIREWIRE_METRICS_PORT         serve /metrics and /healthz on HOST:PORT (0 picks a free port)`,
+  )
+  .action(async (options) => {
+    const { workerCommand } = await import("./worker-command.ts");
+    await workerCommand(options);
   });
 
 // A usage error (a missing --hire, an unknown command or option) sent nothing: exit 3 as for any

@@ -7,14 +7,20 @@ export async function serveCommand(options: {
   port?: string;
   host?: string;
   data?: string;
+  concurrency?: string;
+  /** commander's `--no-worker`: false when given. */
+  worker?: boolean;
 }): Promise<void> {
   const env = { ...process.env };
+  if (options.concurrency !== undefined) env.HIREWIRE_CONCURRENCY = options.concurrency;
   if (options.port !== undefined) env.PORT = options.port;
   if (options.host !== undefined) env.HOST = options.host;
   if (options.data !== undefined) env.HIREWIRE_DATA = options.data;
   const config = configFromEnv(env);
+  if (options.worker === false) config.worker = false;
   const service = await startService(config);
-  process.stdout.write(`hirewire is running at ${service.url}  (data: ${config.dataDir})\n`);
+  const role = config.worker === false ? ", API only: no runs driven here" : "";
+  process.stdout.write(`hirewire is running at ${service.url}  (data: ${config.dataDir}${role})\n`);
   process.stdout.write(
     `  web UI: ${service.url}/   API: ${service.url}/api/   OpenAPI: ${service.url}/openapi.json\n`,
   );
@@ -28,11 +34,16 @@ export async function serveCommand(options: {
         `${tryIt}:\n  curl -H "Authorization: Bearer ${service.createdAdminToken}" ${service.url}/api/integrations\n\n`,
     );
   }
+  stopOnSignals(() => service.close());
+}
+
+/** SIGTERM/SIGINT: stop taking work, let in-flight runs reach a checkpoint, exit (forced after 30 s). */
+export function stopOnSignals(close: () => Promise<void>): void {
   const stop = (signal: string) => {
     process.stdout.write(`\n${signal}: finishing in-flight work and checkpointing…\n`);
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    void service.close().then(() => process.exit(0));
+    void close().then(() => process.exit(0));
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));

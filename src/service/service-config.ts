@@ -28,8 +28,12 @@ export interface ServiceConfig {
   publicUrl?: string;
   /** How long a run stays leased to a process that stopped renewing it (60 s): the recovery delay after a crash. */
   leaseMs: number;
-  /** Runs driven at once by this process (100). */
+  /** Runs driven at once by this process (HIREWIRE_CONCURRENCY, 100). */
   concurrency: number;
+  /** Drive runs in this process beside the API (`hirewire serve`); false: API only (`--no-worker`). */
+  worker?: boolean;
+  /** `hirewire worker`: serve /metrics and /healthz on this port (HIREWIRE_METRICS_PORT; 0 picks one). */
+  metricsPort?: number;
   /** Refuse loopback, private and unique-local addresses to integrations (HIREWIRE_EGRESS_BLOCK_PRIVATE). */
   egressBlockPrivate?: boolean;
   /** SMTP and text-message settings for post_execute_notification (HIREWIRE_SMTP_*, HIREWIRE_TWILIO_*). */
@@ -65,6 +69,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   };
   if (env.HIREWIRE_DATABASE_URL !== undefined && env.HIREWIRE_DATABASE_URL !== "")
     config.databaseUrl = databaseUrl(env.HIREWIRE_DATABASE_URL);
+  if (env.HIREWIRE_METRICS_PORT !== undefined && env.HIREWIRE_METRICS_PORT !== "")
+    config.metricsPort = integer(env.HIREWIRE_METRICS_PORT, "HIREWIRE_METRICS_PORT", 0, 65_535);
   if (env.HIREWIRE_ADMIN_TOKEN !== undefined && env.HIREWIRE_ADMIN_TOKEN !== "")
     config.adminToken = env.HIREWIRE_ADMIN_TOKEN;
   if (env.HIREWIRE_SECRET_KEY !== undefined && env.HIREWIRE_SECRET_KEY !== "")

@@ -8,6 +8,7 @@ import * as files from "./queries/files.ts";
 import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
 import * as leases from "./queries/leases.ts";
+import * as runCounts from "./queries/run-counts.ts";
 import * as runs from "./queries/runs.ts";
 import * as storedFields from "./queries/stored-fields.ts";
 import * as tokens from "./queries/tokens-settings.ts";
@@ -68,6 +69,7 @@ export class SqlStore implements S.Store {
   renewLease = (input: S.LeaseInput) => leases.renewLease(this.#ctx, input);
   releaseLease = (runId: string, owner: string) => leases.releaseLease(this.#ctx, runId, owner);
   nextWakeAt = () => leases.nextWakeAt(this.#ctx);
+  countRuns = (now: number) => runCounts.countRuns(this.#ctx, now);
 
   checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
   listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);

@@ -122,6 +122,12 @@ export interface AddFileInput {
   expiresAt?: number | null;
 }
 
+/** Runs per status, and runs due now that no process has leased yet (for /metrics). */
+export interface RunCounts {
+  byStatus: Partial<Record<RunStatus, number>>;
+  due: number;
+}
+
 /** The answer of `Store.health()`: ok, or the sentence saying what is wrong and what to do. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
@@ -209,6 +215,8 @@ export interface Store {
    * no run is pending. Lets a scheduler sleep instead of polling.
    */
   nextWakeAt(): Promise<number | null>;
+  /** How many runs are in each status, and how many are due at `now` but not leased (monitoring). */
+  countRuns(now: number): Promise<RunCounts>;
   /**
    * Calls `listener` soon after any process sharing this store makes a run due (creates, resumes
    * or cancels one, or lets one go), so an idle scheduler looks at once. A hint, not a promise:

@@ -217,7 +217,7 @@ it("loses no run and leaves none stuck with a lost key and a damaged row", async
     hires.push(hire.body.hire.id);
   }
   // Queue runs, then stop before the scheduler has driven them all.
-  await first.service.scheduler.stop();
+  await first.service.scheduler!.stop();
   const runs: Array<{ id: string; integration: string }> = [];
   for (const hire of hires) {
     for (const integration of [locked, open]) {

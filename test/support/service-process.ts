@@ -23,8 +23,9 @@ export interface ServiceProcess {
 export async function startServiceProcess(
   dataDir: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [BIN, "serve"], {
+  const child = spawn(process.execPath, [BIN, "serve", ...args], {
     env: {
       ...process.env,
       PORT: "0",
@@ -80,6 +81,68 @@ export async function startServiceProcess(
       if (child.exitCode !== null) return;
       child.kill(signal);
       await exited;
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** The /metrics URL, when HIREWIRE_METRICS_PORT was given. */
+  metricsUrl?: string;
+  /** Sends `signal` and resolves with the exit code once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `hirewire worker` as a child process; resolves once it says it is running. */
+export async function startWorkerProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [BIN, "worker", ...args], {
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      HIREWIRE_DATA: dataDir,
+      LOG_LEVEL: "warn",
+      HIREWIRE_LEASE_MS: "2000",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start within 20 s; output:\n${output}`)),
+      20_000,
+    );
+    const onData = () => {
+      const match = /hirewire worker is running[^\n]*\n/.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before running; output:\n${output}`));
+    });
+  });
+  const metricsUrl = /metrics: (http:\/\/\S+)/.exec(line)?.[1];
+  return {
+    child,
+    output: () => output,
+    ...(metricsUrl !== undefined ? { metricsUrl } : {}),
+    async kill(signal = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
 }

@@ -313,7 +313,7 @@ describe("scheduled syncs", () => {
     directory.hold();
     const schedule = new SyncSchedule({
       store: service.store,
-      notify: () => service.scheduler.notify(),
+      notify: () => service.scheduler!.notify(),
     });
     expect((await schedule.tick(new Date(2028, 1, 29, 7, 0))).started).toEqual([]);
 

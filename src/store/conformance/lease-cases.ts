@@ -41,6 +41,22 @@ export function leaseCases(harness: StoreHarness): void {
   describe("claims and leases", () => {
     const t = useStore(harness);
 
+    it("counts runs by status and the due runs nobody has leased (monitoring)", async () => {
+      const store = t.store();
+      expect(await store.countRuns(T0)).toEqual({ byStatus: {}, due: 0 });
+      const ids = await queuedRuns(store, 4);
+      await parkAll(store, T0, (i) => (i === 0 ? T0 + 1_000 : T0 + 60_000));
+      expect(await store.countRuns(T0)).toEqual({ byStatus: { waiting: 4 }, due: 0 });
+      // One wakes at T0 + 1 s and is leased again (due for no one else); two new runs are queued.
+      const integrationId = (await store.getRun(ids[0]!))!.integrationId;
+      await store.createRun({ integrationId, block: "sync" });
+      await store.createRun({ integrationId, block: "sync" });
+      await store.claimRuns({ owner: "a", now: T0 + 2_000, leaseMs: 30_000, limit: 1 });
+      const counts = await store.countRuns(T0 + 2_000);
+      expect(counts.byStatus).toEqual({ waiting: 4, queued: 2 });
+      expect(counts.due).toBe(2);
+    });
+
     it("leases queued runs oldest first and skips runs whose lease is held", async () => {
       const store = t.store();
       const ids = await queuedRuns(store, 3);

@@ -1,0 +1,62 @@
+// Opening the store a process's configuration names, with the checks every role makes first: the
+// data directory, the secret key (and whether it matches the store), the run files' folder.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { DiskFileStore } from "../files/index.ts";
+import { openCipher } from "../secrets/index.ts";
+import {
+  describeDatabase,
+  openPostgresStore,
+  openSqliteStore,
+  type Store,
+} from "../store/index.ts";
+import { checkSecretKey, keyFileMissing } from "./key-check.ts";
+import type { ServiceConfig } from "./service-config.ts";
+
+export interface OpenedStore {
+  store: Store;
+  files: DiskFileStore;
+  /** Problems found at start that the operator must act on (e.g. a lost secret key). */
+  warnings: string[];
+}
+
+export async function openConfiguredStore(
+  config: ServiceConfig,
+  logger: Logger,
+): Promise<OpenedStore> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const keyCreated = await keyFileMissing(config.dataDir, config.secretKey);
+  const cipher = await openCipher(config.dataDir, config.secretKey);
+  const { store, file } = await openStore(config, cipher, logger);
+  const warnings: string[] = [];
+  const keyWarning = await checkSecretKey({ store, cipher, file, keyCreated });
+  if (keyWarning !== undefined) {
+    warnings.push(keyWarning);
+    logger.error({ dataDir: config.dataDir }, keyWarning);
+  }
+  return { store, files: new DiskFileStore(join(config.dataDir, "files")), warnings };
+}
+
+/**
+ * The store the configuration names: PostgreSQL when HIREWIRE_DATABASE_URL is set, else the
+ * SQLite file in the data directory. `file` names it in messages (never the URL's password).
+ */
+async function openStore(
+  config: ServiceConfig,
+  cipher: Awaited<ReturnType<typeof openCipher>>,
+  logger: Logger,
+): Promise<{ store: Store; file: string }> {
+  if (config.databaseUrl === undefined) {
+    const file = join(config.dataDir, "hirewire.sqlite");
+    return { store: await openSqliteStore({ file, cipher }), file };
+  }
+  const store = await openPostgresStore({
+    url: config.databaseUrl,
+    cipher,
+    max: config.databasePool ?? 10,
+    onConnectionError: (error) =>
+      logger.warn({ err: { message: (error as Error)?.message } }, "a database connection failed"),
+  });
+  return { store, file: describeDatabase(config.databaseUrl) };
+}
