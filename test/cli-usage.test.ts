@@ -1,7 +1,7 @@
 // The `hirewire` command's edges as a real child process: usage errors and their exit code,
 // --version, the --help examples run as written, where run files go, and URLs that only a
 // response can give (run, --dry-run, revoke), plus a sync entry lacking a mapped field.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +92,19 @@ describe("usage errors", () => {
     });
     expect(stdout).toContain("create-account.json");
     expect(stdout).not.toContain("hire.json");
+  });
+});
+
+describe("output to a reader that goes away", () => {
+  it("`hirewire --help | head -1` ends quietly, without an EPIPE stack trace", async () => {
+    const child = spawn(process.execPath, [BIN, "--help"], { cwd: dir });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    // Like `head -1` that has already exited: the pipe is closed before hirewire writes to it.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+    expect(code).toBe(0);
   });
 });
 
