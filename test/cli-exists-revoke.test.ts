@@ -79,6 +79,10 @@ describe("hirewire exists", () => {
     expect(no.code).toBe(4);
     const body = JSON.parse(no.stdout);
     expect(body).toMatchObject({ status: "succeeded", exists: false });
+    expect(body.run_id).toEqual(expect.any(String));
+    expect(body.attempts[0]).toMatchObject({ seq: 1, step: 0, response: { status: 404 } });
+    expect(body.attempts[0].started_at).toMatch(/Z$/);
+    expect(body).not.toHaveProperty("runId");
     expect(body.reason).toContain("answered 404, not one of 200");
     expect(yes.stdout + no.stdout).not.toContain(TOKEN);
   });

@@ -157,7 +157,83 @@ describe("hirewire run", () => {
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.status).toBe("succeeded");
-    expect(json.steps[0].attempts[0].request.url).toBe(`${server.url}/echo?t=***TOKEN***`);
+    expect(json.attempts[0].request.url).toBe(`${server.url}/echo?t=***TOKEN***`);
+    expect(result.stdout).not.toContain(TOKEN);
+  });
+
+  it("--json speaks the API's convention: snake_case, ISO times, the API's attempt shape", async () => {
+    const manifest = await manifestFile("json-shape.json", {
+      initial_data_form: form,
+      execute: [{ name: "Echo", url: "{{ BASE_URL }}/echo", method: "GET" }],
+    });
+    const result = await hirewire([
+      "run",
+      manifest,
+      "--hire",
+      "hire.json",
+      "--secrets",
+      "secrets.env",
+      "--json",
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ status: "succeeded", stored: {} });
+    expect(json.run_id).toEqual(expect.any(String));
+    expect(json).not.toHaveProperty("runId");
+    expect(json).not.toHaveProperty("steps");
+    expect(json.attempts).toHaveLength(1);
+    const attempt = json.attempts[0];
+    expect(Object.keys(attempt).sort()).toEqual(
+      [
+        "id",
+        "seq",
+        "step",
+        "attempt",
+        "name",
+        "started_at",
+        "duration_ms",
+        "request",
+        "response",
+        "redirects",
+        "error",
+        "resent_after_interruption",
+      ].sort(),
+    );
+    expect(attempt).toMatchObject({ id: null, seq: 1, step: 0, attempt: 1, name: "Echo" });
+    expect(attempt.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(attempt.duration_ms).toEqual(expect.any(Number));
+    expect(attempt.response.status).toBe(200);
+    expect(attempt.response.headers).toEqual(expect.any(Object));
+    expect(Array.isArray(attempt.request.headers)).toBe(false);
+  });
+
+  it("--dry-run --json gives headers as an object, as an attempt's request does", async () => {
+    const manifest = await manifestFile("dry-json.json", {
+      initial_data_form: form,
+      headers: { Authorization: "Bearer {{ TOKEN }}", "X-Trace": "t-1" },
+      execute: [{ url: "{{ BASE_URL }}/users", data: { a: 1 } }],
+    });
+    const result = await hirewire([
+      "run",
+      manifest,
+      "--hire",
+      "hire.json",
+      "--secrets",
+      "secrets.env",
+      "--dry-run",
+      "--json",
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.status).toBe("dry-run");
+    const request = json.steps[0].request;
+    expect(request.headers).toMatchObject({
+      Authorization: "Bearer ***TOKEN***",
+      "X-Trace": "t-1",
+    });
+    expect(request).toMatchObject({ method: "POST", url: `${server.url}/users`, body: '{"a":1}' });
+    expect(request.timeout_ms).toEqual(expect.any(Number));
+    expect(request).not.toHaveProperty("timeoutMs");
     expect(result.stdout).not.toContain(TOKEN);
   });
 

@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import type { ExistsAnswer } from "../engine/exists-result.ts";
 import { withFilesDir } from "./run-files.ts";
 import { EXIT } from "./exit-codes.ts";
+import { runResultJson } from "./json-output.ts";
 import { describeFailure, HumanOutput } from "./human-output.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 
@@ -89,7 +90,7 @@ export async function existsCommand(
             ? EXISTS_EXIT.missing
             : EXISTS_EXIT.unknown;
   if (json) {
-    const { state: _state, result: _result, ...rest } = result;
+    const { result: _result, ...rest } = runResultJson(result);
     print({ ...rest, exists: answer?.exists ?? null, reason: answer?.reason ?? null });
     return code;
   }

@@ -10,6 +10,7 @@ import {
 } from "../runner/index.ts";
 import { exitCodeForStatus, EXIT } from "./exit-codes.ts";
 import { HumanOutput } from "./human-output.ts";
+import { dryRunJson, runResultJson } from "./json-output.ts";
 import { oauthWriteBack } from "./oauth-write-back.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 import { filesLine, runFilesDir, savedFileNames, withFilesDir } from "./run-files.ts";
@@ -65,7 +66,7 @@ export async function runCommand(
   if (options.dryRun === true) {
     const result = dryRun(parsed.manifest, inputs);
     if (options.json === true) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(dryRunJson(result), null, 2)}\n`);
     } else {
       for (const step of result.steps) {
         process.stdout.write(
@@ -141,7 +142,7 @@ export async function resumeCommand(
   if (file.state.status === "succeeded") {
     process.stdout.write(
       options.json === true
-        ? `${JSON.stringify({ status: "succeeded", runId: file.state.runId, stored: file.state.stored, note: "already succeeded; nothing to resume" })}\n`
+        ? `${JSON.stringify({ run_id: file.state.runId, status: "succeeded", stored: file.state.stored, note: "already succeeded; nothing to resume" })}\n`
         : `run ${file.state.runId} already succeeded; nothing to resume\n`,
     );
     return EXIT.succeeded;
@@ -192,10 +193,9 @@ function finish(
 ): number {
   const saved = savedFileNames(result).length > 0;
   if (json) {
-    const { state: _state, ...rest } = result;
     const where =
       saved && files.kept ? { filesDir: runFilesDir(files.filesDir, result.runId) } : {};
-    process.stdout.write(`${JSON.stringify({ ...rest, ...where }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(runResultJson(result, where), null, 2)}\n`);
   } else {
     out.result(result, Date.now() - started);
     process.stdout.write(filesLine(result, files.filesDir, files.kept));

@@ -2,23 +2,16 @@
 // the server (secret values, a run's generated values, token hashes, lease internals).
 import type { JsonValue } from "../../manifest/index.ts";
 import type {
-  AttemptRecord,
   FileRecord,
   HireRecord,
   IntegrationRecord,
   RunRecord,
   StoredFieldRecord,
 } from "../../store/records.ts";
+import { iso, isoOrNull } from "../../runner/json-views.ts";
 import { notificationsJson } from "./notifications-view.ts";
 
-/** Epoch milliseconds → ISO 8601 (UTC). */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : iso(ms);
-}
+export { attemptJson, iso } from "../../runner/json-views.ts";
 
 export function integrationJson(record: IntegrationRecord) {
   return {
@@ -111,52 +104,6 @@ export function runJson(record: RunRecord) {
       record.erased === undefined
         ? null
         : { at: iso(record.erased.at), reason: record.erased.reason },
-  };
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-/** `{name, size, contentType}` as the runner records it → `{name, size, content_type}`. */
-function fileSummary(value: unknown): Record<string, unknown> | undefined {
-  const file = asObject(value);
-  if (file === undefined) return undefined;
-  const { contentType, ...rest } = file;
-  return contentType === undefined ? rest : { ...rest, content_type: contentType };
-}
-
-function requestJson(value: unknown): Record<string, unknown> | undefined {
-  const request = asObject(value);
-  if (request === undefined) return undefined;
-  if (!Array.isArray(request.files)) return request;
-  return { ...request, files: request.files.map(fileSummary) };
-}
-
-function responseJson(value: unknown): Record<string, unknown> | undefined {
-  const response = asObject(value);
-  if (response === undefined || response.file === undefined) return response;
-  return { ...response, file: fileSummary(response.file) };
-}
-
-/** One attempt: timing from the row, request/response/redirects/error from the runner's record. */
-export function attemptJson(record: AttemptRecord) {
-  const recorded = asObject(record.record) ?? {};
-  return {
-    id: record.id,
-    seq: record.seq,
-    step: record.step,
-    attempt: record.attempt,
-    ...(typeof recorded.name === "string" ? { name: recorded.name } : {}),
-    started_at: iso(record.startedAt),
-    duration_ms: record.durationMs,
-    request: requestJson(recorded.request) ?? null,
-    response: responseJson(recorded.response) ?? null,
-    redirects: Array.isArray(recorded.redirects) ? recorded.redirects : [],
-    error: asObject(recorded.error) ?? null,
-    resent_after_interruption: recorded.resentAfterInterruption === true,
   };
 }
 
