@@ -2,6 +2,8 @@
 // keys for hirewire's own fields, ISO 8601 times, headers as objects) and the API's attempt shape.
 import type { DryRunResult, RunResult } from "../runner/index.ts";
 import { attemptJson, requestSpecJson } from "../runner/json-views.ts";
+import { notificationsJson } from "../runner/notifications.ts";
+import { notificationsView } from "../runner/notifications-view.ts";
 
 /** Every attempt of a run, in order, as the API shows them (`id` is null: the CLI keeps no rows). */
 export function attemptsJson(result: Pick<RunResult, "steps">) {
@@ -31,7 +33,9 @@ export function runResultJson(result: RunResult, extra: { filesDir?: string } = 
     warnings: result.warnings,
     stored: result.stored,
     ...(result.result !== undefined ? { result: result.result } : {}),
-    ...(result.notifications !== undefined ? { notifications: result.notifications } : {}),
+    ...(result.notifications !== undefined
+      ? { notifications: notificationsView({ results: notificationsJson(result.notifications) }) }
+      : {}),
     attempts: attemptsJson(result),
     ...(extra.filesDir !== undefined ? { files_dir: extra.filesDir } : {}),
   };

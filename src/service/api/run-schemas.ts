@@ -52,7 +52,7 @@ export const RunSchema = z
         }),
         results: z.array(JsonSchema).openapi({
           description:
-            "one per post_execute_notification item: {index, type, to, ok, error?, messageId?}",
+            "one per post_execute_notification item: {index, type, to, ok, error?, message_id?}",
         }),
       })
       .nullable()

@@ -9,7 +9,7 @@ import type {
   StoredFieldRecord,
 } from "../../store/records.ts";
 import { iso, isoOrNull } from "../../runner/json-views.ts";
-import { notificationsJson } from "./notifications-view.ts";
+import { notificationsView } from "../../runner/notifications-view.ts";
 
 export { attemptJson, iso } from "../../runner/json-views.ts";
 
@@ -88,7 +88,7 @@ export function runJson(record: RunRecord) {
     error: record.error,
     stored: (record.state?.stored ?? {}) as Record<string, JsonValue>,
     result: summarizeResult(record),
-    notifications: notificationsJson(record.state?.notifications),
+    notifications: notificationsView(record.state?.notifications),
     resent_after_interruption: (record.state?.resentAfterInterruption ?? []).map((resend) => ({
       step: resend.step,
       attempt: resend.attempt,

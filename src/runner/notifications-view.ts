@@ -1,7 +1,7 @@
-// A run's post_execute_notification record as the API shows it: besides the raw results, how many
+// A run's post_execute_notification record as the API and `hirewire … --json` show it: besides the raw results, how many
 // were sent and not sent and one sentence saying so, so "sent" is never said of a message that
 // was not (no SMTP server configured, a recipient that did not render, a refused send).
-import type { JsonValue } from "../../manifest/index.ts";
+import type { JsonValue } from "../manifest/types.ts";
 
 /** `sending`: under way (a crash here means unknown); then all, some or none were sent. */
 export type NotificationsStatus = "sending" | "sent" | "partly_sent" | "not_sent";
@@ -25,7 +25,7 @@ function plural(count: number, word: string): string {
 }
 
 /** The notifications record of a run state → `{status, sent, not_sent, summary, results}`, or null. */
-export function notificationsJson(record: JsonValue | undefined): {
+export function notificationsView(record: JsonValue | undefined): {
   status: NotificationsStatus;
   sent: number;
   not_sent: number;
@@ -62,6 +62,13 @@ export function notificationsJson(record: JsonValue | undefined): {
     sent,
     not_sent: failed.length,
     summary,
-    results: Array.isArray(record.results) ? record.results : [],
+    results: Array.isArray(record.results) ? record.results.map(resultView) : [],
   };
+}
+
+/** One result in the API's convention: snake_case (`message_id`; states keep `messageId`). */
+function resultView(result: JsonValue): JsonValue {
+  if (result === null || typeof result !== "object" || Array.isArray(result)) return result;
+  const { messageId, ...rest } = result;
+  return messageId === undefined ? rest : { ...rest, message_id: messageId };
 }
