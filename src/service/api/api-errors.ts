@@ -142,6 +142,8 @@ export function plainIssueMessage(issue: Issue): string {
       return limitText(issue);
     case "invalid_format":
       return `must be a valid ${issue.format}`;
+    case "invalid_key":
+      return "is not an allowed name here";
     default:
       return "is not valid";
   }

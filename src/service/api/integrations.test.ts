@@ -235,6 +235,9 @@ describe("integration secrets", () => {
       "bad name": "value",
     });
     expect(badName.status).toBe(422);
+    // One plain sentence naming the field, not zod's "Invalid key in record".
+    expect(badName.body.message).not.toMatch(/Invalid key|record/);
+    expect(badName.body.message).toBe('["bad name"] is not an allowed name here');
     expect(await api.store.listSecretKeys(id)).toEqual([]);
   });
 });
