@@ -28,7 +28,7 @@ export class ServiceMetrics {
     const { store, role } = options;
     const now = options.now ?? Date.now;
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry, prefix: "hirewire_process_" });
+    collectDefaultMetrics({ register: registry, prefix: "hirewire_" });
     new Gauge({
       name: "hirewire_process_role",
       help: "What this process does: all (API and runs), api (API only) or worker (runs only).",
