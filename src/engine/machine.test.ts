@@ -420,4 +420,13 @@ describe("an OAuth refresh another run made meanwhile", () => {
     const next = advance(ctx, sending.state, { type: "refreshed", now: 2_000, tokens: {} });
     expect(next).toEqual({ state: sending.state, commands: [] });
   });
+
+  it("a driver stopped during the refresh (waiting for another's) refreshes again on recovery", () => {
+    const ctx = context(manifest, { oauth: expired });
+    const refresh = start(ctx);
+    expect(refresh.state.inFlight).toMatchObject({ idempotent: false });
+    const recovered = advance(ctx, refresh.state, { type: "recover", now: 3_000 });
+    expect(recovered.state.status).toBe("running");
+    expect(recovered.commands).toMatchObject([{ type: "send", label: "oauth.refresh" }]);
+  });
 });

@@ -123,6 +123,10 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
       return advance(ctx, state, { type: "wake", now });
     case "running": {
       const inFlight = state.inFlight;
+      // An OAuth refresh is made again: its driver may have been waiting for another run's refresh
+      // (nothing sent), and a refresh that did go out is asked for again with the tokens stored now.
+      if (inFlight !== undefined && state.phase === "oauth-refresh")
+        return sendCurrent(ctx, { ...state, inFlight: undefined });
       if (inFlight !== undefined && !inFlight.idempotent) {
         const resent = resendWithKey(ctx, state, inFlight, now);
         if (resent !== undefined) return resent;
