@@ -17,12 +17,36 @@ export interface WithLockOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs `fn` while holding the store lock `name`; waits for it first when another holds it. */
-export async function withLock<T>(
+/** Tasks waiting for a lock in this process, per store and lock name (see `withLock`). */
+const queues = new WeakMap<Store, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `fn` while holding the store lock `name`; waits for it first when another holds it. Callers
+ * in one process queue here first, so only one of them at a time asks the store.
+ */
+export function withLock<T>(
   store: Store,
   name: string,
   fn: () => Promise<T>,
   options: WithLockOptions = {},
+): Promise<T> {
+  let waiting = queues.get(store);
+  if (waiting === undefined) queues.set(store, (waiting = new Map()));
+  const task = () => holding(store, name, fn, options);
+  const next = (waiting.get(name) ?? Promise.resolve()).then(task, task);
+  const settled = next.catch(() => undefined);
+  waiting.set(name, settled);
+  void settled.then(() => {
+    if (waiting.get(name) === settled) waiting.delete(name);
+  });
+  return next;
+}
+
+async function holding<T>(
+  store: Store,
+  name: string,
+  fn: () => Promise<T>,
+  options: WithLockOptions,
 ): Promise<T> {
   const now = options.now ?? Date.now;
   const leaseMs = options.leaseMs ?? 30_000;
