@@ -115,6 +115,13 @@ export interface SettingsTable {
   updated_at: Millis;
 }
 
+/** A named lock across processes (see queries/locks.ts). */
+export interface LocksTable {
+  name: string;
+  owner: string;
+  expires_at: Millis;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   integration_secrets: IntegrationSecretsTable;
@@ -125,4 +132,5 @@ export interface Database {
   files: FilesTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  locks: LocksTable;
 }
