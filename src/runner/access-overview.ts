@@ -20,7 +20,7 @@ import { referencedVariables } from "../template/index.ts";
 import { driveRun } from "./drive.ts";
 import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
-import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "../secrets/oauth-secret.ts";
 import { contextFor } from "./run-manifest.ts";
 import { storedInputs } from "./stored-secrets.ts";
 

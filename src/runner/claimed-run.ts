@@ -5,7 +5,7 @@ import type { Manifest } from "../manifest/types.ts";
 import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { ClaimedRun, IntegrationRecord, Store, StoredValue } from "../store/index.ts";
 import { isHirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
-import { splitOAuthSecret } from "./oauth-secret.ts";
+import { splitOAuthSecret } from "../secrets/oauth-secret.ts";
 import { storedInputs } from "./stored-secrets.ts";
 
 export interface ContextOptions {

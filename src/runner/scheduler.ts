@@ -21,7 +21,7 @@ import { FileJanitor } from "./file-janitor.ts";
 import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { removeLeftoverPartials } from "./partial-janitor.ts";
-import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue } from "../secrets/oauth-secret.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
 import { storeCheckpointer } from "./store-checkpointer.ts";
 import { restoreStored } from "./stored-secrets.ts";

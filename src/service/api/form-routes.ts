@@ -7,7 +7,7 @@ import { validateManifest } from "../../manifest/index.ts";
 import { accessHire } from "../../runner/access-overview.ts";
 import { integrationEgress } from "../../runner/egress-policy.ts";
 import { formFieldViews, type FormOptionsInput } from "../../runner/form-options.ts";
-import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
+import { splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { mustGetIntegration, notFound } from "./lookup.ts";

@@ -21,7 +21,7 @@ import {
 import { integrationJson } from "./serialize.ts";
 import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
 import { oauthStatus, OAuthStatusSchema, usesOAuth } from "./oauth-status.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 

@@ -7,7 +7,7 @@ import type { RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import type { Manifest } from "../../manifest/index.ts";
 import { Redactor, type SecretEntry } from "../../redact/index.ts";
-import { splitOAuthSecret, type OAuthTokens } from "../../runner/oauth-secret.ts";
+import { splitOAuthSecret, type OAuthTokens } from "../../secrets/oauth-secret.ts";
 import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";

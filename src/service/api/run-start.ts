@@ -8,7 +8,7 @@ import type { RunBlock, RunContext } from "../../engine/types.ts";
 import { secretsToMask } from "../../engine/variables.ts";
 import { validateManifest, type JsonValue } from "../../manifest/index.ts";
 import { Redactor } from "../../redact/index.ts";
-import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
+import { splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { IntegrationRecord, RunRecord } from "../../store/records.ts";
 import type { ResolvedDeps } from "./api-deps.ts";
 import { describeProblem, problemError, type ApiProblem } from "./api-errors.ts";

@@ -2,7 +2,7 @@
 // never come out: every answer is the status list — which are set, which are missing.
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { assertCount, LIMITS } from "./input-limits.ts";

@@ -2,7 +2,7 @@
 // are missing, which are generated per run — and any extra keys set — but never a value.
 import { z } from "@hono/zod-openapi";
 import type { InitialDataFormItem } from "../../manifest/index.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 import type { SecretKeyRecord } from "../../store/records.ts";
 import { iso } from "./serialize.ts";
 import { TimestampSchema } from "./schemas.ts";

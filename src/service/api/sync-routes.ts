@@ -1,6 +1,6 @@
 // /api/integrations/{id}/sync: start a user sync by hand, preview what it would change once it has
 // run (hires to create, stored fields to write, who is skipped and why), then apply it — once.
-// Scheduled syncs (sync-schedule.ts) are applied without a preview.
+// Scheduled syncs (runner/sync-schedule.ts) are applied without a preview.
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSyncUsersManifest } from "../../manifest/types.ts";
 import { validateManifest } from "../../manifest/index.ts";
