@@ -7,7 +7,7 @@ import type { IntegrationOptions, IntegrationRecord } from "../../store/records.
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { assertJsonSize, LIMITS } from "./input-limits.ts";
-import { mustGetIntegration } from "./lookup.ts";
+import { mustGetIntegration } from "../../runner/lookup.ts";
 import {
   errorResponses,
   IdParamSchema,
@@ -19,7 +19,8 @@ import {
   TimestampSchema,
 } from "./schemas.ts";
 import { integrationJson } from "./serialize.ts";
-import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
+import { secretsStatus } from "../../runner/secrets-status.ts";
+import { secretStatusJson, SecretStatusSchema } from "./secret-status-json.ts";
 import { oauthStatus, OAuthStatusSchema, usesOAuth } from "./oauth-status.ts";
 import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 
@@ -132,7 +133,7 @@ async function withSecrets(
     : undefined;
   return {
     ...integrationJson(record),
-    secrets: secretsStatus(record.manifest, keys),
+    secrets: secretsStatus(record.manifest, keys).map(secretStatusJson),
     ...(oauth !== undefined ? { oauth } : {}),
     ...(warnings !== undefined
       ? { warnings: warnings.map((w) => ({ ...w, path: prefixed(w.path) })) }
