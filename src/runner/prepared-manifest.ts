@@ -92,6 +92,21 @@ export function integrationManifest(integration: IntegrationVersion): Validation
   return result;
 }
 
+/**
+ * After a save that validated the manifest (`result`, of the manifest as sent): the saved version
+ * is kept as prepared, so its first run does not validate it again. Keyed by the record as the
+ * store returned it; a store that reorders keys only costs one more validation later.
+ */
+export function rememberIntegrationManifest(
+  integration: IntegrationVersion,
+  result: PreparedManifest,
+): void {
+  const text = JSON.stringify(integration.manifest) ?? "null";
+  const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
+  if (versions.size >= CACHE_LIMIT && !versions.has(integration.id)) versions.clear();
+  versions.set(integration.id, { updatedAt: integration.updatedAt, text, result: kept });
+}
+
 /** How many times `integrationManifest` validated a manifest in this process (for tests). */
 export function integrationValidations(): number {
   return validations;
