@@ -2,13 +2,15 @@
 // fresh schema, each with a data directory of its own: a `hirewire worker` downloads a file in step
 // 1, is SIGKILLed while step 2 is held by the target, and a second worker, started afterwards,
 // takes the run over and uploads in step 3 the very bytes the target served in step 1 (the
-// target hashes what it receives). The file is downloaded once and never touches either disk.
+// target hashes what it receives). The file is downloaded once and never touches either disk;
+// erasing the hire removes it from the database.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestSchema, type TestSchema } from "../../src/store/postgres/test-database.ts";
 import {
@@ -20,6 +22,23 @@ import {
   type WorkerProcess,
 } from "../support/service-process.ts";
 import { sendJson, startTargetServer, type TargetServer } from "../support/target-server.ts";
+
+/** Rows of a run's files in the database: bodies and their chunks. */
+async function fileRows(db: TestSchema, runId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: db.urlWithSchema });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `select (select count(*) from run_file_bodies where run_id = $1)
+            + (select count(*) from run_file_chunks c join run_file_bodies b on b.id = c.body_id
+               where b.run_id = $1) as n`,
+      [runId],
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
 
 describe("run files on PostgreSQL across workers", () => {
   let db: TestSchema;
@@ -143,6 +162,14 @@ describe("run files on PostgreSQL across workers", () => {
           .update(Buffer.from(await file.arrayBuffer()))
           .digest("hex"),
       ).toBe(served);
+
+      // Erasing the hire removes the file from the database.
+      expect(await fileRows(db, runId)).toBeGreaterThan(0);
+      const erased = await api.api("DELETE", `/api/hires/${hireId}`);
+      expect(erased.status).toBe(204);
+      expect(await fileRows(db, runId)).toBe(0);
+      const gone = await api.api("GET", `/api/runs/${runId}/files/contract.pdf`);
+      expect(gone.status).toBe(404);
     },
   );
 });
