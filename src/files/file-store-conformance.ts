@@ -108,6 +108,7 @@ export function describeFileStoreConformance(name: string, harness: FileStoreHar
         expect(blob.size).toBe(data.length);
         expect(sha256(await bytes(blob.stream()))).toBe(sha256(data));
         expect(sha256(new Uint8Array(await blob.arrayBuffer()))).toBe(sha256(data));
+        expect(sha256(await blob.bytes())).toBe(sha256(data));
         // Slices across chunk boundaries, negative indexes, and past the end.
         for (const [start, end] of [
           [0, 10],

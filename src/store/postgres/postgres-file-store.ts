@@ -280,8 +280,8 @@ export class PostgresFileStore implements FileStore {
 }
 
 /**
- * A File whose bytes stay in the database until read: `stream()`, `text()`, `arrayBuffer()` and
- * `slice()` fetch chunks on demand, and `size` is the stored size. undici's FormData encoder reads
+ * A File whose bytes stay in the database until read: `stream()`, `bytes()`, `text()`,
+ * `arrayBuffer()` and `slice()` fetch chunks on demand, and `size` is the stored size. undici's FormData encoder reads
  * a File entry through exactly `name`, `type`, `size` and `stream()`, so a multipart upload streams
  * from the database. Never wrap it in a new native Blob or File (`new File([it])`): those copy
  * from the native handle, which is empty here; request-body.ts appends it as it is.
@@ -324,18 +324,22 @@ export class StoredFile extends File {
     );
   }
 
-  override async arrayBuffer(): Promise<ArrayBuffer> {
+  override async bytes(): Promise<Uint8Array> {
     const whole = new Uint8Array(this.size);
     let at = 0;
     for await (const chunk of this.#read(this.#start, this.#end)) {
       whole.set(chunk, at);
       at += chunk.byteLength;
     }
-    return whole.buffer;
+    return whole;
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer as ArrayBuffer;
   }
 
   override async text(): Promise<string> {
-    return new TextDecoder().decode(await this.arrayBuffer());
+    return new TextDecoder().decode(await this.bytes());
   }
 
   override slice(start?: number, end?: number, contentType?: string): StoredFile {
