@@ -7,6 +7,7 @@ import { sensitiveStoredFieldsMigration } from "./0002-sensitive-stored-fields.t
 import { apiTokenUseMigration } from "./0003-api-token-use.ts";
 import { erasureMigration } from "./0004-erasure.ts";
 import { locksMigration } from "./0005-locks.ts";
+import { runFileBodiesMigration } from "./0006-run-file-bodies.ts";
 
 /** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
 export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
@@ -16,6 +17,7 @@ export function storeMigrations(traits: DialectTraits): Record<string, Migration
     "0003": apiTokenUseMigration(),
     "0004": erasureMigration(),
     "0005": locksMigration(),
+    "0006": runFileBodiesMigration(traits),
   };
 }
 
