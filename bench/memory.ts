@@ -1,7 +1,7 @@
 // Part 1b (child process of its own, so earlier parts cannot inflate it): peak RSS while 2,000
-// runs poll at once. Every run is started together; each polls 5 times, 1 s apart. argv[2] is
-// "manifest" (runManifest on the raw JSON), "prepared" (runManifest on a prepareManifest result)
-// or "plain" (the same requests by hand, as a reference).
+// (or argv[3]) runs poll at once. Every run is started together; each polls 5 times, 1 s apart.
+// argv[2] is "manifest" (runManifest on the raw JSON), "prepared" (runManifest on a
+// prepareManifest result) or "plain" (the same requests by hand, as a reference).
 import { reportToParent, startTargetProcess } from "./child.ts";
 import { manifestRunner, plainRunner } from "./workload.ts";
 
@@ -16,7 +16,7 @@ export interface MemoryResult {
   seconds: number;
 }
 
-const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 2000);
+const RUNS = Number(process.argv[3] ?? process.env.BENCH_MEMORY_RUNS ?? 2000);
 const POLLS = 5;
 const INTERVAL = 1;
 export type MemorySide = "manifest" | "prepared" | "plain";
