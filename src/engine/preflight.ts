@@ -4,10 +4,10 @@
 import { STANDARD_HIRE_PROPS } from "../manifest/types.ts";
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
-import type { Scope, TemplateExpr } from "../template/index.ts";
+import type { TemplateExpr } from "../template/index.ts";
 import { blockStepPath, blockSteps } from "./blocks.ts";
 import { formProblems } from "./form-check.ts";
-import { buildRequest, type BuildOptions } from "./request.ts";
+import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
 import { generatedSecretIds, runScope, secretVariable } from "./variables.ts";
@@ -78,8 +78,7 @@ export function preflight(ctx: RunContext): Preflight {
         return `<unknown ${expr.path}>`;
       };
     try {
-      const scope = runScope(ctx, state);
-      const options: BuildOptions = {
+      const built = buildRequest(step, runScope(ctx, state), {
         stepPath: blockStepPath(ctx, index),
         secrets: ctx.secrets,
         secretVariable: plannedSecret,
@@ -88,14 +87,9 @@ export function preflight(ctx: RunContext): Preflight {
         files: savedBefore,
         defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? 30_000,
         maxRedirects: ctx.options?.maxRedirects ?? 10,
+        renderFor: (path) => ({ missing: missing(path) }),
         placeholderFiles: true,
-      };
-      const built =
-        renderedWhole(step, scope, options) ??
-        buildRequest(step, scope, {
-          ...options,
-          renderFor: (path) => ({ missing: missing(path) }),
-        });
+      });
       derived.push(...built.derived);
       steps.push(
         step.name !== undefined
@@ -121,34 +115,6 @@ export function preflight(ctx: RunContext): Preflight {
       };
   });
   return { steps, problems, derived };
-}
-
-/** Thrown to stop rendering at the first variable not found: cheap, as it is no Error. */
-const NOT_FOUND: unique symbol = Symbol("not found");
-
-/**
- * The step rendered as a run would render it, or undefined when that meets a variable not known
- * yet (or anything else goes wrong). When every variable is found, the placeholders are never
- * asked for, so the result is what rendering with them gives, without making them path by path;
- * a step that needs a placeholder (or fails) is rendered again with them.
- */
-function renderedWhole(
-  step: Parameters<typeof buildRequest>[0],
-  scope: Scope,
-  options: BuildOptions,
-): ReturnType<typeof buildRequest> | undefined {
-  const probe: Scope = {
-    lookup(segments) {
-      const found = scope.lookup(segments);
-      if (!found.found) throw NOT_FOUND;
-      return found;
-    },
-  };
-  try {
-    return buildRequest(step, probe, options);
-  } catch {
-    return undefined;
-  }
 }
 
 /** `extra_user_info` values must exist in the hire's stored fields or the run's params. */
