@@ -5,6 +5,7 @@ import { catalogCases } from "./conformance/catalog-cases.ts";
 import { checkpointCases } from "./conformance/checkpoint-cases.ts";
 import type { StoreHarness } from "./conformance/harness.ts";
 import { leaseCases } from "./conformance/lease-cases.ts";
+import { rateLimitCases } from "./conformance/rate-limit-cases.ts";
 import { runCases } from "./conformance/run-cases.ts";
 
 export type { StoreEnv, StoreHarness } from "./conformance/harness.ts";
@@ -20,5 +21,6 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
     runCases(harness);
     leaseCases(harness);
     checkpointCases(harness);
+    rateLimitCases(harness);
   });
 }

@@ -115,6 +115,21 @@ export interface SettingsTable {
   updated_at: Millis;
 }
 
+/** One row per integration with a rate limit that was used: its shared bucket (rate-bucket.ts). */
+export interface RateLimitsTable {
+  integration_id: string;
+  tokens: number;
+  refilled_at: Millis;
+  /** Requests per second now; null when the limit sets no rate. */
+  rate: number | null;
+  paused_until: Millis | null;
+  decreased_at: Millis | null;
+  /** JSON object: slot id → lease expiry (epoch ms). */
+  slots: JsonColumn;
+  throttled: number;
+  updated_at: Millis;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   integration_secrets: IntegrationSecretsTable;
@@ -125,4 +140,5 @@ export interface Database {
   files: FilesTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  rate_limits: RateLimitsTable;
 }

@@ -15,6 +15,8 @@ import type {
   IntegrationOptions,
   IntegrationRecord,
   Page,
+  RateLimit,
+  RateLimitState,
   RunBlock,
   RunRecord,
   RunRequest,
@@ -122,6 +124,34 @@ export interface AddFileInput {
   expiresAt?: number | null;
 }
 
+export interface AcquireRateSlotInput {
+  integrationId: string;
+  limit: RateLimit;
+  /** Names this request's slot (unique: the caller makes it); give it back to release it. */
+  slot: string;
+  now: number;
+  /** How long the slot stays taken if it is never given back (its holder died). */
+  leaseMs: number;
+}
+
+export type RateSlotAnswer =
+  | { granted: true }
+  | {
+      granted: false;
+      /** When to ask again (for `in_flight`, a slot freed sooner is worth asking at once). */
+      retryAt: number;
+      reason: "paused" | "rate" | "in_flight";
+    };
+
+export interface ReleaseRateSlotInput {
+  integrationId: string;
+  limit: RateLimit;
+  slot: string;
+  now: number;
+  /** The answer was a 429: slow the integration down; `retryAfterMs` pauses it (null: none given). */
+  throttled?: { retryAfterMs: number | null };
+}
+
 /** Runs per status, and runs due now that no process has leased yet (for /metrics). */
 export interface RunCounts {
   byStatus: Partial<Record<RunStatus, number>>;
@@ -223,6 +253,17 @@ export interface Store {
    * keep polling `nextWakeAt` as well. Returns the function that stops listening.
    */
   onRunsDue(listener: () => void): () => void;
+
+  // Rate limits (shared by every process on the database; see rate-bucket.ts)
+  /**
+   * One atomic step on the integration's bucket: takes a token and an in-flight slot leased for
+   * `leaseMs`, or says when to ask again (nothing taken). Expired slots are dropped first.
+   */
+  acquireRateSlot(input: AcquireRateSlotInput): Promise<RateSlotAnswer>;
+  /** Gives the slot back; a 429 (`throttled`) halves the rate and pauses for its Retry-After. */
+  releaseRateSlot(input: ReleaseRateSlotInput): Promise<void>;
+  /** The integration's bucket as last written (undefined: never used), slots counted at `now`. */
+  getRateLimitState(integrationId: string, now: number): Promise<RateLimitState | undefined>;
 
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;

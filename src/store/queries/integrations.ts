@@ -24,6 +24,7 @@ function toIntegration(row: Omit<Selectable<IntegrationsTable>, "deleted_at">): 
 function normalizeOptions(options: Partial<IntegrationOptions> | undefined): IntegrationOptions {
   const normalized: IntegrationOptions = { idempotencyKeys: options?.idempotencyKeys ?? false };
   if (options?.allowedHosts !== undefined) normalized.allowedHosts = [...options.allowedHosts];
+  if (options?.rateLimit !== undefined) normalized.rateLimit = { ...options.rateLimit };
   return normalized;
 }
 

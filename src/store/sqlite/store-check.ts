@@ -18,6 +18,7 @@ export const STORE_TABLES = Object.freeze([
   "files",
   "api_tokens",
   "settings",
+  "rate_limits",
 ] as const);
 
 const MIGRATION_TABLE = "kysely_migration";
