@@ -116,6 +116,11 @@ export interface CheckpointInput {
   clearRequest?: RunRequest;
   /** Gives up the lease in the same transaction (the run is waiting or finished). */
   releaseLease?: boolean;
+  /**
+   * With `releaseLease` on an unfinished run: no one claims it before this time (its
+   * integration's rate limit is paused); it is then taken up like a run whose driver stopped.
+   */
+  heldUntil?: number;
 }
 
 export interface AddFileInput {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { RateLimit } from "../records.ts";
 import type { Store } from "../store.ts";
-import { seed, useStore, type StoreHarness } from "./harness.ts";
+import { seed, stateFor, useStore, type StoreHarness } from "./harness.ts";
 
 const T0 = 1_900_000_000_000;
 
@@ -165,6 +165,30 @@ export function rateLimitCases(harness: StoreHarness): void {
         });
       }
       expect((await store.getRateLimitState(integrationId, now))!.rate).toBe(1);
+    });
+
+    it("holds a run handed back during a long pause until the pause ends", async () => {
+      const store = t.store();
+      const { integration } = await seed(store);
+      const { run } = await store.createRun({ integrationId: integration.id, block: "execute" });
+      await store.claimRuns({ owner: "a", now: T0, leaseMs: 60_000, limit: 1 });
+      await store.checkpoint({
+        runId: run.id,
+        owner: "a",
+        state: stateFor(run.id, "running"),
+        status: "running",
+        wakeAt: null,
+        error: null,
+        releaseLease: true,
+        heldUntil: T0 + 30_000,
+      });
+      expect(await store.nextWakeAt()).toBe(T0 + 30_000);
+      const other = await t.env().open();
+      expect(await other.claimRuns({ owner: "b", now: T0 + 29_999, leaseMs: 1, limit: 9 })).toEqual(
+        [],
+      );
+      const claimed = await other.claimRuns({ owner: "b", now: T0 + 30_000, leaseMs: 1, limit: 9 });
+      expect(claimed.map((r) => [r.id, r.recovered])).toEqual([[run.id, true]]);
     });
 
     it("has no state for an integration whose limit was never used", async () => {
