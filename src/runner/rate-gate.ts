@@ -34,7 +34,10 @@ export interface RateGateOptions {
   /** How long past its timeout a request's slot stays taken if never given back (30 s). */
   slotGraceMs?: number;
   observer?: RateGateObserver;
-  logger?: { warn(object: object, message?: string): void };
+  logger?: {
+    warn(object: object, message?: string): void;
+    debug?(object: object, message?: string): void;
+  };
 }
 
 interface Waiter {
@@ -136,13 +139,14 @@ export class RateGate {
         const waiter = lane.waiters[0];
         if (waiter === undefined) break;
         const slot = randomUUID();
+        const now = this.options.now();
         let answer: RateSlotAnswer;
         try {
           answer = await this.options.store.acquireRateSlot({
             integrationId,
             limit: waiter.limit,
             slot,
-            now: this.options.now(),
+            now,
             leaseMs: waiter.leaseMs,
           });
         } catch (error) {
@@ -159,6 +163,11 @@ export class RateGate {
         if (answer.granted) {
           lane.waiters.shift();
           this.report(waiter, false);
+          // The bucket's time of the grant: what its guarantees are stated in.
+          this.options.logger?.debug?.(
+            { integrationId, grantedAt: now, waitedMs: now - waiter.askedAt },
+            "rate limit slot granted",
+          );
           waiter.resolve(this.permit(integrationId, waiter, slot));
           continue;
         }

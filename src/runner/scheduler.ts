@@ -29,6 +29,7 @@ import { restoreStored } from "./stored-secrets.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 
 export interface SchedulerLogger {
+  debug?(object: object, message?: string): void;
   info(object: object, message?: string): void;
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;

@@ -4,7 +4,7 @@
 import type { Kysely, Selectable } from "kysely";
 import { write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis, toMillisOrNull } from "../json-codec.ts";
-import { returnSlot, takeSlot, type RateBucket } from "../rate-bucket.ts";
+import { returnSlot, takeSlot, type RateBucket, type RateTake } from "../rate-bucket.ts";
 import type { RateLimitState } from "../records.ts";
 import type { Database, RateLimitsTable } from "../schema.ts";
 import type { AcquireRateSlotInput, RateSlotAnswer, ReleaseRateSlotInput } from "../store.ts";
@@ -73,14 +73,24 @@ export async function acquireRateSlot(
   ctx: StoreContext,
   input: AcquireRateSlotInput,
 ): Promise<RateSlotAnswer> {
+  // A look without the lock first: a refusal needs no write (refilling and expiry are worked out
+  // from the clock), so runs waiting in many processes do not queue for the write lock.
+  const seen = await ctx.db
+    .selectFrom("rate_limits")
+    .selectAll()
+    .where("integration_id", "=", input.integrationId)
+    .executeTakeFirst();
+  if (seen !== undefined) {
+    const look = takeSlot(toBucket(seen), input.limit, input);
+    if (!look.granted) return refusal(look);
+  }
   const attempt = () =>
     write(ctx, async (trx) => {
       const stored = await lockedBucket(ctx, trx, input.integrationId);
       const take = takeSlot(stored, input.limit, input);
+      if (!take.granted) return refusal(take);
       await saveBucket(trx, input.integrationId, take.bucket, input.now, stored !== undefined);
-      return take.granted
-        ? { granted: true as const }
-        : { granted: false as const, retryAt: take.retryAt, reason: take.reason };
+      return { granted: true as const };
     });
   try {
     return await attempt();
@@ -89,6 +99,10 @@ export async function acquireRateSlot(
     if (!ctx.traits.isUniqueViolation(error)) throw error;
     return attempt();
   }
+}
+
+function refusal(take: Extract<RateTake, { granted: false }>): RateSlotAnswer {
+  return { granted: false, retryAt: take.retryAt, reason: take.reason };
 }
 
 export async function releaseRateSlot(
