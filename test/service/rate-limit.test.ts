@@ -314,3 +314,63 @@ sharedLimitCases("one PostgreSQL database", async () => {
     },
   };
 });
+
+describe("a process killed while it holds an integration's only slot", () => {
+  it(
+    "blocks the integration until the slot's lease ends (the request's timeout + 30 s), then frees it",
+    { timeout: 120_000 },
+    async () => {
+      const db = await createTestSchema();
+      const target = await startTargetServer();
+      const env = { ...postgresEnv(db), LOG_LEVEL: "debug" };
+      for (const _ of [1, 2, 3]) dirs.push(await mkdtemp(join(tmpdir(), "hirewire-rate-kill-")));
+      const api = await startServiceProcess(dirs.at(-3)!, env, ["--no-worker"]);
+      let first: WorkerProcess | undefined;
+      let second: WorkerProcess | undefined;
+      try {
+        const arrivals: number[] = [];
+        target.route("GET", "/hang", (_req, res) => {
+          arrivals.push(Date.now());
+          // The first is never answered: its process is killed while it waits.
+          if (arrivals.length > 1) sendJson(res, 200, { ok: true });
+        });
+        const integrationId = await createIntegration(
+          api,
+          "Hanging",
+          { url: `${target.url}/hang`, method: "GET", timeout: 1 },
+          { max_in_flight: 1 },
+        );
+        first = await startWorkerProcess(dirs.at(-2)!, env);
+        const [held] = await startRuns(api, integrationId, 1, "held");
+        await eventually(async () => (arrivals.length === 1 ? true : undefined));
+        await first.kill("SIGKILL");
+        const deadGrant = grants([first.output()], integrationId);
+        expect(deadGrant).toHaveLength(1);
+
+        second = await startWorkerProcess(dirs.at(-1)!, env);
+        const [waiting] = await startRuns(api, integrationId, 1, "waiting");
+        // The dead process's slot is still taken: nothing goes to the target meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        expect(arrivals).toHaveLength(1);
+        const status = (await api.api("GET", `/api/integrations/${integrationId}`)).body;
+        expect(status.rate_limit_status.in_flight).toBe(1);
+        // Nothing is saved while a run waits for its turn: it still reads as queued.
+        expect((await api.api("GET", `/api/runs/${waiting}`)).body.status).toBe("queued");
+
+        const statuses = await finished(api, [held!, waiting!], 90_000);
+        expect(statuses).toEqual(["succeeded", "succeeded"]);
+        // The next grant came when the slot's lease ended: its 1 s timeout + 30 s after its grant.
+        const later = grants([second.output()], integrationId).sort((a, b) => a - b);
+        expect(later).toHaveLength(2);
+        expect(later[0]! - deadGrant[0]!).toBeGreaterThanOrEqual(31_000);
+        expect(arrivals).toHaveLength(3);
+      } finally {
+        await second?.kill("SIGTERM");
+        await first?.kill("SIGKILL");
+        await api.kill("SIGTERM");
+        await target.close();
+        await db.drop();
+      }
+    },
+  );
+});
