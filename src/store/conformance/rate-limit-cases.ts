@@ -191,9 +191,14 @@ export function rateLimitCases(harness: StoreHarness): void {
       expect(claimed.map((r) => [r.id, r.recovered])).toEqual([[run.id, true]]);
     });
 
-    it("has no state for an integration whose limit was never used", async () => {
+    it("has no state for an integration whose limit was never used, nor once it is deleted", async () => {
       const store = t.store();
-      const integrationId = await integrationWith(store, { requestsPerSecond: 1 });
+      const limit = { requestsPerSecond: 1 };
+      const integrationId = await integrationWith(store, limit);
+      expect(await store.getRateLimitState(integrationId, T0)).toBeUndefined();
+      await store.acquireRateSlot({ integrationId, limit, slot: "a", now: T0, leaseMs: 1_000 });
+      expect(await store.getRateLimitState(integrationId, T0)).toBeDefined();
+      await store.deleteIntegration(integrationId);
       expect(await store.getRateLimitState(integrationId, T0)).toBeUndefined();
     });
   });

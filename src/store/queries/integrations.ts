@@ -134,6 +134,7 @@ export async function deleteIntegration(ctx: StoreContext, id: string): Promise<
         });
       }
       await trx.deleteFrom("integration_secrets").where("integration_id", "=", id).execute();
+      await trx.deleteFrom("rate_limits").where("integration_id", "=", id).execute();
       if (runs.length === 0) {
         await trx.deleteFrom("integrations").where("id", "=", id).execute();
         return;
