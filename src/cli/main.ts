@@ -183,15 +183,18 @@ HIREWIRE_CONCURRENCY, HIREWIRE_PUBLIC_URL for OAuth redirect URLs, …), plus
 // invalid input, not commander's 1, which means "the run failed" here.
 for (const command of [program, ...program.commands]) command.exitOverride();
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // commander has printed the message (or the help, or the version) already.
-    process.exitCode = error.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
-  } else {
-    const info = toErrorInfo(error);
-    process.stderr.write(`hirewire: ${info.message}\n`);
-    process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+// Not a top-level await: the CLI also runs as one CommonJS bundle (scripts/bundle-cli.js).
+void (async () => {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the message (or the help, or the version) already.
+      process.exitCode = error.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
+    } else {
+      const info = toErrorInfo(error);
+      process.stderr.write(`hirewire: ${info.message}\n`);
+      process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+    }
   }
-}
+})();

@@ -17,9 +17,10 @@ import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
 import { Redactor } from "../redact/index.ts";
 import type { IntegrationRecord, Store } from "../store/index.ts";
 import { referencedVariables } from "../template/index.ts";
-import { driveRun } from "./drive.ts";
+import { driveRun, type DriveHooks } from "./drive.ts";
 import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
 import { generateValues } from "./generate.ts";
+import { storeRefreshLock } from "./oauth-refresh-lock.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
 import { contextFor } from "./run-manifest.ts";
 import { storedInputs } from "./stored-secrets.ts";
@@ -48,6 +49,8 @@ export interface ExistsCheckInput {
   signal?: AbortSignal;
   /** Tokens from an OAuth refresh made before the check: persist them (a rotated refresh token is the only one left). */
   onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+  /** One refresh at a time per integration across processes (see DriveHooks.refreshLock). */
+  refreshLock?: DriveHooks["refreshLock"];
 }
 
 /**
@@ -98,6 +101,7 @@ export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck>
       },
       cancelled: () => input.signal?.aborted === true,
       ...(input.onOAuthTokens !== undefined ? { onOAuthTokens: input.onOAuthTokens } : {}),
+      ...(input.refreshLock !== undefined ? { refreshLock: input.refreshLock } : {}),
     },
     state,
     { type: "start", now: Date.now() },
@@ -167,6 +171,7 @@ export async function integrationAccess(
     ...(oauth !== undefined ? { oauth } : {}),
     onOAuthTokens: (tokens) =>
       deps.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
+    refreshLock: storeRefreshLock(deps.store, integration.id),
     checkAddress: integrationEgress(integration.options, deps.egress),
     ...(redirectUrl !== undefined ? { redirectUrl } : {}),
     ...(deps.engine !== undefined ? { engine: deps.engine } : {}),

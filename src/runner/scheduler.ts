@@ -22,6 +22,7 @@ import { generateValues } from "./generate.ts";
 import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
 import { removeLeftoverPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
+import { storeRefreshLock } from "./oauth-refresh-lock.ts";
 import { prepareManifest } from "./prepared-manifest.ts";
 import { RateGate, type RateGateObserver } from "./rate-gate.ts";
 import { storeCheckpointer } from "./store-checkpointer.ts";
@@ -232,6 +233,7 @@ export class Scheduler {
         wait: async () => false,
         onOAuthTokens: (tokens) =>
           this.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
+        refreshLock: storeRefreshLock(this.store, integration.id),
         cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
         handBack: () => this.stopping,
         admit: (spec, mayHandBack) =>

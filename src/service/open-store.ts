@@ -41,11 +41,12 @@ export async function openConfiguredStore(
 /**
  * The store the configuration names: PostgreSQL when HIREWIRE_DATABASE_URL is set, else the
  * SQLite file in the data directory. `file` names it in messages (never the URL's password).
+ * Also for commands that only need the store (`hirewire token`), without the key checks.
  */
-async function openStore(
-  config: ServiceConfig,
+export async function openStore(
+  config: Pick<ServiceConfig, "dataDir" | "databaseUrl" | "databasePool">,
   cipher: Awaited<ReturnType<typeof openCipher>>,
-  logger: Logger,
+  logger?: Pick<Logger, "warn">,
 ): Promise<{ store: Store; file: string }> {
   if (config.databaseUrl === undefined) {
     const file = join(config.dataDir, "hirewire.sqlite");
@@ -56,7 +57,7 @@ async function openStore(
     cipher,
     max: config.databasePool ?? 10,
     onConnectionError: (error) =>
-      logger.warn({ err: { message: (error as Error)?.message } }, "a database connection failed"),
+      logger?.warn({ err: { message: (error as Error)?.message } }, "a database connection failed"),
   });
   return { store, file: describeDatabase(config.databaseUrl) };
 }

@@ -115,6 +115,13 @@ export interface SettingsTable {
   updated_at: Millis;
 }
 
+/** A named lock across processes (see queries/locks.ts). */
+export interface LocksTable {
+  name: string;
+  owner: string;
+  expires_at: Millis;
+}
+
 /** One row per integration with a rate limit that was used: its shared bucket (rate-bucket.ts). */
 export interface RateLimitsTable {
   integration_id: string;
@@ -140,5 +147,6 @@ export interface Database {
   files: FilesTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  locks: LocksTable;
   rate_limits: RateLimitsTable;
 }

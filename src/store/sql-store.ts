@@ -5,9 +5,11 @@ import type { StoreContext } from "./context.ts";
 import * as checkpoints from "./queries/checkpoint.ts";
 import * as erasure from "./queries/erasure.ts";
 import * as files from "./queries/files.ts";
+import * as hireBatch from "./queries/hire-batch.ts";
 import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
 import * as leases from "./queries/leases.ts";
+import * as locks from "./queries/locks.ts";
 import * as rateLimits from "./queries/rate-limits.ts";
 import * as runCounts from "./queries/run-counts.ts";
 import * as runs from "./queries/runs.ts";
@@ -57,6 +59,8 @@ export class SqlStore implements S.Store {
     storedFields.setStoredField(this.#ctx, hireId, name, value, sensitive);
   deleteStoredField = (hireId: string, name: string) =>
     storedFields.deleteStoredField(this.#ctx, hireId, name);
+  applyHireChanges = (input: S.ApplyHireChangesInput) =>
+    hireBatch.applyHireChanges(this.#ctx, input);
 
   createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
   getRun = (id: string) => runs.getRun(this.#ctx, id);
@@ -100,6 +104,9 @@ export class SqlStore implements S.Store {
 
   getSetting = (key: string) => tokens.getSetting(this.#ctx, key);
   setSetting = (key: string, value: JsonValue) => tokens.setSetting(this.#ctx, key, value);
+
+  takeLock = (input: S.LockInput) => locks.takeLock(this.#ctx, input);
+  releaseLock = (name: string, owner: string) => locks.releaseLock(this.#ctx, name, owner);
 
   onRunsDue = (listener: () => void) => this.#ctx.signals.subscribe(listener);
 

@@ -18,6 +18,7 @@ export const STORE_TABLES = Object.freeze([
   "files",
   "api_tokens",
   "settings",
+  "locks",
   "rate_limits",
 ] as const);
 
