@@ -134,6 +134,8 @@ Environment:
   HIREWIRE_DATABASE_URL         postgres://USER:PASSWORD@HOST:5432/DB: keep the store in PostgreSQL,
                                 shared by every process given the same URL (default: SQLite file)
   HIREWIRE_DATABASE_POOL        PostgreSQL connections per process (default 10)
+  HIREWIRE_FILES_DIR            keep run files in this folder (default: DATA/files, or the database
+                                with PostgreSQL)
   PORT, HOST                    where to listen; default 127.0.0.1:8787
   HIREWIRE_ADMIN_TOKEN          an admin API token, valid while the variable holds it (a new value
                                 replaces the old one); tokens: \`hirewire token --help\`

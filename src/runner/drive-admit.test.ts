@@ -19,7 +19,7 @@ import { sendAttempt } from "../http/index.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { Redactor } from "../redact/index.ts";
 import { driveRun, type Admission, type Checkpoint, type DriveHooks } from "./drive.ts";
-import { contextFor } from "./run-manifest.ts";
+import { contextFor } from "./lifecycle.ts";
 
 let target: TargetServer;
 let dir: string;

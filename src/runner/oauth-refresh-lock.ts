@@ -5,7 +5,7 @@
 import type { JsonValue } from "../manifest/types.ts";
 import { withLock, type Store } from "../store/index.ts";
 import type { DriveHooks } from "./drive.ts";
-import { splitOAuthSecret } from "./oauth-secret.ts";
+import { splitOAuthSecret } from "../secrets/oauth-secret.ts";
 
 /** The store lock an integration's refreshes take. */
 export function refreshLockName(integrationId: string): string {

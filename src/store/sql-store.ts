@@ -1,5 +1,6 @@
 // The Store over any Kysely dialect: each method delegates to the query module that owns its
 // SQL. A new dialect supplies a Kysely instance and its DialectTraits; nothing here changes.
+import type { FileStore } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { StoreContext } from "./context.ts";
 import * as checkpoints from "./queries/checkpoint.ts";
@@ -25,10 +26,16 @@ export class SqlStore implements S.Store {
   readonly #health: () => Promise<S.StoreHealth>;
   #closed = false;
 
-  /** @param health the dialect's cheap usability check; without one the store reads as healthy. */
-  constructor(ctx: StoreContext, health?: () => Promise<S.StoreHealth>) {
+  readonly runFiles?: FileStore;
+
+  /**
+   * @param health the dialect's cheap usability check; without one the store reads as healthy.
+   * @param runFiles run files kept in this database (PostgreSQL); closed with it.
+   */
+  constructor(ctx: StoreContext, health?: () => Promise<S.StoreHealth>, runFiles?: FileStore) {
     this.#ctx = ctx;
     this.#health = health ?? (async () => ({ ok: true }));
+    if (runFiles !== undefined) this.runFiles = runFiles;
   }
 
   createIntegration = (input: S.CreateIntegrationInput) =>

@@ -3,6 +3,7 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { RunState, RunStatus } from "../engine/index.ts";
 import type { FileRef } from "../exchange/types.ts";
+import type { FileStore } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type {
   ApiTokenRecord,
@@ -197,6 +198,12 @@ export type StoreHealth = { ok: true } | { ok: false; reason: string };
  * absent. Timestamps are epoch milliseconds.
  */
 export interface Store {
+  /**
+   * Where this store keeps run files itself (PostgreSQL: in the database, so every worker reaches
+   * them). Absent: the caller keeps them on disk.
+   */
+  readonly runFiles?: FileStore;
+
   // Integrations
   createIntegration(input: CreateIntegrationInput): Promise<IntegrationRecord>;
   getIntegration(id: string): Promise<IntegrationRecord | undefined>;

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OAUTH_SECRET_KEY, parseOAuthSecret } from "../../src/runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY, parseOAuthSecret } from "../../src/secrets/oauth-secret.ts";
 import { openCipher } from "../../src/secrets/index.ts";
 import { openPostgresStore, openSqliteStore, type Store } from "../../src/store/index.ts";
 import { createTestSchema, type TestSchema } from "../../src/store/postgres/test-database.ts";

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { Scheduler } from "../../src/runner/scheduler.ts";
 import type { RateWaitReason } from "../../src/runner/rate-gate.ts";
-import { startTestApi, type TestApi } from "../../src/service/api/test-support.ts";
+import { startTestApi, type TestApi } from "../support/test-api.ts";
 import { eventually } from "../support/service-process.ts";
 import { sendJson, startTargetServer, type TargetServer } from "../support/target-server.ts";
 

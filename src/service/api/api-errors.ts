@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { ERROR_CATALOG, HirewireError, type ErrorCode } from "../../errors/index.ts";
 import { formatPath, type PathSegment } from "../../manifest/index.ts";
+import { describeProblem } from "../../runner/run-start.ts";
 
 /** One problem in a list: validation problems, preflight problems, request-body issues. */
 export interface ApiProblem {
@@ -188,16 +189,4 @@ export function validationHook(
   const body: ApiErrorBody = { code: "INPUT_INVALID", message: headline(problems), problems };
   if (problems[0] !== undefined && problems[0].path !== "") body.path = problems[0].path;
   return c.json(body, 422);
-}
-
-/**
- * One sentence for a problem: `hire_id is required`, `start must be an ISO date …` when the
- * message continues the field's name, else `execute[0].url: unknown variable "TOKEN"`; the
- * message alone at the root.
- */
-export function describeProblem(problem: { path: string; message: string }): string {
-  if (problem.path === "") return problem.message;
-  return /^(is|must|should|has|holds) /.test(problem.message)
-    ? `${problem.path} ${problem.message}`
-    : `${problem.path}: ${problem.message}`;
 }

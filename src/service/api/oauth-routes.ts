@@ -4,9 +4,9 @@
 // (client credentials); DELETE forgets the tokens.
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError } from "../../errors/index.ts";
-import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import { conflict } from "./lookup.ts";
+import { conflict } from "../../runner/lookup.ts";
 import {
   ErrorSchema,
   errorResponses,

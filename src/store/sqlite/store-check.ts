@@ -19,6 +19,8 @@ export const STORE_TABLES = Object.freeze([
   "api_tokens",
   "settings",
   "locks",
+  "run_file_bodies",
+  "run_file_chunks",
   "rate_limits",
 ] as const);
 

@@ -1,9 +1,9 @@
-// Migration 6: rate_limits, one row per integration whose rate limit was used — the token
+// Migration 7: rate_limits, one row per integration whose rate limit was used — the token
 // bucket, the current (possibly slowed) rate, a 429's pause, and the slots of requests in flight
 // with their lease expiry — shared by every process on the database.
 import type { Kysely, Migration } from "kysely";
 
-/** Builds migration 6 (the same for every dialect: SQLite reads "double precision" as REAL). */
+/** Builds migration 7 (the same for every dialect: SQLite reads "double precision" as REAL). */
 export function rateLimitsMigration(): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
