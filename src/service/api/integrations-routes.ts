@@ -225,6 +225,7 @@ async function withSecrets(
       : undefined;
   return {
     ...integrationJson(record),
+    ...(rate !== undefined ? { rate_limit_status: rateLimitStatusJson(rate) } : {}),
     secrets: secretsStatus(record.manifest, keys).map(secretStatusJson),
     ...(oauth !== undefined ? { oauth } : {}),
     ...(warnings !== undefined
