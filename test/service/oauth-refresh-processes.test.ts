@@ -125,6 +125,8 @@ describe("one OAuth refresh across worker processes", () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const provider = await startFakeOAuthProvider();
     cleanups.push(() => provider.close());
+    // A slow API keeps each worker's few slots busy, so the other process takes runs too.
+    provider.apiDelayMs = 800;
     const store = await open(dataDir);
     cleanups.push(() => store.close());
     const workers: WorkerProcess[] = [];

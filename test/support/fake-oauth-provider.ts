@@ -25,6 +25,8 @@ export interface FakeOAuthProvider {
   expiresIn: number;
   /** Answer 401 to every API call, whatever the token (a revoked grant). */
   rejectAll: boolean;
+  /** Milliseconds the API waits before answering (a slow provider; default 0). */
+  apiDelayMs: number;
   /** What the admin's consent produces: a one-time code bound to `redirectUri`. */
   issueCode(redirectUri: string): string;
   /** Makes the provider forget an access token, as if it expired on its side. */
@@ -69,6 +71,7 @@ export async function startFakeOAuthProvider(): Promise<FakeOAuthProvider> {
     events,
     expiresIn: 3600,
     rejectAll: false,
+    apiDelayMs: 0,
     issueCode(redirectUri: string) {
       const code = token("code");
       codes.set(code, redirectUri);
@@ -142,7 +145,9 @@ export async function startFakeOAuthProvider(): Promise<FakeOAuthProvider> {
         ...(presented !== undefined ? { token: presented } : {}),
       });
       if (!ok) return send(res, 401, { error: "invalid_token" });
-      return send(res, 200, { user: "admin@provider.test", plan: "pro" });
+      const answer = () => send(res, 200, { user: "admin@provider.test", plan: "pro" });
+      if (provider.apiDelayMs > 0) return void setTimeout(answer, provider.apiDelayMs);
+      return answer();
     }
     send(res, 404, { error: "not_found" });
   });

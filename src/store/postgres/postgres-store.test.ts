@@ -170,3 +170,43 @@ describe("openPostgresStore", () => {
     }
   });
 });
+
+describe("opening while another program drops schemas", () => {
+  it(
+    "opens every store although schemas with tables come and go in the same database",
+    { timeout: 120_000 },
+    async () => {
+      const first = await createTestSchema();
+      const churn = new pg.Client({ connectionString: first.url });
+      await churn.connect();
+      let stop = false;
+      // Another program's schemas, each with a serial column (what Kysely's table listing
+      // resolves by name), created and dropped as fast as the server allows.
+      const churning = (async () => {
+        for (let i = 0; !stop; i += 1) {
+          const name = `hirewire_churn_${process.pid}_${i}`;
+          await churn.query(`create schema ${name}`);
+          await churn.query(`create table ${name}.t (id serial primary key)`);
+          await churn.query(`drop schema ${name} cascade`);
+        }
+      })();
+      const schemas = [first, ...(await Promise.all(Array.from({ length: 7 }, createTestSchema)))];
+      try {
+        for (const db of schemas) {
+          const store = await openPostgresStore({
+            url: db.url,
+            schema: db.schema,
+            cipher: new SecretCipher(randomBytes(32)),
+          });
+          expect(await store.listIntegrations()).toEqual([]);
+          await store.close();
+        }
+      } finally {
+        stop = true;
+        await churning;
+        await churn.end();
+        for (const db of schemas) await db.drop();
+      }
+    },
+  );
+});
