@@ -2,7 +2,7 @@
 // unknown variables, found by rendering every step with placeholders for values that only exist
 // at run time (`responses.*`, fields stored by earlier steps). The same walk is the dry-run.
 import { STANDARD_HIRE_PROPS } from "../manifest/types.ts";
-import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import { problem, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
 import { blockStepPath, blockSteps } from "./blocks.ts";
@@ -58,23 +58,25 @@ export function preflight(ctx: RunContext): Preflight {
           const ref = Number(expr.segments[1]);
           if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
             return `<${expr.path}>`;
-          stepProblems.push({
-            code: "TEMPLATE_UNDEFINED_VARIABLE",
-            message: `${expr.path} refers to a step that has not run yet (this is step ${index})`,
-            path,
-            step: index,
-            details: { variable: expr.path },
-          });
+          stepProblems.push(
+            problem(
+              "TEMPLATE_UNDEFINED_VARIABLE",
+              "notRunYet",
+              { variable: expr.path, step: index },
+              { path, step: index, details: { variable: expr.path } },
+            ),
+          );
           return `<${expr.path}>`;
         }
         if (storedBefore.has(root)) return `<${expr.path}>`;
-        stepProblems.push({
-          code: "TEMPLATE_UNDEFINED_VARIABLE",
-          message: `unknown variable ${JSON.stringify(expr.path)}${unknownHint(ctx, root, expr.path)}`,
-          path,
-          step: index,
-          details: { variable: expr.path },
-        });
+        stepProblems.push(
+          problem(
+            "TEMPLATE_UNDEFINED_VARIABLE",
+            "unknown",
+            { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+            { path, step: index, details: { variable: expr.path } },
+          ),
+        );
         return `<unknown ${expr.path}>`;
       };
     try {
@@ -122,14 +124,13 @@ export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
   const items = "extra_user_info" in ctx.manifest ? (ctx.manifest.extra_user_info ?? []) : [];
   const missing = items.filter((item) => !(item.id in ctx.hireStored) && !(item.id in ctx.params));
   if (missing.length === 0) return [];
-  const names = missing.map((item) => `${item.id} (${item.name})`).join(", ");
   return [
-    {
-      code: "INPUT_MISSING",
-      message: `the hire is missing extra user info: ${names}; add it to the hire's stored fields or pass it as a param`,
-      path: "extra_user_info",
-      details: { missing: missing.map((item) => item.id) },
-    },
+    problem(
+      "INPUT_MISSING",
+      "extraUserInfo",
+      { missing },
+      { path: "extra_user_info", details: { missing: missing.map((item) => item.id) } },
+    ),
   ];
 }
 

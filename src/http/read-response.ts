@@ -1,9 +1,8 @@
 // Reads a response into a ResponseRecord: header names lower-cased with repeats joined, the body
 // counted while it streams (aborted past the cap), the text kept and parsed as JSON when it is.
 import type { Readable } from "node:stream";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError, type HirewireError } from "../errors/index.ts";
 import type { ResponseRecord } from "../exchange/types.ts";
-import { formatBytes } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 
 type RawHeaders = Record<string, string | string[] | undefined>;
@@ -78,9 +77,5 @@ export function textResponse(
 
 function tooLarge(body: Readable, maxBytes: number): HirewireError {
   body.destroy();
-  return new HirewireError({
-    code: "HTTP_BODY_TOO_LARGE",
-    message: `response body larger than ${formatBytes(maxBytes)}`,
-    details: { maxBytes },
-  });
+  return hirewireError("HTTP_BODY_TOO_LARGE", "response", { maxBytes }, { details: { maxBytes } });
 }

@@ -2,7 +2,7 @@
 // writes stored fields (ChiefOnboarding's extra_fields) — and recording, per run, what was done.
 // A run is applied at most once: the record is the guard, and applies are serialized per store
 // in this process so two requests for the same run cannot both pass the check.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { Store } from "../store/store.ts";
 import type { SyncAction, SyncPlan } from "./sync-plan.ts";
@@ -89,8 +89,7 @@ export function applySyncRun(
     const earlier = await getAppliedSync(store, runId);
     if (earlier !== undefined) return { applied: earlier, alreadyApplied: true };
     const run = await store.getRun(runId);
-    if (run === undefined)
-      throw new HirewireError({ code: "NOT_FOUND", message: `no run with id "${runId}"` });
+    if (run === undefined) throw hirewireError("NOT_FOUND", "id", { what: "run", id: runId });
     const plan = await planSyncRun(store, run);
     const { created, updated } = await applySyncPlan(store, plan);
     const applied: AppliedSync = {
