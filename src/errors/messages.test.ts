@@ -386,6 +386,35 @@ const GOLDEN: Goldens = {
       { email: "ada@example.com", existing: "h_1" },
       "A hire with the email ada@example.com already exists (h_1); edit that hire instead of adding another.",
     ],
+    nameTaken: [
+      { name: "Slack" },
+      'An integration named "Slack" already exists; choose another name.',
+    ],
+    stillReferenced: [
+      { id: "int_1" },
+      'The integration "int_1" could not be deleted because rows still refer to it.',
+    ],
+    tokenRegistered: [{}, "This API token is already registered."],
+    hireTaken: [
+      { id: "h_1", email: "ada@example.com" },
+      'A hire with id "h_1" or the email ada@example.com already exists.',
+    ],
+    checkpointHire: [
+      { runId: "run_1", hireId: "h_1" },
+      'The checkpoint of run "run_1" refers to a hire that does not exist ("h_1"); nothing was saved.',
+    ],
+    runErased: [
+      { runId: "run_1", reason: "retention" },
+      'The run "run_1" cannot be resumed: its details were erased (retention); start a new run.',
+    ],
+    runFinished: [
+      { runId: "run_1", status: "succeeded" },
+      'The run "run_1" has already finished (succeeded).',
+    ],
+    notResumable: [
+      { runId: "run_1", status: "running" },
+      'Only failed or blocked runs can be resumed; the run "run_1" is running.',
+    ],
     leaseLost: [
       { runId: "run_1" },
       'The lease on run "run_1" was lost: another driver has taken the run over.',

@@ -287,6 +287,21 @@ export const ERROR_MESSAGES = {
     }) => `${unfinishedRuns(f)}, then ${f.then}.`,
     duplicateEmail: (f: { email: string; existing: string }) =>
       `A hire with the email ${f.email} already exists (${f.existing}); edit that hire instead of adding another.`,
+    nameTaken: (f: { name: string }) =>
+      `An integration named "${f.name}" already exists; choose another name.`,
+    stillReferenced: (f: { id: string }) =>
+      `The integration "${f.id}" could not be deleted because rows still refer to it.`,
+    tokenRegistered: () => "This API token is already registered.",
+    hireTaken: (f: { id?: string | undefined; email: string }) =>
+      `A hire with ${f.id !== undefined ? `id "${f.id}" or ` : ""}the email ${f.email} already exists.`,
+    checkpointHire: (f: { runId: string; hireId?: string | undefined }) =>
+      `The checkpoint of run "${f.runId}" refers to a hire that does not exist${f.hireId !== undefined ? ` ("${f.hireId}")` : ""}; nothing was saved.`,
+    runErased: (f: { runId: string; reason: string }) =>
+      `The run "${f.runId}" cannot be resumed: its details were erased (${f.reason}); start a new run.`,
+    runFinished: (f: { runId: string; status: string }) =>
+      `The run "${f.runId}" has already finished (${f.status}).`,
+    notResumable: (f: { runId: string; status: string }) =>
+      `Only failed or blocked runs can be resumed; the run "${f.runId}" is ${f.status}.`,
     leaseLost: (f: { runId: string }) =>
       `The lease on run "${f.runId}" was lost: another driver has taken the run over.`,
     notASync: (f: { runId: string; block: string }) =>

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
-import { HirewireError } from "../errors/index.ts";
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { SecretCipher } from "../secrets/index.ts";
 import { openPostgresStore } from "./postgres/open-postgres-store.ts";
 import { createPool, describeDatabase } from "./postgres/postgres-dialect.ts";
@@ -45,10 +46,7 @@ export interface CopyStoreResult {
  */
 export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<CopyStoreResult> {
   if (!existsSync(options.file))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `There is no hirewire store at ${options.file} to copy.`,
-    });
+    throw hirewireError("INPUT_INVALID", "noStoreToCopy", { file: options.file });
   const batchSize = options.batchSize ?? 500;
   const where = describeDatabase(options.url);
   // Opening checks and migrates each side; no secret is read, so a throwaway key is enough.
@@ -97,11 +95,7 @@ async function lockEmptyTarget(db: Kysely<AnyTables>, where: string): Promise<st
   }
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema ?? "public";
-  if (held.length > 0)
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `The ${where} (schema ${schema}) already holds hirewire data (${held.join(", ")}); nothing was copied — migrate only into an empty database or schema.`,
-    });
+  if (held.length > 0) throw hirewireError("CONFLICT", "targetNotEmpty", { where, schema, held });
   return schema;
 }
 
@@ -144,11 +138,10 @@ async function copyTable(
  */
 function batchFailed(table: string, copied: number, error: unknown): HirewireError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new HirewireError(
-    {
-      code: "STORE_UNUSABLE",
-      message: `PostgreSQL refused a row of ${table} after row ${copied} (${reason}); nothing was copied — fix that row in the SQLite file, or report it, then run the copy again.`,
-    },
+  return hirewireError(
+    "STORE_UNUSABLE",
+    "copyRefused",
+    { table, copied, reason },
     { cause: error },
   );
 }
@@ -162,8 +155,5 @@ async function verifyCount(
 ): Promise<void> {
   const actual = await countRows(db, table);
   if (actual !== expected)
-    throw new HirewireError({
-      code: "INTERNAL",
-      message: `The copy of ${table} into the ${where} holds ${actual} rows instead of ${expected}; nothing was copied.`,
-    });
+    throw hirewireError("INTERNAL", "copyCount", { table, where, actual, expected });
 }

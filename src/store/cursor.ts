@@ -1,7 +1,7 @@
 // Opaque cursors for newest-first listings: the (created_at, id) of the last row of a page.
 // Ordering by both keeps pages stable when many rows share a millisecond.
 import { sql, type RawBuilder } from "kysely";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { Page } from "./records.ts";
 
 const DEFAULT_LIMIT = 50;
@@ -26,10 +26,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   } catch {
     // fall through to the error below: a garbled cursor is the caller's input problem
   }
-  throw new HirewireError({
-    code: "INPUT_INVALID",
-    message: "The page cursor is not one this server returned.",
-  });
+  throw hirewireError("INPUT_INVALID", "foreignCursor", {});
 }
 
 /** Clamps a requested page size to 1…500 (default 50). */

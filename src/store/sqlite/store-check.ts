@@ -4,7 +4,8 @@
 // refused with a sentence naming the file and what to do, never silently replaced.
 import { stat } from "node:fs/promises";
 import type BetterSqlite3 from "better-sqlite3";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { StoreHealth } from "../store.ts";
 
 /** The tables of the latest schema; a store without one of them is damaged. */
@@ -28,10 +29,7 @@ const CREATING_MS = 2_000;
 
 /** STORE_UNUSABLE naming the file. */
 export function unusable(file: string, problem: string, todo = RESTORE): HirewireError {
-  return new HirewireError({
-    code: "STORE_UNUSABLE",
-    message: `The store file "${file}" ${problem}; ${todo}.`,
-  });
+  return hirewireError("STORE_UNUSABLE", "check", { store: `store file "${file}"`, problem, todo });
 }
 
 /** Whether the file is new (missing); throws STORE_UNUSABLE for an empty file. */
