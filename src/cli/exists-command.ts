@@ -1,6 +1,7 @@
 // `hirewire exists MANIFEST --hire H`: runs the manifest's `exists` block for one hire and says
 // whether the hire has an account — true, false or unknown, with the reason — in words and in the
 // exit code, so a script can branch on it.
+import { problem } from "../errors/index.ts";
 import { withHireInputs } from "./input-options.ts";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
@@ -45,12 +46,12 @@ export async function existsCommand(
     : "exists" in parsed.manifest && parsed.manifest.exists !== undefined
       ? []
       : [
-          {
-            path: "exists",
-            message: "the manifest has no exists block",
-            severity: "error" as const,
-            code: "VALIDATION" as const,
-          },
+          problem(
+            "VALIDATION",
+            "noBlock",
+            { block: "exists" },
+            { path: "exists", severity: "error" },
+          ),
         ];
   if (!parsed.ok || problems.length > 0) {
     if (json) print({ status: "invalid", exists: null, problems });

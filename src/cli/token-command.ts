@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { Store } from "../store/index.ts";
 import type { ApiTokenRecord } from "../store/records.ts";
 
@@ -19,11 +19,12 @@ async function withStore<T>(options: DataOption, fn: (store: Store) => Promise<T
   const dir = resolve(options.data ?? process.env.HIREWIRE_DATA ?? "data");
   const file = join(dir, "hirewire.sqlite");
   if (!existsSync(file)) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${dir} holds no hirewire data (no hirewire.sqlite); pass the service's --data DIR`,
-      path: "--data",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "noDataDir",
+      { dir, pass: "the service's --data DIR" },
+      { path: "--data" },
+    );
   }
   const { SecretCipher } = await import("../secrets/index.ts");
   const { openSqliteStore } = await import("../store/index.ts");

@@ -13,6 +13,19 @@ const response = '{"error":"nope"}';
 
 const GOLDEN: Goldens = {
   VALIDATION: {
+    manifestProblems: [
+      { count: 2, first: { path: "execute[0].url", message: "is required" } },
+      "the manifest has 2 problems; first: execute[0].url: is required",
+    ],
+    savedManifestInvalid: [
+      {},
+      "the saved manifest is no longer valid; fix it with PUT /api/integrations/{id}",
+    ],
+    noBlock: [{ block: "exists" }, "the manifest has no exists block"],
+    notSyncManifest: [
+      {},
+      'not a sync-users manifest: add "action" and "data_structure" (or use `hirewire run`)',
+    ],
     noBlockToRun: [{ block: "revoke" }, "the manifest has no revoke block to run"],
     integrationManifestInvalid: [
       { first: { path: "execute[0].url", message: "is required" } },
@@ -20,6 +33,19 @@ const GOLDEN: Goldens = {
     ],
   },
   INPUT_INVALID: {
+    noAuthenticateUrl: [
+      {},
+      "the manifest's oauth block has no authenticate_url to send the admin to",
+    ],
+    tokenName: [{ max: 100 }, "a token name must have 1 to 100 characters"],
+    reservedSecret: [
+      { key: "oauth", integrationId: "int_1" },
+      "oauth is reserved for the OAuth tokens; connect with /api/integrations/int_1/oauth/authorize",
+    ],
+    generatedSecrets: [
+      { keys: ["PASSWORD"] },
+      'PASSWORD is generated afresh for every run ("name": "generate") and cannot be set',
+    ],
     setting: [
       { name: "HIREWIRE_SMTP_PORT", rule: "a port number from 1 to 65535", got: "x" },
       'HIREWIRE_SMTP_PORT must be a port number from 1 to 65535 (got "x")',
@@ -121,6 +147,10 @@ const GOLDEN: Goldens = {
     ],
   },
   INPUT_TOO_LARGE: {
+    jsonSize: [
+      { what: "a stored field", maxBytes: 64 * 1024, bytes: 70_000 },
+      "a stored field may be at most 64 KiB as JSON (this is 69 KiB)",
+    ],
     count: [
       { max: 200, what: "secrets per integration", count: 201 },
       "at most 200 secrets per integration are allowed (this would make 201)",
@@ -357,6 +387,7 @@ const GOLDEN: Goldens = {
     ],
   },
   NOT_FOUND: {
+    token: [{ name: "ci" }, 'no API token has the id or name "ci"'],
     id: [{ what: "integration", id: "int_1" }, 'no integration with id "int_1"'],
     record: [{ what: "hire", id: "h_1" }, 'No hire with id "h_1" exists.'],
     route: [{ method: "GET", path: "/api/nope" }, "no API route GET /api/nope; see /openapi.json"],
@@ -369,6 +400,35 @@ const GOLDEN: Goldens = {
     syncIntegration: [{ runId: "run_1" }, "the integration of run run_1 no longer exists"],
   },
   CONFLICT: {
+    runNotCancellable: [
+      { runId: "run_1", status: "succeeded" },
+      "run run_1 is already succeeded; only unfinished runs can be cancelled",
+    ],
+    runNotResumable: [
+      { runId: "run_1", status: "running" },
+      "run run_1 is running; only failed or blocked runs can be resumed",
+    ],
+    keyOtherBlock: [
+      { runId: "run_1", block: "revoke" },
+      "the Idempotency-Key was already used for run run_1 of the revoke block; use a new key",
+    ],
+    needsAuthorization: [
+      { integrationId: "int_1" },
+      "integration int_1 needs the admin to authorize at the provider first; open GET /api/integrations/int_1/oauth/authorize (or POST it for the URL)",
+    ],
+    noOAuthBlock: [
+      { integrationId: "int_1" },
+      "integration int_1 has no oauth block in its manifest; there is nothing to connect",
+    ],
+    notSyncIntegration: [
+      { integrationId: "int_1" },
+      'integration int_1 is not a sync-users manifest (it has no "action"); nothing to sync',
+    ],
+    syncBusy: [
+      { runId: "run_1", status: "running" },
+      "sync run run_1 of this integration is still running",
+    ],
+    tokenNameTaken: [{ count: 2, name: "ci" }, '2 API tokens are named "ci"; revoke one by its id'],
     refused: [
       { reason: "An integration with this name already exists." },
       "An integration with this name already exists.",

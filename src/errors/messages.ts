@@ -24,6 +24,12 @@ const named = (item: Named): string => `${item.id} (${item.name})`;
 /** How many choices a message about a choice answer lists. */
 const LISTED_CHOICES = 10;
 
+/** "64 KiB", "1 MiB": a JSON size limit as input-limit messages write it. */
+const formatKiB = (bytes: number): string =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : `${Math.ceil(bytes / 1024)} KiB`;
+
 const plural = (count: number, one: string, many: string): string => (count === 1 ? one : many);
 
 const quote = (value: unknown): string => JSON.stringify(value);
@@ -44,11 +50,26 @@ const unfinishedRuns = (facts: {
 
 export const ERROR_MESSAGES = {
   VALIDATION: {
+    manifestProblems: (f: { count: number; first?: PlacedMessage | undefined }) =>
+      `the manifest has ${f.count} ${plural(f.count, "problem", "problems")}${f.first !== undefined ? `; first: ${placed(f.first)}` : ""}`,
+    savedManifestInvalid: () =>
+      "the saved manifest is no longer valid; fix it with PUT /api/integrations/{id}",
+    /** The CLI's finding for a block the manifest does not have (said like a validation problem). */
+    noBlock: (f: { block: string }) => `the manifest has no ${f.block} block`,
+    notSyncManifest: () =>
+      'not a sync-users manifest: add "action" and "data_structure" (or use `hirewire run`)',
     noBlockToRun: (f: { block: string }) => `the manifest has no ${f.block} block to run`,
     integrationManifestInvalid: (f: { first?: PlacedMessage | undefined }) =>
       `the integration's manifest is invalid${f.first !== undefined ? `: ${f.first.path}: ${f.first.message}` : ""}`,
   },
   INPUT_INVALID: {
+    noAuthenticateUrl: () =>
+      "the manifest's oauth block has no authenticate_url to send the admin to",
+    tokenName: (f: { max: number }) => `a token name must have 1 to ${f.max} characters`,
+    reservedSecret: (f: { key: string; integrationId: string }) =>
+      `${f.key} is reserved for the OAuth tokens; connect with /api/integrations/${f.integrationId}/oauth/authorize`,
+    generatedSecrets: (f: { keys: string[] }) =>
+      `${f.keys.join(", ")} ${plural(f.keys.length, "is", "are")} generated afresh for every run ("name": "generate") and cannot be set`,
     /** `NAME must be … (got "value")` for a setting, a form answer, a file's value. */
     setting: (f: { name: string; rule: string; got?: string | undefined }) =>
       `${f.name} must be ${f.rule}${f.got !== undefined ? ` (got ${quote(f.got)})` : ""}`,
@@ -103,6 +124,8 @@ export const ERROR_MESSAGES = {
       "the service does not know its public URL, so it has no OAuth callback to give the provider; set HIREWIRE_PUBLIC_URL",
   },
   INPUT_TOO_LARGE: {
+    jsonSize: (f: { what: string; maxBytes: number; bytes: number }) =>
+      `${f.what} may be at most ${formatKiB(f.maxBytes)} as JSON (this is ${formatKiB(f.bytes)})`,
     count: (f: { max: number; what: string; count: number }) =>
       `at most ${f.max} ${f.what} are allowed (this would make ${f.count})`,
     requestBody: (f: { maxBytes: number }) =>
@@ -262,6 +285,7 @@ export const ERROR_MESSAGES = {
       `PostgreSQL refused a row of ${f.table} after row ${f.copied} (${f.reason}); nothing was copied — fix that row in the SQLite file, or report it, then run the copy again.`,
   },
   NOT_FOUND: {
+    token: (f: { name: string }) => `no API token has the id or name ${quote(f.name)}`,
     /** The API's wording: `no integration with id "int_1"`. */
     id: (f: { what: string; id: string }) => `no ${f.what} with id ${quote(f.id)}`,
     /** The store's wording: `No hire with id "h_1" exists.` */
@@ -277,6 +301,22 @@ export const ERROR_MESSAGES = {
     syncIntegration: (f: { runId: string }) => `the integration of run ${f.runId} no longer exists`,
   },
   CONFLICT: {
+    runNotCancellable: (f: { runId: string; status: string }) =>
+      `run ${f.runId} is already ${f.status}; only unfinished runs can be cancelled`,
+    runNotResumable: (f: { runId: string; status: string }) =>
+      `run ${f.runId} is ${f.status}; only failed or blocked runs can be resumed`,
+    keyOtherBlock: (f: { runId: string; block: string }) =>
+      `the Idempotency-Key was already used for run ${f.runId} of the ${f.block} block; use a new key`,
+    needsAuthorization: (f: { integrationId: string }) =>
+      `integration ${f.integrationId} needs the admin to authorize at the provider first; open GET /api/integrations/${f.integrationId}/oauth/authorize (or POST it for the URL)`,
+    noOAuthBlock: (f: { integrationId: string }) =>
+      `integration ${f.integrationId} has no oauth block in its manifest; there is nothing to connect`,
+    notSyncIntegration: (f: { integrationId: string }) =>
+      `integration ${f.integrationId} is not a sync-users manifest (it has no "action"); nothing to sync`,
+    syncBusy: (f: { runId: string; status: string }) =>
+      `sync run ${f.runId} of this integration is still ${f.status}`,
+    tokenNameTaken: (f: { count: number; name: string }) =>
+      `${f.count} API tokens are named ${quote(f.name)}; revoke one by its id`,
     /** A sentence saying what is not allowed and why, from a constraint or a state check. */
     refused: (f: { reason: string }) => f.reason,
     hasUnfinishedRuns: (f: {

@@ -5,7 +5,7 @@ import type { Context, ErrorHandler, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
-import { ERROR_CATALOG, HirewireError, type ErrorCode } from "../../errors/index.ts";
+import { ERROR_CATALOG, type ErrorCode, HirewireError, problem } from "../../errors/index.ts";
 import { formatPath, type PathSegment } from "../../manifest/index.ts";
 
 /** One problem in a list: validation problems, preflight problems, request-body issues. */
@@ -60,13 +60,10 @@ export function errorResponse(c: Context, error: HirewireError): Response {
 /** Hono's own errors: 400 malformed JSON, 415 wrong content type. */
 function httpExceptionBody(error: HTTPException): ApiErrorBody {
   if (error.status === 415) {
-    return {
-      code: "INPUT_INVALID",
-      message: "send the request body as JSON with the header Content-Type: application/json",
-    };
+    return problem("INPUT_INVALID", "notJsonContentType", {});
   }
   if (error.message === "Malformed JSON in request body") {
-    return { code: "INPUT_INVALID", message: "the request body is not valid JSON" };
+    return problem("INPUT_INVALID", "notJsonBody", {});
   }
   return { code: error.status === 401 ? "UNAUTHORIZED" : "INPUT_INVALID", message: error.message };
 }
@@ -79,10 +76,7 @@ export function apiErrorHandler<E extends Env>(log: (error: unknown) => void): E
       return c.json(httpExceptionBody(error), error.status as ContentfulStatusCode);
     }
     log(error);
-    const body: ApiErrorBody = {
-      code: "INTERNAL",
-      message: "the server failed to handle this request; the details are in the server log",
-    };
+    const body: ApiErrorBody = problem("INTERNAL", "server", {});
     return c.json(body, 500);
   };
 }

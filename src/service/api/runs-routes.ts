@@ -1,5 +1,6 @@
 // /api/runs: trigger a run (checked before anything is queued), list and filter runs, get one with
 // every attempt and file, and ask for a cancel or a resume. The scheduler does the running.
+import { hirewireError } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
 import { paramsWithAccessOverview, withEarlierOverview } from "../../runner/access-overview.ts";
@@ -92,10 +93,10 @@ async function shownRun(masker: RunMasker, run: RunRecord) {
 async function requestRun(deps: ResolvedDeps, id: string, request: RunRequest): Promise<RunRecord> {
   const run = await mustGetRun(deps.store, id);
   if (request === "cancel" && FINAL_STATUSES.has(run.status)) {
-    throw conflict(`run ${id} is already ${run.status}; only unfinished runs can be cancelled`);
+    throw hirewireError("CONFLICT", "runNotCancellable", { runId: id, status: run.status });
   }
   if (request === "resume" && run.status !== "failed" && run.status !== "blocked") {
-    throw conflict(`run ${id} is ${run.status}; only failed or blocked runs can be resumed`);
+    throw hirewireError("CONFLICT", "runNotResumable", { runId: id, status: run.status });
   }
   const updated = await deps.store.requestRun(id, request, deps.now());
   deps.notify();
@@ -145,9 +146,10 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
         const earlier = await deps.store.findRunByIdempotencyKey(integration.id, key);
         if (earlier !== undefined) {
           if (earlier.block !== block)
-            throw conflict(
-              `the Idempotency-Key was already used for run ${earlier.id} of the ${earlier.block} block; use a new key`,
-            );
+            throw hirewireError("CONFLICT", "keyOtherBlock", {
+              runId: earlier.id,
+              block: earlier.block,
+            });
           assertSameTrigger(earlier, {
             hireId: hire.id,
             params: withEarlierOverview(params, earlier.params),
