@@ -206,12 +206,7 @@ function finish(
 
 /** A block the manifest does not have: nothing to run, said like a validation problem. */
 function noBlock(block: RunBlock): ValidationProblem {
-  return problem(
-    "VALIDATION",
-    "noBlock",
-    { block },
-    { path: block, severity: "error" },
-  ) as ValidationProblem;
+  return { ...problem("VALIDATION", "noBlock", { block }), path: block, severity: "error" };
 }
 
 function printInvalid(

@@ -33,6 +33,10 @@ const GOLDEN: Goldens = {
     ],
   },
   INPUT_INVALID: {
+    noExistsBlock: [
+      {},
+      "the manifest has no exists block; add one to check whether a hire has an account",
+    ],
     noAuthenticateUrl: [
       {},
       "the manifest's oauth block has no authenticate_url to send the admin to",

@@ -63,6 +63,8 @@ export const ERROR_MESSAGES = {
       `the integration's manifest is invalid${f.first !== undefined ? `: ${f.first.path}: ${f.first.message}` : ""}`,
   },
   INPUT_INVALID: {
+    noExistsBlock: () =>
+      "the manifest has no exists block; add one to check whether a hire has an account",
     noAuthenticateUrl: () =>
       "the manifest's oauth block has no authenticate_url to send the admin to",
     tokenName: (f: { max: number }) => `a token name must have 1 to ${f.max} characters`,

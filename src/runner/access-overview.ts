@@ -4,7 +4,7 @@
 // Teams (unknown)"), which runs can use as `{{ access_overview }}`.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isHirewireError, type ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, isHirewireError, problem } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import { sendAttempt, type AddressCheck } from "../http/index.ts";
 import { validateManifest } from "../manifest/index.ts";
@@ -111,11 +111,12 @@ export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck>
   return redactor.redact({ status: "checked", exists: null, reason: why });
 }
 
-const NO_EXISTS_BLOCK: ErrorInfo = {
-  code: "INPUT_INVALID",
-  message: "the manifest has no exists block; add one to check whether a hire has an account",
-  path: "exists",
-};
+const NO_EXISTS_BLOCK: ErrorInfo = problem(
+  "INPUT_INVALID",
+  "noExistsBlock",
+  {},
+  { path: "exists" },
+);
 
 /** What the runner needs from the service to check integrations for a hire. */
 export interface AccessDeps {

@@ -5,17 +5,23 @@ import type { Context, ErrorHandler, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
-import { ERROR_CATALOG, type ErrorCode, HirewireError, problem } from "../../errors/index.ts";
+import {
+  ERROR_CATALOG,
+  HirewireError,
+  problem,
+  type ErrorCode,
+  type Problem,
+} from "../../errors/index.ts";
 import { formatPath, type PathSegment } from "../../manifest/index.ts";
 
-/** One problem in a list: validation problems, preflight problems, request-body issues. */
-export interface ApiProblem {
+/**
+ * One item of an error's `problems`: the one problem shape, always placed. Request-body issues
+ * and undecryptable secrets carry no code of their own (the error's code says what they are).
+ */
+export type ApiProblem = Omit<Problem, "code" | "path" | "details"> & {
   path: string;
-  message: string;
-  code?: string;
-  severity?: "error" | "warning";
-  step?: number;
-}
+  code?: ErrorCode;
+};
 
 /** The body of every error response. */
 export interface ApiErrorBody {
