@@ -13,7 +13,7 @@ import { describeFailure, HumanOutput } from "./human-output.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 
 /** Exit codes of `hirewire exists`: 0/4/5 answer the question; 1 and 3 as for `run`. */
-export const EXISTS_EXIT = Object.freeze({
+const EXISTS_EXIT = Object.freeze({
   exists: 0,
   failed: EXIT.failed,
   invalid: EXIT.invalid,
@@ -30,10 +30,7 @@ export interface ExistsCommandOptions {
 }
 
 /** Runs the check and prints it; returns the exit code. */
-export async function existsCommand(
-  manifestPath: string,
-  options: ExistsCommandOptions,
-): Promise<number> {
+async function existsCommand(manifestPath: string, options: ExistsCommandOptions): Promise<number> {
   // Imported here, not at the top: main.ts loads this file for the command's definition alone.
   const { parseManifest } = await import("../manifest/index.ts");
   const { runManifest } = await import("../runner/index.ts");

@@ -25,7 +25,7 @@ export async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-export function parseJsonFile(text: string, path: string, what: string): unknown {
+function parseJsonFile(text: string, path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -13,6 +13,7 @@ import { onOutcome } from "./outcome.ts";
 import { buildRequest, getHeader } from "./request.ts";
 import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
+  FINAL_STATUSES,
   STATE_VERSION,
   type InFlight,
   type Resend,
@@ -74,7 +75,7 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       if (!notifying(state)) return ignore(state);
       return onNotified(state, event.results);
     case "cancel":
-      if (FINAL.has(state.status)) return ignore(state);
+      if (FINAL_STATUSES.has(state.status)) return ignore(state);
       return finish(
         withoutWake({ ...state, inFlight: undefined }),
         "cancelled",
@@ -82,8 +83,6 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       );
   }
 }
-
-const FINAL = new Set(["succeeded", "failed", "blocked", "cancelled"]);
 
 /** Starting (or resuming) a block: refresh an expiring OAuth token first, then send. */
 function begin(ctx: RunContext, state: RunState, now: number): Transition {

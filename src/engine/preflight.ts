@@ -7,6 +7,7 @@ import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
 import { blockStepPath, blockSteps } from "./blocks.ts";
 import { formProblems } from "./form-check.ts";
+import { ENGINE_DEFAULTS } from "./current-step.ts";
 import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
@@ -87,8 +88,8 @@ export function preflight(ctx: RunContext): Preflight {
         stepIndex: index,
         manifestHeaders: ctx.manifest.headers,
         files: savedBefore,
-        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? 30_000,
-        maxRedirects: ctx.options?.maxRedirects ?? 10,
+        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs,
+        maxRedirects: ctx.options?.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects,
         renderFor: (path) => ({ missing: missing(path) }),
         placeholderFiles: true,
       });
@@ -120,7 +121,7 @@ export function preflight(ctx: RunContext): Preflight {
 }
 
 /** `extra_user_info` values must exist in the hire's stored fields or the run's params. */
-export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
+function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
   const items = "extra_user_info" in ctx.manifest ? (ctx.manifest.extra_user_info ?? []) : [];
   const missing = items.filter((item) => !(item.id in ctx.hireStored) && !(item.id in ctx.params));
   if (missing.length === 0) return [];

@@ -291,14 +291,14 @@ function assertAbsoluteUrl(url: string, path: string, step: number): void {
  * `Basic user:pass` (a colon after rendering) is sent as `Basic base64(user:pass)`, as
  * ChiefOnboarding does; `Basic <token without a colon>` is taken as already encoded.
  */
-export function encodeBasicAuth(value: string): string {
+function encodeBasicAuth(value: string): string {
   const match = /^(basic)\s+(.*)$/is.exec(value);
   if (match === null || !match[2]!.includes(":")) return value;
   return `${match[1]} ${base64Utf8(match[2]!)}`;
 }
 
 /** Base64 of the UTF-8 bytes of `text`, without Buffer (the engine is pure). */
-export function base64Utf8(text: string): string {
+function base64Utf8(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);

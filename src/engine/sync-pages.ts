@@ -14,7 +14,7 @@ import { excerpt } from "./describe.ts";
 import type { RunContext, RunState } from "./types.ts";
 import { variableLayers } from "./variables.ts";
 
-export const DEFAULT_PAGES = 5;
+const DEFAULT_PAGES = 5;
 
 export interface SyncResult {
   users: Array<Record<string, JsonValue>>;

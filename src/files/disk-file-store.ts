@@ -139,7 +139,7 @@ async function names(dir: string): Promise<string[]> {
 }
 
 /** ENOSPC: no space left; EDQUOT: the user's quota is used up. Both mean "free some space". */
-export function isDiskFull(error: unknown): boolean {
+function isDiskFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }

@@ -42,7 +42,7 @@ export async function readBodyText(
 }
 
 /** The text parsed as JSON, or undefined when it is not JSON (whatever the Content-Type says). */
-export function parseJsonBody(text: string): JsonValue | undefined {
+function parseJsonBody(text: string): JsonValue | undefined {
   // Skipping texts that cannot start a JSON value avoids a throw-and-catch for HTML and such.
   const first = text.trimStart().charCodeAt(0);
   const canStart =

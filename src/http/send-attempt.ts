@@ -26,8 +26,8 @@ import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } fr
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
 
-export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
-export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
 
 export interface SendOptions {
   files: FileStore;

@@ -69,7 +69,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /** The ErrorInfo for a nodemailer failure; SMTP reply codes are kept in details. */
-export function describeSmtpFailure(error: unknown, smtp: SmtpConfig): ErrorInfo {
+function describeSmtpFailure(error: unknown, smtp: SmtpConfig): ErrorInfo {
   const e = (typeof error === "object" && error !== null ? error : {}) as SmtpError;
   const server = `${smtp.host}:${smtp.port}`;
   const details: Record<string, unknown> = { server };

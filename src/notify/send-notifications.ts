@@ -29,7 +29,7 @@ export interface SendNotificationsOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
+const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 const DEFAULT_SUBJECT = "Notification from hirewire";
 
 /**

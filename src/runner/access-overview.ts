@@ -210,7 +210,7 @@ export function accessOverviewText(items: ReadonlyArray<Pick<AccessEntry, "name"
 }
 
 /** The template variable runs see the overview as. */
-export const ACCESS_OVERVIEW_VARIABLE = "access_overview";
+const ACCESS_OVERVIEW_VARIABLE = "access_overview";
 
 /**
  * Whether any template in the manifest uses `{{ access_overview }}`. A cheap text test first:

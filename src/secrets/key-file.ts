@@ -9,7 +9,7 @@ import { SecretCipher } from "./cipher.ts";
 export const KEY_FILE_NAME = "secret.key";
 
 /** Decodes a base64 key and checks its length (32 bytes). */
-export function parseKey(base64: string): Buffer {
+function parseKey(base64: string): Buffer {
   const key = Buffer.from(base64.trim(), "base64");
   if (key.length !== 32) {
     throw hirewireError("INPUT_INVALID", "secretKeyEncoding", {

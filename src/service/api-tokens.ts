@@ -7,7 +7,7 @@ import type { ApiTokenRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 /** The name the HIREWIRE_ADMIN_TOKEN token is listed under. */
-export const ENV_TOKEN_NAME = "admin (HIREWIRE_ADMIN_TOKEN)";
+const ENV_TOKEN_NAME = "admin (HIREWIRE_ADMIN_TOKEN)";
 
 // Hashes of env tokens revoked through the API or CLI: the variable cannot bring them back.
 const REVOKED_ENV = "api_tokens.revoked_env";

@@ -29,7 +29,7 @@ export interface ApplySyncOutcome {
 }
 
 /** The settings key the record of an applied run is kept under. */
-export function appliedKey(runId: string): string {
+function appliedKey(runId: string): string {
   return `sync.applied.${runId}`;
 }
 
@@ -44,7 +44,7 @@ export async function getAppliedSync(
 }
 
 /** Writes the plan into the store; returns how many hires were created and updated. */
-export async function applySyncPlan(
+async function applySyncPlan(
   store: Store,
   plan: SyncPlan,
 ): Promise<{ created: number; updated: number }> {

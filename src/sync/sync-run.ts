@@ -7,7 +7,7 @@ import type { Store } from "../store/store.ts";
 import { planSync, readSyncResult, type SyncAction, type SyncPlan } from "./sync-plan.ts";
 
 /** The `action` of a sync-users manifest as stored; undefined for any other manifest. */
-export function syncActionOf(manifest: JsonValue): SyncAction | undefined {
+function syncActionOf(manifest: JsonValue): SyncAction | undefined {
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
     return undefined;
   const action = manifest.action;

@@ -58,7 +58,7 @@ function bodyOf(error: HirewireError): ApiErrorBody {
 }
 
 /** Writes an ErrorInfo-like body with the HTTP status the catalog gives its code. */
-export function errorResponse(c: Context, error: HirewireError): Response {
+function errorResponse(c: Context, error: HirewireError): Response {
   if (error.code === "UNAUTHORIZED") c.header("www-authenticate", 'Bearer realm="hirewire"');
   return c.json(bodyOf(error), ERROR_CATALOG[error.code].http as ContentfulStatusCode);
 }
@@ -129,7 +129,7 @@ function limitText(issue: Issue & { code: "too_small" | "too_big" }): string {
 }
 
 /** A phrase a person can read after the field's name: "is required", "must be a string". */
-export function plainIssueMessage(issue: Issue): string {
+function plainIssueMessage(issue: Issue): string {
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_type":
@@ -165,7 +165,7 @@ function issueProblems(issue: Issue, prefix: PathSegment[]): ApiProblem[] {
 }
 
 /** Turns zod issues into problems with paths like `params.team` or `query.limit`. */
-export function zodProblems(error: ZodError, target: string): ApiProblem[] {
+function zodProblems(error: ZodError, target: string): ApiProblem[] {
   const prefix = TARGET_PREFIX[target] ?? [target];
   return error.issues.flatMap((issue) => issueProblems(issue, prefix));
 }

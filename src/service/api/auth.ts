@@ -10,7 +10,7 @@ import type { ApiEnv } from "./api-deps.ts";
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /** 401 UNAUTHORIZED, the same for a missing, malformed or unknown token (nothing to probe). */
-export function unauthorized(): HirewireError {
+function unauthorized(): HirewireError {
   return hirewireError("UNAUTHORIZED", "token", {});
 }
 

@@ -36,7 +36,7 @@ const HireCreateSchema = propsSchema({
 
 const HirePropsSchema = propsSchema({}).openapi("HireProps");
 
-export const HireSchema = z
+const HireSchema = z
   .object({
     id: z.string(),
     props: z.record(z.string(), JsonSchema),
@@ -45,7 +45,7 @@ export const HireSchema = z
   })
   .openapi("Hire");
 
-export const HireDetailSchema = HireSchema.extend({
+const HireDetailSchema = HireSchema.extend({
   stored: z.record(z.string(), StoredFieldSchema),
 }).openapi("HireDetail");
 

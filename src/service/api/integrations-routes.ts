@@ -53,7 +53,7 @@ const IntegrationInputSchema = z
   .strict()
   .openapi("IntegrationInput");
 
-export const IntegrationSchema = z
+const IntegrationSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -86,7 +86,7 @@ function toOptions(
 }
 
 /** Validates a manifest; throws 422 VALIDATION listing every problem, returns the warnings. */
-export function assertValidManifest(manifest: unknown): ValidationProblem[] {
+function assertValidManifest(manifest: unknown): ValidationProblem[] {
   assertJsonSize(manifest, LIMITS.manifestBytes, "a manifest", "manifest");
   const result = validateManifest(manifest);
   if (result.ok) return result.warnings;

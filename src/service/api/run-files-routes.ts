@@ -28,7 +28,7 @@ function retained(files: FileRecord[], now: number): FileRecord[] {
  * Only the base name is sent: a saved name comes from a manifest and may hold a hire's props, and
  * `../../tmp/x` must not steer where a browser or `curl -J` writes the download.
  */
-export function contentDisposition(name: string): string {
+function contentDisposition(name: string): string {
   const base = baseName(name);
   const ascii = base.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(base)}`;

@@ -82,7 +82,7 @@ function decodeState(ctx: StoreContext, row: RunRow): RunState | null {
 }
 
 /** The error a run row that cannot be trusted reads as (and is failed with when claimed). */
-export function rowFault(runId: string, reason: string): ErrorInfo {
+function rowFault(runId: string, reason: string): ErrorInfo {
   return problem("STATE_INVALID", "runRow", { runId, reason });
 }
 

@@ -28,7 +28,7 @@ const RESTORE = 'restore the latest backup (see docs/operations.md, "A corrupt d
 const CREATING_MS = 2_000;
 
 /** STORE_UNUSABLE naming the file. */
-export function unusable(file: string, problem: string, todo = RESTORE): HirewireError {
+function unusable(file: string, problem: string, todo = RESTORE): HirewireError {
   return hirewireError("STORE_UNUSABLE", "check", { store: `store file "${file}"`, problem, todo });
 }
 
@@ -114,7 +114,7 @@ export function checkBeforeMigrate(
 }
 
 /** The latest schema's tables that are missing, in STORE_TABLES order. */
-export function missingTables(database: BetterSqlite3.Database): string[] {
+function missingTables(database: BetterSqlite3.Database): string[] {
   const tables = tableNames(database);
   return STORE_TABLES.filter((name) => !tables.has(name));
 }
