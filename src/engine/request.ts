@@ -1,7 +1,7 @@
 // Turns one manifest step into a RequestSpec: every template rendered, headers merged, Basic auth
 // encoded and the body encoded by Content-Type (docs/manifest.md). Anything that cannot be
 // rendered throws before a byte is sent — hirewire never sends a half-rendered request.
-import { HirewireError, hirewireError } from "../errors/index.ts";
+import { HirewireError, hirewireError, placeError } from "../errors/index.ts";
 import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
 import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
 import { renderData, renderTemplate, type RenderOptions, type Scope } from "../template/index.ts";
@@ -259,18 +259,7 @@ function renderAt(source: string, scope: Scope, path: string, options: BuildOpti
   try {
     return renderTemplate(source, scope, options.renderFor?.(path));
   } catch (error) {
-    if (error instanceof HirewireError) {
-      throw new HirewireError(
-        {
-          code: error.code,
-          message: error.message,
-          path,
-          step: options.stepIndex,
-          details: error.details,
-        },
-        { cause: error },
-      );
-    }
+    if (error instanceof HirewireError) throw placeError(error, { path, step: options.stepIndex });
     throw error;
   }
 }

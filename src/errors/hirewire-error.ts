@@ -95,6 +95,19 @@ export function toErrorInfo(error: unknown): Problem {
   return problem("INTERNAL", "unexpected", { reason: message });
 }
 
+/**
+ * Any thrown value as a HirewireError placed at `place` (a render error at the step's JSON path,
+ * say): the place given wins, the rest is kept, and the original becomes the cause.
+ */
+export function placeError(error: unknown, place: ProblemPlace): HirewireError {
+  const info = toErrorInfo(error);
+  if (place.path !== undefined) info.path = place.path;
+  if (place.step !== undefined) info.step = place.step;
+  if (place.severity !== undefined) info.severity = place.severity;
+  if (place.details !== undefined) info.details = place.details;
+  return new HirewireError(info, { cause: error });
+}
+
 export function isHirewireError(error: unknown, code?: ErrorCode): error is HirewireError {
   return error instanceof HirewireError && (code === undefined || error.code === code);
 }

@@ -121,7 +121,7 @@ export async function sendAttempt(
             : hop.headers,
           hop.body,
         ),
-        body: await buildWireBody(hop.body, options.files),
+        body: (await buildWireBody(hop.body, options.files)) ?? null,
         signal: deadline.signal,
         // The deadline covers connect, headers and body together; undici's own per-phase
         // timers would only add work and a second, differently worded timeout.

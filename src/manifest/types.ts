@@ -114,7 +114,7 @@ export interface FormField {
   name: string;
   type: "input" | "choice";
   description?: string;
-  required?: boolean;
+  required?: boolean | undefined;
   items?: FormChoiceItem[];
   url?: string;
   method?: HttpMethod;

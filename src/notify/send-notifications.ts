@@ -2,7 +2,7 @@
 // rendered with the run's variables and sent, in order, as an email or a text message. A failed
 // item yields a result with ok:false and never stops the others or throws: a notification that
 // could not be sent must not turn a succeeded run into a failed one.
-import { type ErrorInfo, HirewireError, problem, toErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, placeError, problem, toErrorInfo } from "../errors/index.ts";
 import type { Notification } from "../manifest/types.ts";
 import { renderTemplate, type Scope } from "../template/index.ts";
 import { startDeadline, type Deadline } from "./deadline.ts";
@@ -109,7 +109,7 @@ function renderField(source: string, scope: Scope, path: string): string {
   try {
     return renderTemplate(source, scope);
   } catch (error) {
-    throw new HirewireError({ ...toErrorInfo(error), path }, { cause: error });
+    throw placeError(error, { path });
   }
 }
 

@@ -1,7 +1,7 @@
 // The URL the admin is sent to for authorizing an integration: the manifest's
 // `oauth.authenticate_url` rendered with the integration's secrets and `{{ redirect_url }}`, plus
 // the `state` the callback checks.
-import { HirewireError, hirewireError, isHirewireError, toErrorInfo } from "../../errors/index.ts";
+import { hirewireError, isHirewireError, placeError } from "../../errors/index.ts";
 import type { Manifest } from "../../manifest/types.ts";
 import { createScope, renderTemplate } from "../../template/index.ts";
 
@@ -32,7 +32,7 @@ export function authorizeUrl(input: AuthorizeUrlInput): string {
     );
   } catch (error) {
     if (!isHirewireError(error)) throw error;
-    throw new HirewireError({ ...toErrorInfo(error), path: "oauth.authenticate_url" });
+    throw placeError(error, { path: "oauth.authenticate_url" });
   }
   let url: URL;
   try {
