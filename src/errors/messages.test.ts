@@ -33,6 +33,10 @@ const GOLDEN: Goldens = {
     ],
   },
   INPUT_INVALID: {
+    request: [
+      { first: { path: "limit", message: "must be at most 500" }, more: 2 },
+      "limit must be at most 500 (and 2 more problems)",
+    ],
     noExistsBlock: [
       {},
       "the manifest has no exists block; add one to check whether a hire has an account",

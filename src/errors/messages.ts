@@ -40,6 +40,18 @@ const placed = (problem: PlacedMessage): string =>
     ? `${problem.path}: ${problem.message}`
     : problem.message;
 
+/**
+ * One sentence for a problem: `hire_id is required`, `start must be an ISO date …` when the
+ * message continues the field's name, else `execute[0].url: unknown variable "TOKEN"`; the
+ * message alone at the root.
+ */
+export function describeProblem(problem: { path: string; message: string }): string {
+  if (problem.path === "") return problem.message;
+  return /^(is|must|should|has|holds) /.test(problem.message)
+    ? `${problem.path} ${problem.message}`
+    : `${problem.path}: ${problem.message}`;
+}
+
 /** "The integration "x" has 2 unfinished runs (run_1 is running); cancel them first, then …". */
 const unfinishedRuns = (facts: {
   owner: string;
@@ -63,6 +75,11 @@ export const ERROR_MESSAGES = {
       `the integration's manifest is invalid${f.first !== undefined ? `: ${f.first.path}: ${f.first.message}` : ""}`,
   },
   INPUT_INVALID: {
+    /** A request that does not fit its schema: the first problem, and how many more there are. */
+    request: (f: { first?: { path: string; message: string } | undefined; more: number }) =>
+      f.first === undefined
+        ? "the request is invalid"
+        : `${describeProblem(f.first)}${f.more > 0 ? ` (and ${f.more} more ${plural(f.more, "problem", "problems")})` : ""}`,
     noExistsBlock: () =>
       "the manifest has no exists block; add one to check whether a hire has an account",
     noAuthenticateUrl: () =>

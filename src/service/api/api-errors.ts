@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import {
+  describeProblem,
   ERROR_CATALOG,
   HirewireError,
   problem,
@@ -170,14 +171,6 @@ function zodProblems(error: ZodError, target: string): ApiProblem[] {
   return error.issues.flatMap((issue) => issueProblems(issue, prefix));
 }
 
-function headline(problems: ApiProblem[]): string {
-  const first = problems[0];
-  if (first === undefined) return "the request is invalid";
-  const text = describeProblem(first);
-  const more = problems.length - 1;
-  return more > 0 ? `${text} (and ${more} more ${more === 1 ? "problem" : "problems"})` : text;
-}
-
 /** The validation hook of every route: 422 INPUT_INVALID naming the first problem, listing all. */
 export function validationHook(
   result: { success: true } | { success: false; error: ZodError; target: string },
@@ -185,19 +178,11 @@ export function validationHook(
 ): Response | undefined {
   if (result.success) return undefined;
   const problems = zodProblems(result.error, result.target);
-  const body: ApiErrorBody = { code: "INPUT_INVALID", message: headline(problems), problems };
+  const facts = { first: problems[0], more: Math.max(0, problems.length - 1) };
+  const body: ApiErrorBody = { ...problem("INPUT_INVALID", "request", facts), problems };
   if (problems[0] !== undefined && problems[0].path !== "") body.path = problems[0].path;
   return c.json(body, 422);
 }
 
-/**
- * One sentence for a problem: `hire_id is required`, `start must be an ISO date …` when the
- * message continues the field's name, else `execute[0].url: unknown variable "TOKEN"`; the
- * message alone at the root.
- */
-export function describeProblem(problem: { path: string; message: string }): string {
-  if (problem.path === "") return problem.message;
-  return /^(is|must|should|has|holds) /.test(problem.message)
-    ? `${problem.path} ${problem.message}`
-    : `${problem.path}: ${problem.message}`;
-}
+/** One sentence for a problem (the message table's wording), for route modules. */
+export { describeProblem };
