@@ -35,7 +35,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    files: ["**/*.test.ts", "**/test-support.ts", "test/**/*.ts", "bench/**/*.ts"],
+    files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-non-null-assertion": "off",

@@ -174,6 +174,9 @@ describe("hirewire migrate", () => {
     expect(copied.stdout).toMatch(/stored_fields\s+\d+\n/);
     expect(copied.stdout).toMatch(/attempts\s+[1-9]\d*\n/);
     expect(copied.stdout).toMatch(/files\s+1\n/);
+    // The run file itself moved into the database, where every worker reaches it.
+    expect(copied.stdout).toMatch(/run_file_bodies\s+1\n/);
+    expect(copied.stdout).toContain("Run files were copied into the database.");
     const printed = copied.stdout + copied.stderr;
     for (const secret of [PASSWORD, API_TOKEN, LICENSE]) expect(printed).not.toContain(secret);
 

@@ -5,7 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { createTestSchema } from "../src/store/postgres/test-database.ts";
 import { BIN, runHirewire, type CliResult } from "./support/cli-process.ts";
+import { startServiceProcess } from "./support/service-process.ts";
 
 let dir: string;
 
@@ -102,4 +105,41 @@ describe("hirewire serve and hirewire token", () => {
       await rm(empty, { recursive: true, force: true });
     }
   });
+
+  it("with HIREWIRE_DATABASE_URL works on the PostgreSQL store an API process serves", async () => {
+    const db = await createTestSchema();
+    const serviceDir = await mkdtemp(join(tmpdir(), "hirewire-cli-token-pg-"));
+    // The command runs where the service's data directory is not: PostgreSQL holds the tokens.
+    const elsewhere = join(serviceDir, "not-here");
+    const env = { HIREWIRE_ADMIN_TOKEN: "", HIREWIRE_DATABASE_URL: db.urlWithSchema };
+    const service = await startServiceProcess(
+      serviceDir,
+      { HIREWIRE_DATABASE_URL: db.urlWithSchema, HIREWIRE_SANDBOX: "off" },
+      ["--no-worker"],
+    );
+    try {
+      const created = await runHirewire(
+        ["token", "create", "--name", "pg deploys", "--data", elsewhere],
+        { env },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const token = created.stdout.trim();
+      expect(token).toMatch(/^hw_\S+$/);
+      expect(await status(service.url, token)).toBe(200);
+      expect(existsSync(elsewhere)).toBe(false);
+
+      const listed = await runHirewire(["token", "list", "--json"], { env });
+      expect(listed.code, listed.stderr).toBe(0);
+      const names = (JSON.parse(listed.stdout).items as Array<{ name: string }>).map((t) => t.name);
+      expect(names).toContain("pg deploys");
+
+      const revoked = await runHirewire(["token", "revoke", "pg deploys"], { env });
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(await status(service.url, token)).toBe(401);
+    } finally {
+      await service.kill("SIGTERM");
+      await db.drop();
+      await rm(serviceDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

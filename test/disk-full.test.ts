@@ -18,7 +18,9 @@ let disk: TinyDisk;
 
 beforeAll(async () => {
   target = await startTargetServer();
-  disk = await mountTinyDisk(512);
+  // Room for the three tests' stores (each SQLite file and its log hold every table and index
+  // of the schema) before `fill()` takes the rest.
+  disk = await mountTinyDisk(1024);
 });
 afterAll(async () => {
   await target.close();

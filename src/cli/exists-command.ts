@@ -33,7 +33,7 @@ export interface ExistsCommandOptions {
 async function existsCommand(manifestPath: string, options: ExistsCommandOptions): Promise<number> {
   // Imported here, not at the top: main.ts loads this file for the command's definition alone.
   const { parseManifest } = await import("../manifest/index.ts");
-  const { runManifest } = await import("../runner/index.ts");
+  const { preparedFrom, runManifest } = await import("../runner/index.ts");
   const out = new HumanOutput();
   const json = options.json === true;
   const print = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -61,7 +61,7 @@ async function existsCommand(manifestPath: string, options: ExistsCommandOptions
   const params = parseParams(options.param);
   // The check keeps no files: whatever it saves goes to a temporary folder removed afterwards.
   const result = await withFilesDir(undefined, (filesDir) =>
-    runManifest(parsed.manifest, {
+    runManifest(preparedFrom(parsed), {
       filesDir,
       block: "exists",
       hire,

@@ -134,6 +134,8 @@ Environment:
   HIREWIRE_DATABASE_URL         postgres://USER:PASSWORD@HOST:5432/DB: keep the store in PostgreSQL,
                                 shared by every process given the same URL (default: SQLite file)
   HIREWIRE_DATABASE_POOL        PostgreSQL connections per process (default 10)
+  HIREWIRE_FILES_DIR            keep run files in this folder (default: DATA/files, or the database
+                                with PostgreSQL)
   PORT, HOST                    where to listen; default 127.0.0.1:8787
   HIREWIRE_ADMIN_TOKEN          an admin API token, valid while the variable holds it (a new value
                                 replaces the old one); tokens: \`hirewire token --help\`
@@ -183,15 +185,18 @@ HIREWIRE_CONCURRENCY, HIREWIRE_PUBLIC_URL for OAuth redirect URLs, …), plus
 // invalid input, not commander's 1, which means "the run failed" here.
 for (const command of [program, ...program.commands]) command.exitOverride();
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // commander has printed the message (or the help, or the version) already.
-    process.exitCode = error.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
-  } else {
-    const info = toErrorInfo(error);
-    process.stderr.write(`hirewire: ${info.message}\n`);
-    process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+// Not a top-level await: the CLI also runs as one CommonJS bundle (scripts/bundle-cli.js).
+void (async () => {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed the message (or the help, or the version) already.
+      process.exitCode = error.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
+    } else {
+      const info = toErrorInfo(error);
+      process.stderr.write(`hirewire: ${info.message}\n`);
+      process.exitCode = error instanceof HirewireError ? exitCodeFor(info.code) : EXIT.failed;
+    }
   }
-}
+})();

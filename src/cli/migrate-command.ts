@@ -49,7 +49,7 @@ async function migrateCommand(options: MigrateOptions): Promise<void> {
   const result = await copySqliteToPostgres({ file, url });
   if (options.json === true) {
     process.stdout.write(
-      `${JSON.stringify({ from: file, to: result.where, schema: result.schema, counts: result.counts }, null, 2)}\n`,
+      `${JSON.stringify({ from: file, to: result.where, schema: result.schema, counts: result.counts, missing_files: result.missingFiles }, null, 2)}\n`,
     );
     return;
   }
@@ -57,9 +57,13 @@ async function migrateCommand(options: MigrateOptions): Promise<void> {
   process.stdout.write(`Copied ${file}\n    to the ${result.where}, schema ${result.schema}:\n`);
   for (const [table, rows] of Object.entries(result.counts))
     process.stdout.write(`  ${table.padEnd(width)}  ${rows}\n`);
+  if (result.missingFiles.length > 0)
+    process.stdout.write(
+      `${result.missingFiles.length} run file${result.missingFiles.length === 1 ? " was" : "s were"} listed but no longer in DATA/files, so not copied: ${result.missingFiles.join(", ")}\n`,
+    );
   process.stdout.write(
-    "Secrets were copied still encrypted: start the service on PostgreSQL with the same secret key\n" +
-      "(DATA/secret.key or HIREWIRE_SECRET_KEY) and the same data directory (run files).\n",
+    "Run files were copied into the database. Secrets were copied still encrypted: start the\n" +
+      "service on PostgreSQL with the same secret key (DATA/secret.key or HIREWIRE_SECRET_KEY).\n",
   );
 }
 
@@ -77,11 +81,11 @@ export function migrateCommandDefinition(): Command {
       "after",
       `
 Copies integrations, secrets (still encrypted: nothing is decrypted), hires, stored fields,
-runs and attempts, run files' records, API tokens and settings, in one transaction: on any
-failure nothing is kept and the command can be run again. A database (or the URL's search_path
-schema) that already holds hirewire data is refused. Stop the service first. Run files stay in
-DATA/files and the key in DATA/secret.key: keep the data directory, and start the service with
-HIREWIRE_DATABASE_URL and the same key. The URL's password is never printed; give the URL in
+runs and attempts, run files (streamed from DATA/files into the database, where the service
+on PostgreSQL keeps them), API tokens and settings, in one transaction: on any failure nothing
+is kept and the command can be run again. A database (or the URL's search_path schema) that
+already holds hirewire data is refused. Stop the service first. The key stays in
+DATA/secret.key: start the service with HIREWIRE_DATABASE_URL and the same key. The URL's password is never printed; give the URL in
 HIREWIRE_DATABASE_URL instead of --to to keep it out of the process list.
 
 Example:

@@ -4,6 +4,7 @@ import { parseManifest } from "../manifest/index.ts";
 import type { ValidationProblem } from "../manifest/types.ts";
 import {
   dryRun,
+  preparedFrom,
   resumeRun,
   runManifest,
   type RunOptions,
@@ -47,6 +48,8 @@ export async function runCommand(
   const out = new HumanOutput();
   const parsed = parseManifest(await readText(manifestPath, "manifest"));
   if (!parsed.ok) return printInvalid(out, parsed.problems, manifestPath, options.json);
+  // Validated once, here: the runner takes the prepared manifest as it is.
+  const prepared = preparedFrom(parsed);
   const block = options.block ?? "execute";
   const stepCount = blockSteps({ manifest: parsed.manifest, block }).length;
   if (stepCount === 0) return printInvalid(out, [noBlock(block)], manifestPath, options.json);
@@ -65,7 +68,7 @@ export async function runCommand(
   };
 
   if (options.dryRun === true) {
-    const result = dryRun(parsed.manifest, inputs);
+    const result = dryRun(prepared, inputs);
     if (options.json === true) {
       process.stdout.write(`${JSON.stringify(dryRunJson(result), null, 2)}\n`);
     } else {
@@ -113,7 +116,7 @@ export async function runCommand(
       : undefined;
   return withFilesDir(givenFilesDir, async (filesDir, kept) => {
     const started = Date.now();
-    const result = await runManifest(parsed.manifest, {
+    const result = await runManifest(prepared, {
       notify: notifyConfigFromEnv(process.env),
       ...inputs,
       ...oauthWriteBack(options.secrets, secrets.oauth !== undefined),
@@ -139,7 +142,7 @@ export async function resumeCommand(
   options: { secrets?: string; json?: boolean },
 ): Promise<number> {
   const out = new HumanOutput();
-  const { file, manifest, filesDir } = await readStateFile(statePath);
+  const { file, manifest, prepared, filesDir } = await readStateFile(statePath);
   if (file.state.status === "succeeded") {
     process.stdout.write(
       options.json === true
@@ -153,7 +156,7 @@ export async function resumeCommand(
   const block = file.block ?? "execute";
   const stepCount = blockSteps({ manifest, block }).length;
   const started = Date.now();
-  const result = await resumeRun(manifest, file.state, {
+  const result = await resumeRun(prepared, file.state, {
     notify: notifyConfigFromEnv(process.env),
     hire: file.hire,
     stored: file.stored,

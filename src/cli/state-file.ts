@@ -13,6 +13,7 @@ import type { JsonValue, Manifest } from "../manifest/types.ts";
 import { describeRunStateProblem, parseRunState } from "../engine/parse-run-state.ts";
 import type { RunState } from "../engine/types.ts";
 import { STATE_VERSION } from "../engine/types.ts";
+import { preparedFrom, type PreparedManifest } from "../runner/prepared-manifest.ts";
 import { readText } from "./inputs.ts";
 
 export const STATE_FORMAT = "hirewire-run-state";
@@ -42,6 +43,8 @@ export interface StateFile {
 export interface LoadedStateFile {
   file: StateFile;
   manifest: Manifest;
+  /** The manifest as validated here, for the runner (not validated again). */
+  prepared: PreparedManifest;
   /** `file.filesDir` as an absolute path inside the state file's folder. */
   filesDir: string;
 }
@@ -136,7 +139,12 @@ export async function readStateFile(path: string): Promise<LoadedStateFile> {
       "filesDir",
       `filesDir must be a folder inside ${folder}${got(value.filesDir)}`,
     );
-  return { file: value as unknown as StateFile, manifest: manifest.manifest, filesDir };
+  return {
+    file: value as unknown as StateFile,
+    manifest: manifest.manifest,
+    prepared: preparedFrom(manifest),
+    filesDir,
+  };
 }
 
 /** `target` relative to `folder` when it is the folder or inside it; undefined otherwise. */

@@ -5,7 +5,7 @@ import { problem } from "../errors/index.ts";
 import type { IncompleteUser } from "../engine/sync-pages.ts";
 import { isSyncUsersManifest } from "../manifest/types.ts";
 import { parseManifest } from "../manifest/index.ts";
-import { runManifest, type RunResult } from "../runner/index.ts";
+import { preparedFrom, runManifest, type RunResult } from "../runner/index.ts";
 import {
   readSyncResult,
   screenSyncUsers,
@@ -71,7 +71,7 @@ export async function syncCommand(
     options.secrets !== undefined ? await readSecrets(options.secrets) : { secrets: {} };
   const started = Date.now();
   const result = await withFilesDir(options.filesDir, (filesDir) =>
-    runManifest(parsed.manifest, {
+    runManifest(preparedFrom(parsed), {
       block: "sync",
       hire: {},
       secrets: secrets.secrets,

@@ -1,5 +1,6 @@
-// `hirewire token create|list|revoke --data DIR`: API tokens of a service's data directory, also
-// while the service runs (SQLite allows it) and when no token works any more. A created token is
+// `hirewire token create|list|revoke --data DIR`: API tokens of the service's store (its data
+// directory's SQLite file, or PostgreSQL when HIREWIRE_DATABASE_URL is set), also while the
+// service runs and when no token works any more. A created token is
 // the only thing printed on stdout, so `TOKEN=$(hirewire token create --name ci)` keeps it.
 // The store and the token functions are imported when a subcommand runs: the CLI's other commands
 // load this file for its definition alone.
@@ -15,21 +16,29 @@ interface DataOption {
   data?: string;
 }
 
+/**
+ * The store the service is configured with: PostgreSQL when HIREWIRE_DATABASE_URL is set (as for
+ * `serve` and `worker`), else the SQLite file in the data directory, which must exist.
+ */
 async function withStore<T>(options: DataOption, fn: (store: Store) => Promise<T>): Promise<T> {
-  const dir = resolve(options.data ?? process.env.HIREWIRE_DATA ?? "data");
-  const file = join(dir, "hirewire.sqlite");
-  if (!existsSync(file)) {
+  const { configFromEnv } = await import("../service/service-config.ts");
+  const config = configFromEnv(process.env);
+  const dataDir = options.data !== undefined ? resolve(options.data) : config.dataDir;
+  if (config.databaseUrl === undefined && !existsSync(join(dataDir, "hirewire.sqlite"))) {
     throw hirewireError(
       "INPUT_INVALID",
       "noDataDir",
-      { dir, pass: "the service's --data DIR" },
+      {
+        dir: dataDir,
+        pass: "the service's --data DIR, or set HIREWIRE_DATABASE_URL when it keeps its data in PostgreSQL",
+      },
       { path: "--data" },
     );
   }
   const { SecretCipher } = await import("../secrets/index.ts");
-  const { openSqliteStore } = await import("../store/index.ts");
+  const { openStore } = await import("../service/open-store.ts");
   // Tokens are hashes, never encrypted: a throwaway key keeps this command away from the real one.
-  const store = await openSqliteStore({ file, cipher: new SecretCipher(randomBytes(32)) });
+  const { store } = await openStore({ ...config, dataDir }, new SecretCipher(randomBytes(32)));
   try {
     return await fn(store);
   } finally {
@@ -50,7 +59,7 @@ function row(token: ApiTokenRecord): Record<string, string | null> {
 /** The `token` command and its subcommands. */
 export function tokenCommandDefinition(): Command {
   const token = new Command("token").description(
-    "manage the service's API tokens in its data directory (create, list, revoke)",
+    "manage the service's API tokens (create, list, revoke) in its store: the data directory, or PostgreSQL when HIREWIRE_DATABASE_URL is set",
   );
   token
     .command("create")

@@ -367,3 +367,66 @@ describe("advance", () => {
     );
   });
 });
+
+describe("an OAuth refresh another run made meanwhile", () => {
+  const manifest = {
+    oauth: {
+      access_token: { url: `${BASE}/token`, method: "POST" },
+      refresh: {
+        url: `${BASE}/token`,
+        method: "POST",
+        data: { grant_type: "refresh_token", refresh_token: "{{ oauth.refresh_token }}" },
+      },
+    },
+    headers: { Authorization: "Bearer {{ oauth.access_token }}" },
+    execute: [{ url: `${BASE}/me`, method: "GET" }],
+  } as ProvisioningManifest;
+  const expired = { access_token: "at-old", refresh_token: "rt-old", expires_at: 0 };
+
+  it("goes on with the stored tokens instead of sending the refresh", () => {
+    const ctx = context(manifest, { oauth: expired });
+    const refresh = start(ctx);
+    expect(refresh.state.phase).toBe("oauth-refresh");
+    const fresh = { access_token: "at-new", refresh_token: "rt-new", expires_at: 999_999_999 };
+    const next = advance(ctx, refresh.state, { type: "refreshed", now: 2_000, tokens: fresh });
+    expect(next.state.phase).toBeUndefined();
+    expect(next.state.oauthRefreshed).toBe(true);
+    expect(next.state.attempt).toBe(0);
+    expect(next.commands).toMatchObject([
+      {
+        type: "send",
+        step: 0,
+        attempt: 1,
+        request: { url: `${BASE}/me`, headers: [["Authorization", "Bearer at-new"]] },
+      },
+    ]);
+    expect(next.commands.some((command) => command.type === "oauth")).toBe(false);
+  });
+
+  it("refreshes again with the stored refresh token when the stored tokens expire too", () => {
+    const ctx = context(manifest, { oauth: expired });
+    const refresh = start(ctx);
+    const stale = { access_token: "at-2", refresh_token: "rt-2", expires_at: 1_500 };
+    const next = advance(ctx, refresh.state, { type: "refreshed", now: 2_000, tokens: stale });
+    expect(next.state.phase).toBe("oauth-refresh");
+    expect(next.commands).toMatchObject([{ type: "send", label: "oauth.refresh" }]);
+    const send = next.commands[0] as Extract<Transition["commands"][number], { type: "send" }>;
+    expect(JSON.stringify(send.request.body)).toContain("rt-2");
+  });
+
+  it("is ignored when no refresh is under way", () => {
+    const ctx = context(manifest, { oauth: { ...expired, expires_at: 999_999_999 } });
+    const sending = start(ctx);
+    const next = advance(ctx, sending.state, { type: "refreshed", now: 2_000, tokens: {} });
+    expect(next).toEqual({ state: sending.state, commands: [] });
+  });
+
+  it("a driver stopped during the refresh (waiting for another's) refreshes again on recovery", () => {
+    const ctx = context(manifest, { oauth: expired });
+    const refresh = start(ctx);
+    expect(refresh.state.inFlight).toMatchObject({ idempotent: false });
+    const recovered = advance(ctx, refresh.state, { type: "recover", now: 3_000 });
+    expect(recovered.state.status).toBe("running");
+    expect(recovered.commands).toMatchObject([{ type: "send", label: "oauth.refresh" }]);
+  });
+});

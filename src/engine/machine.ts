@@ -4,6 +4,7 @@
 // any transition continues in another process exactly where it stopped.
 import { problem, toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome } from "../exchange/types.ts";
+import type { JsonValue } from "../manifest/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
 import { finish, wait, withoutWake, type MachineOps } from "./finish-wait.ts";
@@ -69,6 +70,9 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
         }),
         event.now,
       );
+    case "refreshed":
+      if (state.status !== "running" || state.phase !== "oauth-refresh") return ignore(state);
+      return onRefreshedElsewhere(ctx, state, event.tokens, event.now);
     case "recover":
       return recover(ctx, state, event.now);
     case "notified":
@@ -92,6 +96,24 @@ function begin(ctx: RunContext, state: RunState, now: number): Transition {
   return sendCurrent(ctx, state);
 }
 
+/**
+ * Another run refreshed the token while this one was about to: go on with its tokens. Should they
+ * be about to expire as well, the refresh is built again from them (their refresh token).
+ */
+function onRefreshedElsewhere(
+  ctx: RunContext,
+  state: RunState,
+  tokens: Record<string, JsonValue>,
+  now: number,
+): Transition {
+  const withTokens: RunContext = { ...ctx, oauth: tokens };
+  const next: RunState = { ...state, inFlight: undefined };
+  if (needsRefresh(withTokens, now)) return sendCurrent(withTokens, next);
+  next.oauthRefreshed = true;
+  delete next.phase;
+  return sendCurrent(withTokens, next);
+}
+
 function recover(ctx: RunContext, state: RunState, now: number): Transition {
   switch (state.status) {
     case "queued":
@@ -100,6 +122,10 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
       return advance(ctx, state, { type: "wake", now });
     case "running": {
       const inFlight = state.inFlight;
+      // An OAuth refresh is made again: its driver may have been waiting for another run's refresh
+      // (nothing sent), and a refresh that did go out is asked for again with the tokens stored now.
+      if (inFlight !== undefined && state.phase === "oauth-refresh")
+        return sendCurrent(ctx, { ...state, inFlight: undefined });
       if (inFlight !== undefined && !inFlight.idempotent) {
         const resent = resendWithKey(ctx, state, inFlight, now);
         if (resent !== undefined) return resent;

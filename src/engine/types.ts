@@ -158,6 +158,11 @@ export type RunEvent =
   /** The driver restarted and found this run; a request may have been in flight. */
   | { type: "recover"; now: number }
   | { type: "cancel"; now: number }
+  /**
+   * Instead of the outcome of an OAuth refresh: another run refreshed the token meanwhile and
+   * these are the tokens stored now (the driver already uses them). Not sent again.
+   */
+  | { type: "refreshed"; now: number; tokens: Record<string, JsonValue> }
   /** The driver carried out the `notify` command; `results` are masked, one per item. */
   | { type: "notified"; now: number; results: JsonValue[] };
 

@@ -23,6 +23,15 @@ export interface Problem {
 /** A run's or a call's error: the same shape as any problem. */
 export type ErrorInfo = Problem;
 
+/**
+ * A problem as a list shows it (an API error's `problems`, the blockers of a run): always placed,
+ * without details. Items with no code of their own (request-body issues) take the error's.
+ */
+export type ListedProblem = Omit<Problem, "code" | "path" | "details"> & {
+  path: string;
+  code?: ErrorCode;
+};
+
 /** Where a problem is and what clients may read about it (`details` is emitted as is). */
 export interface ProblemPlace {
   path?: string | undefined;

@@ -206,6 +206,10 @@ const GOLDEN: Goldens = {
     ],
     badReference: [{ name: "Ada.pdf" }, "Ada.pdf has an invalid storage reference"],
     gone: [{ name: "Ada.pdf" }, "Ada.pdf is no longer in run storage"],
+    removedWhileSaving: [
+      { name: "Ada.pdf" },
+      "Ada.pdf was removed from run storage while it was being saved",
+    ],
   },
   HTTP_CONNECTION: {
     refused: [{ target: "127.0.0.1:9" }, "connection refused by 127.0.0.1:9"],
@@ -503,6 +507,10 @@ const GOLDEN: Goldens = {
       { integrationId: "int_1", runId: "run_1" },
       'integration int_1 no longer has a sync-users manifest (no "action"), so run run_1 cannot be applied',
     ],
+    lockBusy: [
+      { what: 'the lock "oauth-refresh:int_1"', waitedMs: 300_000 },
+      'the lock "oauth-refresh:int_1" stayed busy in another process for 300 s; try again',
+    ],
     targetNotEmpty: [
       { where: "PostgreSQL database at db:5432", schema: "public", held: ["hires", "runs"] },
       "The PostgreSQL database at db:5432 (schema public) already holds hirewire data (hires, runs); nothing was copied — migrate only into an empty database or schema.",
@@ -519,6 +527,10 @@ const GOLDEN: Goldens = {
     runFile: [
       { file: "Ada.pdf", dir: "/d/files" },
       "could not save Ada.pdf: the disk holding run files (/d/files) is full",
+    ],
+    runFileInDatabase: [
+      { file: "Ada.pdf", location: "PostgreSQL database at db:5432" },
+      "could not save Ada.pdf: the database holding run files (PostgreSQL database at db:5432) is full",
     ],
     response: [
       { target: "a.example:443" },
@@ -547,6 +559,10 @@ const GOLDEN: Goldens = {
     copyCount: [
       { table: "runs", where: "PostgreSQL database at db:5432", actual: 3, expected: 4 },
       "The copy of runs into the PostgreSQL database at db:5432 holds 3 rows instead of 4; nothing was copied.",
+    ],
+    copyFileRef: [
+      { ref: "run_1/Ada.pdf", storedAs: "run_1/Ada-2.pdf" },
+      "The run file run_1/Ada.pdf would be stored as run_1/Ada-2.pdf; nothing was copied.",
     ],
     tokenRequestEnded: [{ status: "blocked" }, "the token request ended blocked"],
     unexpected: [{ reason: "boom" }, "boom"],

@@ -176,6 +176,8 @@ export const ERROR_MESSAGES = {
       `${quote(f.name)} was not saved by any earlier step; saved: ${quote(f.saved)}`,
     badReference: (f: { name: string }) => `${f.name} has an invalid storage reference`,
     gone: (f: { name: string }) => `${f.name} is no longer in run storage`,
+    removedWhileSaving: (f: { name: string }) =>
+      `${f.name} was removed from run storage while it was being saved`,
   },
   HTTP_CONNECTION: {
     refused: (f: { target: string }) => `connection refused by ${f.target}`,
@@ -371,6 +373,9 @@ export const ERROR_MESSAGES = {
       `run ${f.runId} succeeded without a list of users; nothing can be applied`,
     noLongerSync: (f: { integrationId: string; runId: string }) =>
       `integration ${f.integrationId} no longer has a sync-users manifest (no "action"), so run ${f.runId} cannot be applied`,
+    /** `what`: "the OAuth refresh of …", or the lock's name when nothing says what it guards. */
+    lockBusy: (f: { what: string; waitedMs: number }) =>
+      `${f.what} stayed busy in another process for ${Math.round(f.waitedMs / 1000)} s; try again`,
     targetNotEmpty: (f: { where: string; schema: string; held: string[] }) =>
       `The ${f.where} (schema ${f.schema}) already holds hirewire data (${f.held.join(", ")}); nothing was copied — migrate only into an empty database or schema.`,
   },
@@ -382,6 +387,8 @@ export const ERROR_MESSAGES = {
       `the disk holding ${f.location ?? "the database"} is full; nothing was saved — free some space and try again`,
     runFile: (f: { file: string; dir: string }) =>
       `could not save ${f.file}: the disk holding run files (${f.dir}) is full`,
+    runFileInDatabase: (f: { file: string; location: string }) =>
+      `could not save ${f.file}: the database holding run files (${f.location}) is full`,
     response: (f: { target: string }) =>
       `the disk is full: the response from ${f.target} could not be saved`,
   },
@@ -396,6 +403,8 @@ export const ERROR_MESSAGES = {
       `The store's schema could not be updated${f.migration !== undefined ? ` (migration ${f.migration})` : ""}.`,
     copyCount: (f: { table: string; where: string; actual: number; expected: number }) =>
       `The copy of ${f.table} into the ${f.where} holds ${f.actual} rows instead of ${f.expected}; nothing was copied.`,
+    copyFileRef: (f: { ref: string; storedAs: string }) =>
+      `The run file ${f.ref} would be stored as ${f.storedAs}; nothing was copied.`,
     tokenRequestEnded: (f: { status: string }) => `the token request ended ${f.status}`,
     unexpected: (f: { reason: string }) => f.reason,
     server: () => "the server failed to handle this request; the details are in the server log",

@@ -1,5 +1,5 @@
 // Turns a RequestBody into what undici sends. Multipart files come from the FileStore as
-// disk-backed Blobs, so a large file streams from storage instead of being read into memory.
+// storage-backed Blobs, so a large file streams from storage instead of being read into memory.
 import type { FormData } from "undici";
 import type { RequestBody } from "../exchange/types.ts";
 import type { FileStore } from "../files/index.ts";
@@ -20,11 +20,22 @@ export async function buildWireBody(body: RequestBody, files: FileStore): Promis
       const form = new FormDataClass();
       for (const field of body.fields) form.append(field.name, field.value);
       for (const { field, file } of body.files) {
-        form.append(field, await files.openBlob(file), file.name);
+        form.append(field, named(await files.openBlob(file), file.name));
       }
       return form;
     }
   }
+}
+
+/**
+ * The blob as a File named `name`. One that already is keeps its identity: appended without a
+ * file name, FormData stores a File as it is, and undici's encoder then reads it through `size` and
+ * `stream()` only, which is how a database-backed file (PostgreSQL run files) streams. Appending with
+ * a name instead would copy it into a new native File from its native bytes.
+ */
+function named(blob: Blob, name: string): File {
+  if (blob instanceof File && blob.name === name) return blob;
+  return new File([blob], name, { type: blob.type });
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { formatProblem, manifestJsonSchema, validateManifest } from "./index.ts";
-import { SAMPLE_MANIFESTS, slackManifest } from "./sample-manifests.ts";
+import { SAMPLE_MANIFESTS, slackManifest } from "../../test/support/sample-manifests.ts";
 
 const EXAMPLES_DIR = join(import.meta.dirname, "..", "..", "examples");
 

@@ -3,25 +3,20 @@
 // an `exists` block, builds the hire's access overview ("Asana (has access), Google (no access),
 // Teams (unknown)"), which runs can use as `{{ access_overview }}`.
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type ErrorInfo, isHirewireError, problem } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
-import { sendAttempt, type AddressCheck } from "../http/index.ts";
-import { validateManifest } from "../manifest/index.ts";
-import type { JsonValue } from "../manifest/types.ts";
+import type { AddressCheck } from "../http/index.ts";
+import type { JsonValue, ValidationProblem } from "../manifest/types.ts";
 import type { ExistsAnswer } from "../engine/exists-result.ts";
-import { createRunState } from "../engine/machine.ts";
-import { preflight } from "../engine/preflight.ts";
 import type { EngineOptions } from "../engine/types.ts";
-import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
-import { Redactor } from "../redact/index.ts";
 import type { IntegrationRecord, Store } from "../store/index.ts";
 import { referencedVariables } from "../template/index.ts";
-import { driveRun } from "./drive.ts";
+import type { DriveHooks } from "./drive.ts";
 import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
-import { generateValues } from "./generate.ts";
-import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "./oauth-secret.ts";
-import { contextFor } from "./run-manifest.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue, splitOAuthSecret } from "../secrets/oauth-secret.ts";
+import { integrationManifest, validated } from "./prepared-manifest.ts";
+import { runPrepared } from "./run-manifest.ts";
+import { storeRefreshLock } from "./oauth-refresh-lock.ts";
 import { storedInputs } from "./stored-secrets.ts";
 
 export type { ExistsAnswer };
@@ -31,7 +26,7 @@ export type ExistsCheck =
   ({ status: "checked" } & ExistsAnswer) | { status: "invalid"; problems: ErrorInfo[] };
 
 export interface ExistsCheckInput {
-  /** The manifest JSON (validated here). */
+  /** The manifest JSON (validated here), or a prepared manifest (used as it is). */
   manifest: unknown;
   hire: Record<string, JsonValue>;
   stored?: Record<string, JsonValue>;
@@ -48,67 +43,40 @@ export interface ExistsCheckInput {
   signal?: AbortSignal;
   /** Tokens from an OAuth refresh made before the check: persist them (a rotated refresh token is the only one left). */
   onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+  /** One refresh at a time per integration across processes (see DriveHooks.refreshLock). */
+  refreshLock?: DriveHooks["refreshLock"];
 }
 
 /**
- * Runs the `exists` block: true/false from its status_code/expected, null (unknown) when the
- * request could not be made after retries. Everything returned is masked.
+ * Runs the `exists` block the way `hirewire exists` does (`runPrepared` with block `exists`):
+ * true/false from its status_code/expected, null (unknown) when the request could not be made
+ * after retries. Everything returned is masked.
  */
 export async function checkExists(input: ExistsCheckInput): Promise<ExistsCheck> {
-  const validation = validateManifest(input.manifest);
-  if (!validation.ok)
-    return {
-      status: "invalid",
-      problems: validation.problems
-        .filter((problem) => problem.severity === "error")
-        .map(({ path, message, code }) => ({ path, message, code })),
-    };
+  const validation = validated(input.manifest);
+  if (!validation.ok) return invalidManifest(validation.problems);
   const manifest = validation.manifest;
   if (!("exists" in manifest) || manifest.exists === undefined)
     return { status: "invalid", problems: [NO_EXISTS_BLOCK] };
-  const ctx = contextFor(manifest, { ...input, block: "exists" });
-  const state = createRunState(randomUUID(), generateValues(generatedSecretIds(ctx)));
-  const redactor = new Redactor(secretsToMask(ctx, state.generated));
-  const plan = preflight(ctx);
-  for (const derived of plan.derived) redactor.add(derived.name, derived.value);
-  if (plan.problems.length > 0)
-    return redactor.redact({ status: "invalid", problems: plan.problems });
-
-  const result = await driveRun(
-    {
-      ctx,
-      redactor,
-      now: () => Date.now(),
-      send: (request) =>
-        sendAttempt(request, {
-          files: input.files,
-          runId: state.runId,
-          holdsSecret: (text) => redactor.holdsSecret(text),
-          ...(input.checkAddress !== undefined ? { checkAddress: input.checkAddress } : {}),
-          ...(input.signal !== undefined ? { signal: input.signal } : {}),
-        }),
-      checkpoint: async () => undefined,
-      wait: async (until) => {
-        const delay = until - Date.now();
-        if (delay > 0)
-          await sleep(delay, undefined, input.signal ? { signal: input.signal } : undefined).catch(
-            () => undefined,
-          );
-        return input.signal?.aborted !== true;
-      },
-      cancelled: () => input.signal?.aborted === true,
-      ...(input.onOAuthTokens !== undefined ? { onOAuthTokens: input.onOAuthTokens } : {}),
-    },
-    state,
-    { type: "start", now: Date.now() },
-  );
-  const final = result.state;
-  const answer = final.result as ExistsAnswer | undefined;
-  if (final.status === "succeeded" && answer !== undefined)
-    return redactor.redact({ status: "checked", exists: answer.exists, reason: answer.reason });
+  const { manifest: _manifest, ...options } = input;
+  const result = await runPrepared(validation, { ...options, block: "exists" }, randomUUID());
+  if (result.status === "invalid")
+    return { status: "invalid", problems: (result.problems ?? []) as ErrorInfo[] };
+  const answer = result.result as ExistsAnswer | undefined;
+  if (result.status === "succeeded" && answer !== undefined)
+    return { status: "checked", exists: answer.exists, reason: answer.reason };
   // A failed render of `expected`, or a cancelled check: the answer is not known.
-  const why = final.error?.message ?? `the check ended ${final.status}`;
-  return redactor.redact({ status: "checked", exists: null, reason: why });
+  const why = result.error?.message ?? `the check ended ${result.state.status}`;
+  return { status: "checked", exists: null, reason: why };
+}
+
+function invalidManifest(problems: ValidationProblem[]): ExistsCheck {
+  return {
+    status: "invalid",
+    problems: problems
+      .filter((problem) => problem.severity === "error")
+      .map(({ path, message, code }) => ({ path, message, code })),
+  };
 }
 
 const NO_EXISTS_BLOCK: ErrorInfo = problem(
@@ -158,8 +126,10 @@ export async function integrationAccess(
 ): Promise<ExistsCheck> {
   const redirectUrl = deps.redirectUrlFor?.(integration.id);
   const { secrets, oauth } = splitOAuthSecret(await deps.store.getSecrets(integration.id));
+  const validation = integrationManifest(integration);
+  if (!validation.ok) return invalidManifest(validation.problems);
   return checkExists({
-    manifest: integration.manifest,
+    manifest: validation,
     hire: hire.props,
     stored: hire.stored,
     ...(hire.storedSecrets !== undefined ? { storedSecrets: hire.storedSecrets } : {}),
@@ -168,6 +138,7 @@ export async function integrationAccess(
     ...(oauth !== undefined ? { oauth } : {}),
     onOAuthTokens: (tokens) =>
       deps.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
+    refreshLock: storeRefreshLock(deps.store, integration.id),
     checkAddress: integrationEgress(integration.options, deps.egress),
     ...(redirectUrl !== undefined ? { redirectUrl } : {}),
     ...(deps.engine !== undefined ? { engine: deps.engine } : {}),

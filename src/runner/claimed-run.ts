@@ -1,11 +1,11 @@
-// What a claimed store run needs before the driver takes it: its context (hire, stored fields
-// with the secrets among them, secrets and OAuth tokens read afresh — another run may have changed them) and the event that
-// continues it from where its last driver left it.
-import type { Manifest } from "../manifest/types.ts";
-import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
+// What a claimed store run needs before `prepareRun` takes it: its inputs (hire, stored fields
+// with the secrets among them, secrets and OAuth tokens read afresh — another run may have
+// changed them) and the event that continues it from where its last driver left it.
+import type { EngineOptions, RunEvent, RunState } from "../engine/types.ts";
 import type { ClaimedRun, IntegrationRecord, Store, StoredValue } from "../store/index.ts";
 import { isHirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
-import { splitOAuthSecret } from "./oauth-secret.ts";
+import { splitOAuthSecret } from "../secrets/oauth-secret.ts";
+import type { PrepareInputs } from "./lifecycle.ts";
 import { storedInputs } from "./stored-secrets.ts";
 
 export interface ContextOptions {
@@ -13,33 +13,32 @@ export interface ContextOptions {
   redirectUrlFor?: (integrationId: string) => string | undefined;
 }
 
-export async function loadRunContext(
+/** The inputs `prepareRun` gives a claimed run, and the hire's stored values as the store holds them. */
+export async function loadRunInputs(
   store: Store,
   run: ClaimedRun,
   integration: IntegrationRecord,
-  manifest: Manifest,
   options: ContextOptions,
-): Promise<{ ctx: RunContext; storedValues: Record<string, StoredValue> }> {
+): Promise<{ inputs: PrepareInputs; storedValues: Record<string, StoredValue> }> {
   const hire = run.hireId !== null ? await store.getHire(run.hireId) : undefined;
   const storedValues = run.hireId !== null ? await store.getStoredValues(run.hireId) : {};
-  const { stored: hireStored, storedSecrets, unreadableStored } = storedInputs(storedValues);
+  const { stored, storedSecrets, unreadableStored } = storedInputs(storedValues);
   // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
   const { secrets, oauth } = splitOAuthSecret(await store.getSecrets(integration.id));
-  const ctx: RunContext = {
-    manifest,
+  const inputs: PrepareInputs = {
     hire: hire?.props ?? {},
-    hireStored,
+    stored,
     storedSecrets,
     unreadableStored,
     secrets,
     params: run.params,
     block: run.block,
-    options: { ...options.engine, idempotencyKeys: integration.options.idempotencyKeys },
+    engine: { ...options.engine, idempotencyKeys: integration.options.idempotencyKeys },
   };
   const redirectUrl = options.redirectUrlFor?.(integration.id);
-  if (redirectUrl !== undefined) ctx.redirectUrl = redirectUrl;
-  if (oauth !== undefined) ctx.oauth = oauth;
-  return { ctx, storedValues };
+  if (redirectUrl !== undefined) inputs.redirectUrl = redirectUrl;
+  if (oauth !== undefined) inputs.oauth = oauth;
+  return { inputs, storedValues };
 }
 
 /** The event that continues a run that already has a state: a request, a wake-up, or recovery. */
@@ -51,7 +50,7 @@ export function resumeEvent(run: ClaimedRun, state: RunState, now: number): RunE
 }
 
 /**
- * For `.catch` on `loadRunContext`: a context that can never be loaded (its secrets were encrypted
+ * For `.catch` on `loadRunInputs`: a context that can never be loaded (its secrets were encrypted
  * with a lost key) becomes the error to fail the run with, so the run is not claimed again and
  * again; anything else is rethrown.
  */

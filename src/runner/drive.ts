@@ -45,6 +45,15 @@ export interface DriveHooks {
   onAttempt?(record: AttemptRecord): void;
   /** New OAuth tokens from a refresh: persist them (encrypted). The driver already uses them. */
   onOAuthTokens?(tokens: Record<string, JsonValue>): void | Promise<void>;
+  /**
+   * Makes an OAuth token refresh happen once at a time per integration, across processes: calls
+   * `refresh` while holding the integration's lock, with the tokens stored now (read after taking
+   * it). When they are not the ones this run has, another run refreshed meanwhile: they are used
+   * and nothing is sent. Without it every refresh is sent.
+   */
+  refreshLock?<T>(
+    refresh: (stored: Record<string, JsonValue> | undefined) => Promise<T>,
+  ): Promise<T>;
   /** Checked before each send: true stops the run as cancelled. */
   cancelled?(): boolean | Promise<boolean>;
   /** SMTP and text settings for post_execute_notification (none: each item fails "not configured"). */
@@ -96,7 +105,7 @@ export async function driveRun(
 ): Promise<DriveResult> {
   // Excerpts of responses in messages are cut short: the engine masks them before the cut.
   hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
-  const handlers = commandMap(hooks, {});
+  const handlers = commandMap(hooks, {}, new WeakSet());
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
@@ -171,8 +180,15 @@ function handlerOf(
   };
 }
 
-/** The handlers of one drive; `sent` keeps the notifications' results for the drive's result. */
-function commandMap(hooks: DriveHooks, sent: { notifications?: NotificationResult[] }): CommandMap {
+/**
+ * The handlers of one drive; `sent` keeps the notifications' results for the drive's result, and
+ * `saved` the `oauth` commands whose tokens were already persisted (under the refresh lock).
+ */
+function commandMap(
+  hooks: DriveHooks,
+  sent: { notifications?: NotificationResult[] },
+  saved: WeakSet<RunCommand>,
+): CommandMap {
   const { ctx, redactor } = hooks;
   return {
     store: {
@@ -184,7 +200,7 @@ function commandMap(hooks: DriveHooks, sent: { notifications?: NotificationResul
       async prepare(command) {
         learnTokens(redactor, command);
         ctx.oauth = command.tokens;
-        await hooks.onOAuthTokens?.(command.tokens);
+        if (!saved.has(command)) await hooks.onOAuthTokens?.(command.tokens);
       },
     },
     send: {
@@ -196,6 +212,10 @@ function commandMap(hooks: DriveHooks, sent: { notifications?: NotificationResul
       async carryOut(command, turn) {
         if ((await hooks.cancelled?.()) === true)
           return { transition: advance(ctx, turn.state, { type: "cancel", now: hooks.now() }) };
+        if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined)
+          return hooks.refreshLock((stored) =>
+            refreshOnce(hooks, command, turn.state, stored, saved),
+          );
         return sendOne(hooks, command, turn.state);
       },
     },
@@ -235,7 +255,7 @@ async function sendOne(
   hooks: DriveHooks,
   send: Extract<RunCommand, { type: "send" }>,
   state: RunState,
-): Promise<Next> {
+): Promise<{ transition: Transition; attempt: AttemptRecord }> {
   const startedAt = hooks.now();
   const outcome = await hooks.send(send.request);
   const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
@@ -258,6 +278,37 @@ async function sendOne(
   const masked = hooks.redactor.redact(record);
   hooks.onAttempt?.(masked);
   return { transition, attempt: masked };
+}
+
+/** The label the engine gives the send of an OAuth token refresh. */
+const REFRESH_LABEL = "oauth.refresh";
+
+/**
+ * The refresh, under the integration's lock: when the stored tokens are not the ones this run has,
+ * another run refreshed meanwhile and they are taken instead; else the refresh is sent and its
+ * tokens are persisted before the lock is let go (the provider may have revoked the refresh token
+ * just used, so the next holder must find the new one).
+ */
+async function refreshOnce(
+  hooks: DriveHooks,
+  send: Extract<RunCommand, { type: "send" }>,
+  state: RunState,
+  stored: Record<string, JsonValue> | undefined,
+  saved: WeakSet<RunCommand>,
+): Promise<Next> {
+  if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(hooks.ctx.oauth)) {
+    learnTokens(hooks.redactor, { type: "oauth", tokens: stored });
+    hooks.ctx.oauth = stored;
+    const event: RunEvent = { type: "refreshed", now: hooks.now(), tokens: stored };
+    return { transition: advance(hooks.ctx, state, event) };
+  }
+  const next = await sendOne(hooks, send, state);
+  const oauth = next.transition.commands.find((command) => command.type === "oauth");
+  if (oauth?.type === "oauth") {
+    await hooks.onOAuthTokens?.(oauth.tokens);
+    saved.add(oauth);
+  }
+  return next;
 }
 
 function learnTokens(redactor: Redactor, command: Extract<RunCommand, { type: "oauth" }>): void {

@@ -4,7 +4,8 @@
 // (default `name`). A choice request that fails leaves its field with an error, never the others.
 import { toErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
-import { sendAttempt, type AddressCheck } from "../http/index.ts";
+import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
+import type { AddressCheck } from "../http/index.ts";
 import { readNotation } from "../json/notation.ts";
 import type { FormField, JsonValue, Manifest, Step } from "../manifest/types.ts";
 import { formFields, isRequiredField } from "../engine/form-check.ts";
@@ -12,8 +13,10 @@ import { ENGINE_DEFAULTS } from "../engine/current-step.ts";
 import { createRunState } from "../engine/machine.ts";
 import { buildRequest } from "../engine/request.ts";
 import type { RunContext } from "../engine/types.ts";
-import { runScope, secretsToMask, secretVariable } from "../engine/variables.ts";
-import { Redactor } from "../redact/index.ts";
+import { runScope, secretVariable } from "../engine/variables.ts";
+import type { Redactor } from "../redact/index.ts";
+import { senderFor } from "./in-process-host.ts";
+import { prepareRun } from "./lifecycle.ts";
 
 /** One choice: the value sent as the param, and the label shown. */
 export interface FormOption {
@@ -57,8 +60,13 @@ export interface FormOptionsInput {
 
 /** Every form field with its choices; fetched choices are requested concurrently. */
 export async function formFieldViews(input: FormOptionsInput): Promise<FormFieldView[]> {
-  const ctx = contextOf(input);
-  const redactor = new Redactor(secretsToMask(ctx, {}));
+  // Nothing runs: the context and redactor are a run's, and no step is checked.
+  const { context: ctx, redactor } = prepareRun(
+    input,
+    { ...input, hire: input.hire ?? {} },
+    { runId: "form", check: false },
+  );
+  const send = senderFor(input, "form-options", redactor);
   const views = await Promise.all(
     formFields(input.manifest).map(async (field, index) => {
       const view: FormFieldView = {
@@ -73,27 +81,13 @@ export async function formFieldViews(input: FormOptionsInput): Promise<FormField
         view.options = (field.items ?? []).map((item) => ({ value: item.id, name: item.name }));
         return view;
       }
-      const fetched = await fetchChoices(field, index, ctx, input, redactor);
+      const fetched = await fetchChoices(field, index, ctx, input, redactor, send);
       if ("error" in fetched) view.optionsError = fetched.error;
       else view.options = fetched.options;
       return view;
     }),
   );
   return redactor.redact(views);
-}
-
-function contextOf(input: FormOptionsInput): RunContext {
-  const ctx: RunContext = {
-    manifest: input.manifest,
-    hire: input.hire ?? {},
-    hireStored: input.stored ?? {},
-    secrets: input.secrets,
-    params: input.params ?? {},
-  };
-  if (input.oauth !== undefined) ctx.oauth = input.oauth;
-  if (input.storedSecrets !== undefined) ctx.storedSecrets = input.storedSecrets;
-  if (input.redirectUrl !== undefined) ctx.redirectUrl = input.redirectUrl;
-  return ctx;
 }
 
 /** Sends the field's choice request once (no retries: a person is waiting) and maps the list. */
@@ -103,6 +97,7 @@ async function fetchChoices(
   ctx: RunContext,
   input: FormOptionsInput,
   redactor: Redactor,
+  send: (request: RequestSpec) => Promise<AttemptOutcome>,
 ): Promise<{ options: FormOption[] } | { error: string }> {
   const path = `form[${index}]`;
   const step: Step = { url: field.url!, method: field.method ?? "GET" };
@@ -126,13 +121,7 @@ async function fetchChoices(
     return { error: `${info.path ?? path}: ${info.message}` };
   }
   for (const derived of built.derived) redactor.add(derived.name, derived.value);
-  const outcome = await sendAttempt(built.request, {
-    files: input.files,
-    runId: "form-options",
-    holdsSecret: (text) => redactor.holdsSecret(text),
-    ...(input.checkAddress !== undefined ? { checkAddress: input.checkAddress } : {}),
-    ...(input.signal !== undefined ? { signal: input.signal } : {}),
-  });
+  const outcome = await send(built.request);
   const request = `${built.request.method} ${built.request.url}`;
   if (outcome.type === "error") return { error: `${request} failed: ${outcome.error.message}` };
   const response = outcome.response;

@@ -8,7 +8,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DiskFileStore } from "../files/index.ts";
 import { SecretCipher } from "../secrets/index.ts";
-import { openSqliteStore, type Store } from "../store/index.ts";
+import { openPostgresStore, openSqliteStore, type Store } from "../store/index.ts";
+import { createTestSchema } from "../store/postgres/test-database.ts";
 import { removeLeftoverPartials, sweepPartials } from "./partial-janitor.ts";
 
 const NOW = 1_900_000_000_000;
@@ -105,5 +106,52 @@ describe("sweepPartials", () => {
     await leftovers("run_recovered");
     expect(await removeLeftoverPartials(files, "run_recovered")).toBe(1);
     expect(await namesOf("run_recovered")).toEqual(["done.pdf"]);
+  });
+});
+
+describe("sweepPartials on PostgreSQL with another process holding a lease", () => {
+  it("keeps the partial a live lease in another store instance writes, and removes it after the lease lapses", async () => {
+    const db = await createTestSchema();
+    const cipher = new SecretCipher(randomBytes(32));
+    const open = () => openPostgresStore({ url: db.url, schema: db.schema, cipher, max: 2 });
+    const janitor = await open();
+    const worker = await open();
+    try {
+      const integration = await worker.createIntegration({
+        name: "Directory",
+        manifest: { execute: [{ url: "https://example.test/users" }] },
+      });
+      const { run } = await worker.createRun({ integrationId: integration.id, block: "execute" });
+      const [claimed] = await worker.claimRuns({
+        owner: "worker-process",
+        now: NOW,
+        leaseMs: 30_000,
+        limit: 1,
+      });
+      expect(claimed?.id).toBe(run.id);
+      await leftovers(run.id);
+      const sweep = (now: number) =>
+        sweepPartials({ files, store: janitor, now, isActive: () => false });
+
+      expect(await sweep(NOW + 29_000)).toEqual([]);
+      expect(await namesOf(run.id)).toEqual([".big.pdf.0b9e.partial", "done.pdf"]);
+      // The worker renews its lease: still kept.
+      expect(
+        await worker.renewLease({
+          runId: run.id,
+          owner: "worker-process",
+          now: NOW + 20_000,
+          leaseMs: 30_000,
+        }),
+      ).toBe(true);
+      expect(await sweep(NOW + 45_000)).toEqual([]);
+      // The worker died: once its lease has lapsed, the partial is a leftover.
+      expect((await sweep(NOW + 50_001)).map((partial) => partial.runId)).toEqual([run.id]);
+      expect(await namesOf(run.id)).toEqual(["done.pdf"]);
+    } finally {
+      await janitor.close();
+      await worker.close();
+      await db.drop();
+    }
   });
 });

@@ -1,8 +1,10 @@
 // Validating a manifest once and running it many times: `prepareManifest` validates and deep-
 // freezes a copy, and every runner entry point accepts the result without validating again. A
-// service running thousands of hires through one integration pays for validation once.
+// service running thousands of hires through one integration pays for validation once: its
+// integrations' manifests are read through `integrationManifest`, which keeps one prepared
+// manifest per saved version.
 import { validateManifest } from "../manifest/index.ts";
-import type { ValidationResult } from "../manifest/types.ts";
+import type { JsonValue, ValidationResult } from "../manifest/types.ts";
 
 const prepared = new WeakSet<object>();
 
@@ -17,9 +19,18 @@ export function prepareManifest(input: unknown): ValidationResult {
   if (isPrepared(input)) return input;
   const result = validateManifest(input);
   if (!result.ok) return result;
+  return preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
+}
+
+/**
+ * A validation that already succeeded (`parseManifest`'s, say), kept as it is: its manifest is
+ * frozen, not copied, and the runner takes it without validating again.
+ */
+export function preparedFrom(result: PreparedManifest): PreparedManifest {
+  if (prepared.has(result)) return result;
   const frozen: PreparedManifest = Object.freeze({
     ok: true as const,
-    manifest: deepFreeze(structuredClone(result.manifest)),
+    manifest: deepFreeze(result.manifest),
     warnings: result.warnings,
   });
   prepared.add(frozen);
@@ -41,4 +52,62 @@ function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item);
   }
   return value;
+}
+
+/** What identifies one saved version of an integration's manifest. */
+export interface IntegrationVersion {
+  id: string;
+  /** Set by the store on every update. */
+  updatedAt: number;
+  manifest: JsonValue;
+}
+
+interface CachedVersion {
+  updatedAt: number;
+  /** The manifest's text, so two updates within one millisecond still read as two versions. */
+  text: string;
+  result: ValidationResult;
+}
+
+/** Integrations whose validation is kept; beyond this the cache starts over. */
+const CACHE_LIMIT = 1_000;
+const versions = new Map<string, CachedVersion>();
+let validations = 0;
+
+/**
+ * The integration's manifest, prepared: validated once per saved version (integration id and
+ * `updatedAt`, the manifest's text guarding against two saves within a millisecond) and kept,
+ * however many runs, checks, forms and syncs read it. An update is seen at once: its
+ * `updatedAt` (and text) differ, so the new version is validated the first time it is read.
+ */
+export function integrationManifest(integration: IntegrationVersion): ValidationResult {
+  const text = JSON.stringify(integration.manifest) ?? "null";
+  const cached = versions.get(integration.id);
+  if (cached !== undefined && cached.updatedAt === integration.updatedAt && cached.text === text)
+    return cached.result;
+  validations += 1;
+  const result = prepareManifest(integration.manifest);
+  if (versions.size >= CACHE_LIMIT && !versions.has(integration.id)) versions.clear();
+  versions.set(integration.id, { updatedAt: integration.updatedAt, text, result });
+  return result;
+}
+
+/**
+ * After a save that validated the manifest (`result`, of the manifest as sent): the saved version
+ * is kept as prepared, so its first run does not validate it again. Keyed by the record as the
+ * store returned it; a store that reorders keys only costs one more validation later.
+ */
+export function rememberIntegrationManifest(
+  integration: IntegrationVersion,
+  result: PreparedManifest,
+): void {
+  const text = JSON.stringify(integration.manifest) ?? "null";
+  const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
+  if (versions.size >= CACHE_LIMIT && !versions.has(integration.id)) versions.clear();
+  versions.set(integration.id, { updatedAt: integration.updatedAt, text, result: kept });
+}
+
+/** How many times `integrationManifest` validated a manifest in this process (for tests). */
+export function integrationValidations(): number {
+  return validations;
 }

@@ -2,39 +2,22 @@
 // `run`/`resume`. Waits sleep on a timer (no thread is held); checkpoints go to a callback (the
 // CLI writes them to --state). The service drives runs through the same driver with a store.
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ErrorInfo } from "../errors/index.ts";
 import { DiskFileStore, type FileStore } from "../files/index.ts";
-import { sendAttempt, type AddressCheck } from "../http/index.ts";
-import { validated } from "./prepared-manifest.ts";
-import type { JsonValue, Manifest, ValidationProblem } from "../manifest/types.ts";
+import type { AddressCheck } from "../http/index.ts";
+import { validated, type PreparedManifest } from "./prepared-manifest.ts";
+import type { JsonValue, ValidationProblem } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { describeRunStateProblem, parseRunState } from "../engine/parse-run-state.ts";
-import { preflight } from "../engine/preflight.ts";
-import type { EngineOptions, RunBlock, RunContext, RunEvent, RunState } from "../engine/types.ts";
-import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
-import { Redactor } from "../redact/index.ts";
+import type { EngineOptions, RunBlock, RunEvent, RunState } from "../engine/types.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
-import { driveRun, maskState, type Checkpoint } from "./drive.ts";
-import { generateValues } from "./generate.ts";
+import { maskState, type Checkpoint, type DriveHooks } from "./drive.ts";
+import { driveInProcess } from "./in-process-host.ts";
+import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 
-export interface RunInputs {
-  /** The hire's props (email, first_name, …: docs/manifest.md, Words). */
-  hire: Record<string, JsonValue>;
-  /** The hire's stored fields from earlier runs. */
-  stored?: Record<string, JsonValue>;
-  /**
-   * Secret values among the stored fields, masked as `***stored.NAME***` (the service passes
-   * those of fields it keeps encrypted; see `storedSecretEntries`).
-   */
-  storedSecrets?: Array<{ name: string; value: string }>;
-  secrets?: Record<string, string>;
-  oauth?: Record<string, JsonValue>;
-  params?: Record<string, JsonValue>;
-  redirectUrl?: string;
-}
+export type { RunInputs };
 
 export interface RunOptions extends RunInputs {
   runId?: string;
@@ -42,6 +25,8 @@ export interface RunOptions extends RunInputs {
   block?: RunBlock;
   /** New OAuth tokens (after `oauth` or a refresh): persist them somewhere safe. */
   onOAuthTokens?: (tokens: Record<string, JsonValue>) => void | Promise<void>;
+  /** One refresh at a time per integration across processes (see DriveHooks.refreshLock). */
+  refreshLock?: DriveHooks["refreshLock"];
   /** Egress check for every address the run connects to (the service passes its policy). */
   checkAddress?: AddressCheck;
   /** SMTP and text settings for post_execute_notification (read at the edge: notifyConfigFromEnv). */
@@ -84,16 +69,28 @@ export async function runManifest(manifestInput: unknown, options: RunOptions): 
   const validation = validated(manifestInput);
   const runId = options.runId ?? randomUUID();
   if (!validation.ok) return invalid(runId, validation.problems);
-  const ctx = contextFor(validation.manifest, options);
-  const check = preflight(ctx);
-  if (check.problems.length > 0) return invalid(runId, check.problems);
-  const state = createRunState(runId, generateValues(generatedSecretIds(ctx)));
+  return runPrepared(validation, options, runId);
+}
+
+/**
+ * Runs a prepared manifest in this process from the start: prepared, refused with every problem
+ * when one would stop it, else driven to its end. `files` overrides `filesDir` (the exists check
+ * passes the service's file store).
+ */
+export async function runPrepared(
+  manifest: PreparedManifest,
+  options: RunOptions & { files?: FileStore },
+  runId: string = options.runId ?? randomUUID(),
+): Promise<RunResult> {
+  const prepared = prepareRun(manifest, options, { runId });
+  if (prepared.problems.length > 0)
+    return invalid(runId, prepared.redactor.redact(prepared.problems));
   return drive(
-    ctx,
-    state,
+    prepared,
+    prepared.state,
     { type: "start", now: Date.now() },
     options,
-    validation.warnings.map((w) => `${w.path}: ${w.message}`),
+    manifest.warnings.map((w) => `${w.path}: ${w.message}`),
   );
 }
 
@@ -117,16 +114,17 @@ export async function resumeRun(
       },
     ]);
   const held = unmaskHeldStored(state, options.stored ?? {});
-  const ctx = contextFor(validation.manifest, {
-    ...options,
-    storedSecrets: [...(options.storedSecrets ?? []), ...held.storedSecrets],
-  });
+  const prepared = prepareRun(
+    validation,
+    { ...options, storedSecrets: [...(options.storedSecrets ?? []), ...held.storedSecrets] },
+    { resume: held.state },
+  );
   const event: RunEvent =
     state.status === "failed" || state.status === "blocked"
       ? { type: "resume", now: Date.now() }
       : { type: "recover", now: Date.now() };
   const missing = Object.keys(held.missing);
-  if (missing.length === 0) return drive(ctx, held.state, event, options, []);
+  if (missing.length === 0) return drive(prepared, held.state, event, options, []);
   const warnings = missing.map(
     (name) =>
       `stored field ${name} held a secret, so it was saved masked; give its value in the "stored" object of the state file for a step to use it`,
@@ -138,7 +136,7 @@ export async function resumeRun(
   });
   const onCheckpoint = options.onCheckpoint;
   const result = await drive(
-    ctx,
+    prepared,
     held.state,
     event,
     {
@@ -155,80 +153,36 @@ export async function resumeRun(
   return { ...result, stored: { ...held.missing, ...result.stored }, state: keep(result.state) };
 }
 
-/** The engine's context for running `manifest` with these inputs. */
-export function contextFor(
-  manifest: Manifest,
-  options: RunInputs & Pick<RunOptions, "engine" | "block">,
-): RunContext {
-  const ctx: RunContext = {
-    manifest,
-    hire: options.hire,
-    hireStored: options.stored ?? {},
-    secrets: options.secrets ?? {},
-    params: options.params ?? {},
-  };
-  if (options.oauth !== undefined) ctx.oauth = options.oauth;
-  if (options.storedSecrets !== undefined) ctx.storedSecrets = options.storedSecrets;
-  if (options.redirectUrl !== undefined) ctx.redirectUrl = options.redirectUrl;
-  if (options.engine !== undefined) ctx.options = options.engine;
-  if ("block" in options && options.block !== undefined) ctx.block = options.block;
-  return ctx;
-}
-
 async function drive(
-  ctx: RunContext,
+  prepared: PreparedRun,
   state: RunState,
   event: RunEvent,
-  options: RunOptions,
+  options: RunOptions & { files?: FileStore },
   warnings: string[],
 ): Promise<RunResult> {
-  const redactor = new Redactor(secretsToMask(ctx, state.generated));
-  for (const name of redactor.tooShort)
-    warnings.push(`secret ${name} is shorter than 4 characters and cannot be masked in output`);
-  const files: FileStore = new DiskFileStore(options.filesDir ?? (await defaultFilesDir()));
+  const redactor = prepared.redactor;
+  warnings.push(...tooShortWarnings(redactor));
+  const files: FileStore =
+    options.files ?? new DiskFileStore(options.filesDir ?? (await defaultFilesDir()));
   const attempts: AttemptRecord[] = [];
   const storedByRun: Record<string, JsonValue> = { ...state.stored };
-  const result = await driveRun(
-    {
-      ctx,
-      redactor,
-      now: () => Date.now(),
-      send: (request) =>
-        sendAttempt(request, {
-          files,
-          runId: state.runId,
-          holdsSecret: (text) => redactor.holdsSecret(text),
-          ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
-          ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-          ...(options.signal !== undefined ? { signal: options.signal } : {}),
-          ...(options.checkAddress !== undefined ? { checkAddress: options.checkAddress } : {}),
-        }),
-      checkpoint: async (checkpoint) => {
-        if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
-        if (checkpoint.stored !== undefined) Object.assign(storedByRun, checkpoint.stored.fields);
-        await options.onCheckpoint?.(checkpoint);
-      },
-      wait: async (until, reason, current) => {
-        if (options.onWait !== undefined)
-          options.onWait(until, reason, maskState(current, redactor));
-        const delay = until - Date.now();
-        if (delay > 0)
-          await sleep(
-            delay,
-            undefined,
-            options.signal !== undefined ? { signal: options.signal } : undefined,
-          ).catch(() => undefined);
-        return options.signal?.aborted !== true;
-      },
-      cancelled: () => options.signal?.aborted === true,
-      ...(options.notify !== undefined ? { notify: options.notify } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
-      ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
+  const result = await driveInProcess(prepared, state, event, {
+    files,
+    ...(options.checkAddress !== undefined ? { checkAddress: options.checkAddress } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.notify !== undefined ? { notify: options.notify } : {}),
+    ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
+    ...(options.refreshLock !== undefined ? { refreshLock: options.refreshLock } : {}),
+    ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
+    ...(options.onWait !== undefined ? { onWait: options.onWait } : {}),
+    onCheckpoint: async (checkpoint) => {
+      if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
+      if (checkpoint.stored !== undefined) Object.assign(storedByRun, checkpoint.stored.fields);
+      await options.onCheckpoint?.(checkpoint);
     },
-    state,
-    event,
-  );
+  });
   const final = maskState(result.state, redactor);
   const notifications = result.notifications;
   const steps = new Map<number, RunResult["steps"][number]>();
@@ -301,17 +255,15 @@ export function dryRun(
   const validation = validated(manifestInput);
   if (!validation.ok)
     return { status: "invalid", steps: [], problems: validation.problems, warnings: [] };
-  const ctx = contextFor(validation.manifest, inputs);
-  const redactor = new Redactor(secretsToMask(ctx, {}));
-  const plan = preflight(ctx);
-  for (const value of plan.derived) redactor.add(value.name, value.value);
-  const warnings = validation.warnings.map((w) => `${w.path}: ${w.message}`);
-  for (const name of redactor.tooShort)
-    warnings.push(`secret ${name} is shorter than 4 characters and cannot be masked in output`);
-  return redactor.redact({
-    status: plan.problems.length > 0 ? "invalid" : "dry-run",
-    steps: plan.steps,
-    problems: plan.problems,
+  const prepared = prepareRun(validation, inputs);
+  const warnings = [
+    ...validation.warnings.map((w) => `${w.path}: ${w.message}`),
+    ...tooShortWarnings(prepared.redactor),
+  ];
+  return prepared.redactor.redact({
+    status: prepared.problems.length > 0 ? "invalid" : "dry-run",
+    steps: prepared.steps,
+    problems: prepared.problems,
     warnings,
   });
 }

@@ -6,23 +6,20 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
-import { sendAttempt } from "../http/index.ts";
-import type { JsonValue, Manifest, ValidationResult } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
-import { preflight } from "../engine/preflight.ts";
-import type { EngineOptions, RunContext, RunEvent, RunState } from "../engine/types.ts";
-import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
-import { Redactor } from "../redact/index.ts";
+import type { EngineOptions, RunEvent, RunState } from "../engine/types.ts";
 import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
 import { ClaimLoop } from "./claim-loop.ts";
 import { driveRun } from "./drive.ts";
 import { integrationEgress, type EgressSettings } from "./egress-policy.ts";
 import { FileJanitor } from "./file-janitor.ts";
-import { generateValues } from "./generate.ts";
-import { loadRunContext, resumeEvent, unusableContext } from "./claimed-run.ts";
+import { loadRunInputs, resumeEvent, unusableContext } from "./claimed-run.ts";
+import { senderFor } from "./in-process-host.ts";
+import { prepareRun, type PreparedRun } from "./lifecycle.ts";
 import { removeLeftoverPartials } from "./partial-janitor.ts";
-import { OAUTH_SECRET_KEY, oauthSecretValue } from "./oauth-secret.ts";
-import { prepareManifest } from "./prepared-manifest.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue } from "../secrets/oauth-secret.ts";
+import { integrationManifest } from "./prepared-manifest.ts";
+import { storeRefreshLock } from "./oauth-refresh-lock.ts";
 import { storeCheckpointer } from "./store-checkpointer.ts";
 import { restoreStored } from "./stored-secrets.ts";
 import type { NotifyConfig } from "../notify/index.ts";
@@ -176,30 +173,31 @@ export class Scheduler {
   }
 
   private async driveClaimed(run: ClaimedRun): Promise<void> {
-    const prepared = await this.prepare(run);
-    if (prepared === undefined) return;
-    const { integration, ctx, state, event } = prepared;
+    const start = await this.prepare(run);
+    if (start === undefined) return;
+    const { integration, prepared, event } = start;
+    const { context: ctx, redactor, state } = prepared;
     if (run.recovered) await removeLeftoverPartials(this.files, run.id);
-    const redactor = new Redactor(secretsToMask(ctx, state.generated));
     const policy = integrationEgress(integration.options, this.options.egress);
     await driveRun(
       {
         ctx,
         redactor,
         now: this.now,
-        send: (spec) =>
-          sendAttempt(spec, {
+        send: senderFor(
+          {
             files: this.files,
-            runId: run.id,
             checkAddress: policy,
-            holdsSecret: (text) => redactor.holdsSecret(text),
             ...(this.options.maxBodyBytes !== undefined
               ? { maxBodyBytes: this.options.maxBodyBytes }
               : {}),
             ...(this.options.maxFileBytes !== undefined
               ? { maxFileBytes: this.options.maxFileBytes }
               : {}),
-          }),
+          },
+          run.id,
+          redactor,
+        ),
         checkpoint: storeCheckpointer({
           store: this.store,
           owner: this.owner,
@@ -216,6 +214,7 @@ export class Scheduler {
         wait: async () => false,
         onOAuthTokens: (tokens) =>
           this.store.setSecret(integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens)),
+        refreshLock: storeRefreshLock(this.store, integration.id),
         cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
         handBack: () => this.stopping,
         ...(this.options.notify !== undefined ? { notify: this.options.notify } : {}),
@@ -226,15 +225,14 @@ export class Scheduler {
   }
 
   /**
-   * What driving a claimed run starts from: its integration, context, state and event; undefined
-   * when the run was failed before anything was sent (missing integration, invalid manifest or
-   * inputs, secrets that cannot be read).
+   * What driving a claimed run starts from: its integration, the prepared run (context, state,
+   * redactor) and event; undefined when the run was failed before anything was sent (missing
+   * integration, invalid manifest or inputs, secrets that cannot be read).
    */
   private async prepare(
     run: ClaimedRun,
   ): Promise<
-    | { integration: IntegrationRecord; ctx: RunContext; state: RunState; event: RunEvent }
-    | undefined
+    { integration: IntegrationRecord; prepared: PreparedRun; event: RunEvent } | undefined
   > {
     const integration = await this.store.getIntegration(run.integrationId);
     if (integration === undefined)
@@ -242,7 +240,8 @@ export class Scheduler {
         code: "NOT_FOUND",
         message: "the run's integration no longer exists",
       });
-    const validation = this.manifestOf(integration);
+    // Validated once per integration version, not once per run: thousands of runs share it.
+    const validation = integrationManifest(integration);
     if (!validation.ok) {
       const first = validation.problems[0]!;
       return this.failEarly(run, {
@@ -251,61 +250,45 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const loaded = await this.loadContext(run, integration, validation.manifest);
+    const loaded = await this.loadInputs(run, integration);
     if ("code" in loaded) return this.failEarly(run, loaded);
-    const { ctx, storedValues } = loaded;
+    const { inputs, storedValues } = loaded;
     const now = this.now();
     if (run.state !== null) {
       const state = restoreStored(run.state, storedValues, run.id);
-      return { integration, ctx, state, event: resumeEvent(run, state, now) };
+      const prepared = prepareRun(validation, inputs, { resume: state });
+      return { integration, prepared, event: resumeEvent(run, state, now) };
     }
-    const state = createRunState(run.id, generateValues(generatedSecretIds(ctx)));
-    const check = preflight(ctx);
-    if (check.problems.length > 0) {
-      const list = check.problems
+    const prepared = prepareRun(validation, inputs, { runId: run.id });
+    if (prepared.problems.length > 0) {
+      const problems = prepared.problems;
+      const list = problems
         .map(
           (problem) => `${problem.path !== undefined ? `${problem.path}: ` : ""}${problem.message}`,
         )
         .join("; ");
-      const masker = new Redactor(secretsToMask(ctx, state.generated));
       return this.failEarly(
         run,
-        masker.redact({
-          ...check.problems[0]!,
+        prepared.redactor.redact({
+          ...problems[0]!,
           message: `nothing was sent: ${list}`,
-          details: { problems: check.problems },
+          details: { problems },
         }),
-        state,
+        prepared.state,
       );
     }
     const event: RunEvent =
       run.request === "cancel" ? { type: "cancel", now } : { type: "start", now };
-    return { integration, ctx, state, event };
+    return { integration, prepared, event };
   }
 
-  private loadContext(run: ClaimedRun, integration: IntegrationRecord, manifest: Manifest) {
-    return loadRunContext(this.store, run, integration, manifest, {
+  private loadInputs(run: ClaimedRun, integration: IntegrationRecord) {
+    return loadRunInputs(this.store, run, integration, {
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       ...(this.options.redirectUrlFor !== undefined
         ? { redirectUrlFor: this.options.redirectUrlFor }
         : {}),
     }).catch(unusableContext);
-  }
-
-  // Validating once per integration version, not once per run: thousands of runs share it.
-  private readonly manifests = new Map<string, { updatedAt: number; result: ValidationResult }>();
-
-  private manifestOf(integration: {
-    id: string;
-    updatedAt: number;
-    manifest: JsonValue;
-  }): ValidationResult {
-    const cached = this.manifests.get(integration.id);
-    if (cached !== undefined && cached.updatedAt === integration.updatedAt) return cached.result;
-    const result = prepareManifest(integration.manifest);
-    if (this.manifests.size > 1_000) this.manifests.clear();
-    this.manifests.set(integration.id, { updatedAt: integration.updatedAt, result });
-    return result;
   }
 
   /**

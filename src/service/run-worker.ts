@@ -8,7 +8,7 @@ import { Scheduler } from "../runner/scheduler.ts";
 import type { Store } from "../store/index.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import type { ServiceConfig } from "./service-config.ts";
-import { SyncSchedule } from "./sync-schedule.ts";
+import { SyncSchedule } from "../runner/sync-schedule.ts";
 
 export interface RunWorker {
   scheduler: Scheduler;

@@ -8,13 +8,13 @@ import { pino, type Logger } from "pino";
 import type { EgressSettings } from "../runner/egress-policy.ts";
 import type { Scheduler } from "../runner/scheduler.ts";
 import type { Store } from "../store/index.ts";
-import { applyAdminToken } from "./api-tokens.ts";
 import { createApi } from "./api/index.ts";
+import { setUpStart } from "./first-start.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { openConfiguredStore } from "./open-store.ts";
 import { createRunWorker } from "./run-worker.ts";
 import { sandboxApi } from "./sandbox/sandbox-api.ts";
-import { sandboxCredential, seedSandbox } from "./sandbox/seed-sandbox.ts";
+import { pointSandboxAt } from "./sandbox/seed-sandbox.ts";
 import type { ServiceConfig } from "./service-config.ts";
 import { uiRoutes } from "./ui/index.ts";
 
@@ -37,7 +37,10 @@ export async function startService(
   const { store, files, warnings } = await openConfiguredStore(config, logger);
   const withWorker = config.worker !== false;
   const metrics = new ServiceMetrics({ store, role: withWorker ? "all" : "api" });
-  const admin = await applyAdminToken(store, config.adminToken);
+  const { admin, sandbox } = await setUpStart(store, {
+    sandbox: config.sandbox,
+    ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
+  });
   if (admin.envRevoked === true)
     logger.error(
       "HIREWIRE_ADMIN_TOKEN holds a token that was revoked; it is not accepted: set a new one",
@@ -84,7 +87,6 @@ export async function startService(
       "request",
     );
   });
-  const sandbox = config.sandbox ? await sandboxCredential(store) : undefined;
   if (sandbox !== undefined) app.route("/sandbox/api", sandboxApi({ credential: sandbox, store }));
   app.route("/", uiRoutes({ onMissingBundle: (message) => logger.warn(message) }));
   app.route(
@@ -107,7 +109,7 @@ export async function startService(
   if (publicUrl === "") publicUrl = url;
   egress.ownPort = port;
   egress.ownAddresses = ownAddresses(config.host);
-  if (sandbox !== undefined) await seedSandbox(store, `${url}/sandbox/api`, sandbox);
+  if (sandbox !== undefined) await pointSandboxAt(store, `${url}/sandbox/api`);
   worker?.start();
   logger.info(
     {

@@ -11,6 +11,11 @@ export interface ServiceConfig {
   databaseUrl?: string;
   /** PostgreSQL connections this process keeps at most (HIREWIRE_DATABASE_POOL, 10). */
   databasePool?: number;
+  /**
+   * Keep run files in this folder (HIREWIRE_FILES_DIR), e.g. one every worker mounts. Absent: in
+   * PostgreSQL when the store is there, else in DATA/files.
+   */
+  filesDir?: string;
   host: string;
   port: number;
   /** A fixed admin API token instead of a generated one. */
@@ -69,6 +74,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   };
   if (env.HIREWIRE_DATABASE_URL !== undefined && env.HIREWIRE_DATABASE_URL !== "")
     config.databaseUrl = databaseUrl(env.HIREWIRE_DATABASE_URL);
+  if (env.HIREWIRE_FILES_DIR !== undefined && env.HIREWIRE_FILES_DIR !== "")
+    config.filesDir = resolve(env.HIREWIRE_FILES_DIR);
   if (env.HIREWIRE_METRICS_PORT !== undefined && env.HIREWIRE_METRICS_PORT !== "")
     config.metricsPort = integer(env.HIREWIRE_METRICS_PORT, "HIREWIRE_METRICS_PORT", 0, 65_535);
   if (env.HIREWIRE_ADMIN_TOKEN !== undefined && env.HIREWIRE_ADMIN_TOKEN !== "")

@@ -3,6 +3,7 @@
 import { describe } from "vitest";
 import { catalogCases } from "./conformance/catalog-cases.ts";
 import { checkpointCases } from "./conformance/checkpoint-cases.ts";
+import { coordinationCases } from "./conformance/coordination-cases.ts";
 import type { StoreHarness } from "./conformance/harness.ts";
 import { leaseCases } from "./conformance/lease-cases.ts";
 import { runCases } from "./conformance/run-cases.ts";
@@ -20,5 +21,6 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
     runCases(harness);
     leaseCases(harness);
     checkpointCases(harness);
+    coordinationCases(harness);
   });
 }

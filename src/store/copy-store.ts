@@ -2,16 +2,20 @@
 // table, row for row, in batches, inside ONE PostgreSQL transaction, so a failure part-way leaves
 // the target as empty as it was and the copy can simply be run again. Encrypted columns (secrets,
 // sensitive stored fields, generated values) are copied as ciphertext: nothing is decrypted, so no
-// secret key is needed. A target that already holds any row is refused.
+// secret key is needed. Run files are streamed from DATA/files into the database in the same
+// transaction, where PostgreSQL stores keep them. A target that already holds any row is refused.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
-import type { HirewireError } from "../errors/index.ts";
-import { hirewireError } from "../errors/index.ts";
+import { hirewireError, type HirewireError } from "../errors/index.ts";
+import { DiskFileStore } from "../files/index.ts";
 import { SecretCipher } from "../secrets/index.ts";
 import { openPostgresStore } from "./postgres/open-postgres-store.ts";
-import { createPool, describeDatabase } from "./postgres/postgres-dialect.ts";
+import { createPool, describeDatabase, postgresTraits } from "./postgres/postgres-dialect.ts";
+import { PostgresFileStore } from "./postgres/postgres-file-store.ts";
+import type { Database as Schema } from "./schema.ts";
 import { openSqliteStore } from "./sqlite/open-sqlite-store.ts";
 import { STORE_TABLES } from "./sqlite/store-check.ts";
 
@@ -24,6 +28,8 @@ export interface CopyStoreOptions {
   file: string;
   /** The target postgres:// URL (its search_path, if any, names the schema). */
   url: string;
+  /** The run files' folder (default: `files` beside the store file, DATA/files). */
+  filesDir?: string;
   /** Rows per read and per INSERT (default 500). */
   batchSize?: number;
   /** Told after each table is copied. */
@@ -37,6 +43,8 @@ export interface CopyStoreResult {
   schema: string;
   /** Rows copied per table, parents first (STORE_TABLES order). */
   counts: Record<string, number>;
+  /** Run files the store lists that were no longer in the files folder (refs), not copied. */
+  missingFiles: string[];
 }
 
 /**
@@ -48,6 +56,7 @@ export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<C
   if (!existsSync(options.file))
     throw hirewireError("INPUT_INVALID", "noStoreToCopy", { file: options.file });
   const batchSize = options.batchSize ?? 500;
+  const filesDir = options.filesDir ?? join(dirname(options.file), "files");
   const where = describeDatabase(options.url);
   // Opening checks and migrates each side; no secret is read, so a throwaway key is enough.
   const cipher = new SecretCipher(randomBytes(32));
@@ -68,17 +77,70 @@ export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<C
         const counts: Record<string, number> = {};
         // STORE_TABLES lists parents before the rows that refer to them.
         for (const table of STORE_TABLES) {
+          if (FILE_TABLES.has(table)) continue;
           counts[table] = await copyTable(reader, writer, table, batchSize);
           await verifyCount(writer, table, counts[table], where);
           options.onTable?.(table, counts[table]);
         }
-        return { where, schema, counts };
+        const missingFiles = await importRunFiles(reader, writer, filesDir, where);
+        for (const table of FILE_TABLES) {
+          counts[table] = await countRows(writer, table);
+          options.onTable?.(table, counts[table]);
+        }
+        return { where, schema, counts, missingFiles };
       }),
     );
   } finally {
     await source.destroy();
     await target.destroy();
   }
+}
+
+/** Tables the SQLite store leaves empty: its run files are on disk, imported by importRunFiles. */
+const FILE_TABLES: ReadonlySet<string> = new Set(["run_file_bodies", "run_file_chunks"]);
+
+/**
+ * Streams every run file the copied `files` rows refer to from the disk folder into the target's
+ * run_file_bodies/run_file_chunks, inside the copy's transaction, where PostgreSQL stores keep
+ * them (so every worker reaches them). Returns the refs that were no longer on disk.
+ */
+async function importRunFiles(
+  reader: Kysely<AnyTables>,
+  writer: Kysely<AnyTables>,
+  filesDir: string,
+  where: string,
+): Promise<string[]> {
+  const disk = new DiskFileStore(filesDir);
+  const files = new PostgresFileStore({
+    db: writer as unknown as Kysely<Schema>,
+    traits: postgresTraits,
+    now: Date.now,
+    location: where,
+  });
+  // A name saved again by a resumed run has several rows with one ref: the newest row's file.
+  const { rows } = await sql<{ run_id: string; name: string; ref: string; content_type: string }>`
+    select run_id, name, ref, content_type from files order by created_at desc, id desc`.execute(
+    reader,
+  );
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (seen.has(row.ref)) continue;
+    seen.add(row.ref);
+    const ref = { name: row.name, ref: row.ref, size: 0, contentType: row.content_type };
+    const blob = await disk.openBlob(ref).catch(() => undefined);
+    if (blob === undefined) {
+      missing.push(row.ref);
+      continue;
+    }
+    const saved = await files.save(row.run_id, row.name, disk.openRead(ref), {
+      contentType: row.content_type,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+    });
+    if (saved.ref !== row.ref)
+      throw hirewireError("INTERNAL", "copyFileRef", { ref: row.ref, storedAs: saved.ref });
+  }
+  return missing;
 }
 
 /**

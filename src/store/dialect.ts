@@ -12,6 +12,8 @@ export interface DialectTraits {
   readonly skipLocked: boolean;
   /** Column type of JSON columns in migrations (`text` in SQLite, `jsonb` in Postgres). */
   readonly jsonType: ColumnDataType;
+  /** Column type of byte columns in migrations (`blob` in SQLite, `bytea` in Postgres). */
+  readonly bytesType: ColumnDataType;
   isUniqueViolation(error: unknown): boolean;
   isForeignKeyViolation(error: unknown): boolean;
   /** The database could not grow: the disk (or a quota) is full. */

@@ -6,3 +6,4 @@ export * from "./migrations/index.ts";
 export * from "./sqlite/index.ts";
 export * from "./postgres/index.ts";
 export * from "./run-signals.ts";
+export * from "./named-lock.ts";

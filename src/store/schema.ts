@@ -109,10 +109,37 @@ export interface ApiTokensTable {
   source: string;
 }
 
+/** One saved run file body (in the database: PostgreSQL stores). */
+export interface RunFileBodiesTable {
+  id: string;
+  run_id: string;
+  /** The FileRef.ref callers keep. */
+  ref: string;
+  size: number;
+  /** 0 while being written (or left by a process that died mid-save), 1 once whole. */
+  complete: number;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** A run file body's bytes, by the position of each chunk's first byte. */
+export interface RunFileChunksTable {
+  body_id: string;
+  position: number;
+  bytes: Uint8Array;
+}
+
 export interface SettingsTable {
   key: string;
   value: JsonColumn;
   updated_at: Millis;
+}
+
+/** A named lock across processes (see queries/locks.ts). */
+export interface LocksTable {
+  name: string;
+  owner: string;
+  expires_at: Millis;
 }
 
 export interface Database {
@@ -125,4 +152,7 @@ export interface Database {
   files: FilesTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  locks: LocksTable;
+  run_file_bodies: RunFileBodiesTable;
+  run_file_chunks: RunFileChunksTable;
 }

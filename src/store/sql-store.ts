@@ -1,13 +1,16 @@
 // The Store over any Kysely dialect: each method delegates to the query module that owns its
 // SQL. A new dialect supplies a Kysely instance and its DialectTraits; nothing here changes.
+import type { FileStore } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { StoreContext } from "./context.ts";
 import * as checkpoints from "./queries/checkpoint.ts";
 import * as erasure from "./queries/erasure.ts";
 import * as files from "./queries/files.ts";
+import * as hireBatch from "./queries/hire-batch.ts";
 import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
 import * as leases from "./queries/leases.ts";
+import * as locks from "./queries/locks.ts";
 import * as runCounts from "./queries/run-counts.ts";
 import * as runs from "./queries/runs.ts";
 import * as storedFields from "./queries/stored-fields.ts";
@@ -22,10 +25,16 @@ export class SqlStore implements S.Store {
   readonly #health: () => Promise<S.StoreHealth>;
   #closed = false;
 
-  /** @param health the dialect's cheap usability check; without one the store reads as healthy. */
-  constructor(ctx: StoreContext, health?: () => Promise<S.StoreHealth>) {
+  readonly runFiles?: FileStore;
+
+  /**
+   * @param health the dialect's cheap usability check; without one the store reads as healthy.
+   * @param runFiles run files kept in this database (PostgreSQL); closed with it.
+   */
+  constructor(ctx: StoreContext, health?: () => Promise<S.StoreHealth>, runFiles?: FileStore) {
     this.#ctx = ctx;
     this.#health = health ?? (async () => ({ ok: true }));
+    if (runFiles !== undefined) this.runFiles = runFiles;
   }
 
   createIntegration = (input: S.CreateIntegrationInput) =>
@@ -56,6 +65,8 @@ export class SqlStore implements S.Store {
     storedFields.setStoredField(this.#ctx, hireId, name, value, sensitive);
   deleteStoredField = (hireId: string, name: string) =>
     storedFields.deleteStoredField(this.#ctx, hireId, name);
+  applyHireChanges = (input: S.ApplyHireChangesInput) =>
+    hireBatch.applyHireChanges(this.#ctx, input);
 
   createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
   getRun = (id: string) => runs.getRun(this.#ctx, id);
@@ -94,6 +105,9 @@ export class SqlStore implements S.Store {
 
   getSetting = (key: string) => tokens.getSetting(this.#ctx, key);
   setSetting = (key: string, value: JsonValue) => tokens.setSetting(this.#ctx, key, value);
+
+  takeLock = (input: S.LockInput) => locks.takeLock(this.#ctx, input);
+  releaseLock = (name: string, owner: string) => locks.releaseLock(this.#ctx, name, owner);
 
   onRunsDue = (listener: () => void) => this.#ctx.signals.subscribe(listener);
 

@@ -3,6 +3,7 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { RunState, RunStatus } from "../engine/index.ts";
 import type { FileRef } from "../exchange/types.ts";
+import type { FileStore } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type {
   ApiTokenRecord,
@@ -122,6 +123,31 @@ export interface AddFileInput {
   expiresAt?: number | null;
 }
 
+/** A named lock held by `owner` until `now + leaseMs` (see `Store.takeLock`). */
+export interface LockInput {
+  name: string;
+  owner: string;
+  now: number;
+  leaseMs: number;
+}
+
+export interface ApplyHireChangesInput {
+  /** The settings key the batch's record is kept under: the batch is applied once per key. */
+  key: string;
+  /** Props of hires to add; one whose email a hire already has is skipped. */
+  create: Array<Record<string, JsonValue>>;
+  /** Stored fields to write (not sensitive); a hire that no longer exists is skipped. */
+  update: Array<{ hireId: string; fields: Record<string, JsonValue> }>;
+  /** The record to keep under `key`, from how many hires were created and updated. */
+  record(done: { created: number; updated: number }): JsonValue;
+}
+
+/** `applied: false` when the key was taken: nothing was written and `record` is the earlier one. */
+export interface AppliedHireChanges {
+  applied: boolean;
+  record: JsonValue;
+}
+
 /** Runs per status, and runs due now that no process has leased yet (for /metrics). */
 export interface RunCounts {
   byStatus: Partial<Record<RunStatus, number>>;
@@ -137,6 +163,12 @@ export type StoreHealth = { ok: true } | { ok: false; reason: string };
  * absent. Timestamps are epoch milliseconds.
  */
 export interface Store {
+  /**
+   * Where this store keeps run files itself (PostgreSQL: in the database, so every worker reaches
+   * them). Absent: the caller keeps them on disk.
+   */
+  readonly runFiles?: FileStore;
+
   // Integrations
   createIntegration(input: CreateIntegrationInput): Promise<IntegrationRecord>;
   getIntegration(id: string): Promise<IntegrationRecord | undefined>;
@@ -184,6 +216,12 @@ export interface Store {
     sensitive?: SensitiveView,
   ): Promise<StoredFieldRecord>;
   deleteStoredField(hireId: string, name: string): Promise<boolean>;
+  /**
+   * Adds hires and writes stored fields in one transaction, together with the record under
+   * `input.key`, at most once per key across every process sharing the store: when the key is
+   * already set nothing is written and the earlier record is returned.
+   */
+  applyHireChanges(input: ApplyHireChangesInput): Promise<AppliedHireChanges>;
 
   // Runs
   /** `created` is false when the idempotency key was already used: the existing run is returned. */
@@ -263,6 +301,15 @@ export interface Store {
   // Settings (small key/value pairs, e.g. first-start flags)
   getSetting(key: string): Promise<JsonValue | undefined>;
   setSetting(key: string, value: JsonValue): Promise<void>;
+
+  // Named locks across every process sharing the store (work to do once at a time)
+  /**
+   * Takes (or, for its holder, extends) the lock `name` until `now + leaseMs`: true when `owner`
+   * holds it now, false while someone else holds it and its time has not passed. Never waits.
+   */
+  takeLock(input: LockInput): Promise<boolean>;
+  /** Lets the lock go when `owner` holds it. */
+  releaseLock(name: string, owner: string): Promise<void>;
 
   /** A cheap check that the database is still usable (for /healthz); never throws. */
   health(): Promise<StoreHealth>;

@@ -1,11 +1,11 @@
 // Sync users, step three: carrying a plan out in the hire store — `create` adds hires, `update`
 // writes stored fields (ChiefOnboarding's extra_fields) — and recording, per run, what was done.
-// A run is applied at most once: the record is the guard, and applies are serialized per store
-// in this process so two requests for the same run cannot both pass the check.
+// A run is applied at most once, whichever process asks (the API, the sync schedule of another
+// process): the store writes the record in the same transaction as the hires, once per run.
 import { hirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { Store } from "../store/store.ts";
-import type { SyncAction, SyncPlan } from "./sync-plan.ts";
+import type { SyncAction } from "./sync-plan.ts";
 import { planSyncRun } from "./sync-run.ts";
 
 /** What applying a sync run did, as recorded with the run. */
@@ -43,65 +43,41 @@ export async function getAppliedSync(
   return value as unknown as AppliedSync;
 }
 
-/** Writes the plan into the store; returns how many hires were created and updated. */
-async function applySyncPlan(
-  store: Store,
-  plan: SyncPlan,
-): Promise<{ created: number; updated: number }> {
-  let created = 0;
-  for (const props of plan.create) {
-    // Re-checked here: a hire may have been added between planning and this write.
-    if ((await store.findHireByEmail(props.email as string)) !== undefined) continue;
-    await store.createHire({ props });
-    created += 1;
-  }
-  for (const update of plan.update) {
-    for (const [name, value] of Object.entries(update.fields))
-      await store.setStoredField(update.hireId, name, value);
-  }
-  return { created, updated: plan.update.length };
-}
-
-const queues = new WeakMap<Store, Promise<unknown>>();
-
-/** Runs `task` after every earlier task on the same store has settled. */
-function serialized<T>(store: Store, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(store) ?? Promise.resolve();
-  const next = previous.then(task, task);
-  queues.set(
-    store,
-    next.catch(() => undefined),
-  );
-  return next;
-}
-
 /**
  * Applies a succeeded sync run once: plans it against the store now, carries the plan out and
  * records the counts. A second call returns the record with `alreadyApplied: true`.
  * Throws NOT_FOUND for an unknown run and CONFLICT for one that cannot be applied.
  */
-export function applySyncRun(
+export async function applySyncRun(
   store: Store,
   runId: string,
   now: () => number = Date.now,
 ): Promise<ApplySyncOutcome> {
-  return serialized(store, async () => {
-    const earlier = await getAppliedSync(store, runId);
-    if (earlier !== undefined) return { applied: earlier, alreadyApplied: true };
-    const run = await store.getRun(runId);
-    if (run === undefined) throw hirewireError("NOT_FOUND", "id", { what: "run", id: runId });
-    const plan = await planSyncRun(store, run);
-    const { created, updated } = await applySyncPlan(store, plan);
-    const applied: AppliedSync = {
-      runId,
-      action: plan.action,
-      created,
-      updated,
-      unchanged: plan.unchanged + (plan.create.length - created),
-      skipped: plan.skipped.length,
-      appliedAt: now(),
-    };
-    await store.setSetting(appliedKey(runId), applied as unknown as JsonValue);
-    return { applied, alreadyApplied: false };
+  const earlier = await getAppliedSync(store, runId);
+  if (earlier !== undefined) return { applied: earlier, alreadyApplied: true };
+  const run = await store.getRun(runId);
+  if (run === undefined) throw hirewireError("NOT_FOUND", "id", { what: "run", id: runId });
+  const plan = await planSyncRun(store, run);
+  // The record is written in the same transaction as the hires, once per run across processes.
+  const outcome = await store.applyHireChanges({
+    key: appliedKey(runId),
+    create: plan.create,
+    update: plan.update.map((update) => ({ hireId: update.hireId, fields: update.fields })),
+    record: ({ created, updated }) => {
+      const applied: AppliedSync = {
+        runId,
+        action: plan.action,
+        created,
+        updated,
+        unchanged: plan.unchanged + (plan.create.length - created),
+        skipped: plan.skipped.length,
+        appliedAt: now(),
+      };
+      return applied as unknown as JsonValue;
+    },
   });
+  return {
+    applied: outcome.record as unknown as AppliedSync,
+    alreadyApplied: !outcome.applied,
+  };
 }

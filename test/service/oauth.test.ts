@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OAUTH_SECRET_KEY, parseOAuthSecret } from "../../src/runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY, parseOAuthSecret } from "../../src/secrets/oauth-secret.ts";
 import { startService, type RunningService } from "../../src/service/serve.ts";
 import {
   CLIENT_ID,

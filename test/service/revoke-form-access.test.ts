@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JsonValue } from "../../src/manifest/index.ts";
 import { Scheduler } from "../../src/runner/scheduler.ts";
-import { startTestApi, type TestApi } from "../../src/service/api/test-support.ts";
+import { startTestApi, type TestApi } from "../support/test-api.ts";
 import { eventually } from "../support/service-process.ts";
 import { sendJson, startTargetServer, type TargetServer } from "../support/target-server.ts";
 

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OAUTH_SECRET_KEY, oauthSecretValue } from "../../src/runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY, oauthSecretValue } from "../../src/secrets/oauth-secret.ts";
 import { startInProcessService, type InProcessService } from "../support/in-process-service.ts";
 import { sendJson, startTargetServer, type TargetServer } from "../support/target-server.ts";
 

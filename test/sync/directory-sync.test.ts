@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type RunningService } from "../../src/service/serve.ts";
-import { SyncSchedule } from "../../src/service/sync-schedule.ts";
+import { SyncSchedule } from "../../src/runner/sync-schedule.ts";
 import { getAppliedSync } from "../../src/sync/index.ts";
 import { eventually } from "../support/service-process.ts";
 import { DIRECTORY_TOKEN, startDirectoryServer, type DirectoryServer } from "./directory-server.ts";

@@ -10,7 +10,7 @@ import type { JsonValue } from "../../manifest/index.ts";
 import { accessRoutes } from "./access-routes.ts";
 import type { ApiEnv } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
-import { startTestApi, type TestApi } from "./test-support.ts";
+import { startTestApi, type TestApi } from "../../../test/support/test-api.ts";
 
 const TOKEN = "access-token-0123456789";
 let target: TargetServer;

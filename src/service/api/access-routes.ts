@@ -2,7 +2,6 @@
 // and `GET /api/hires/{id}/access` checks every integration that has one. Both run in this
 // process and answer at once: a check is a read, so it is not a durable run and leaves no record.
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ErrorInfo } from "../../errors/index.ts";
 import {
   accessHire,
   hireAccess,
@@ -10,10 +9,10 @@ import {
   type AccessDeps,
   type AccessHire,
 } from "../../runner/access-overview.ts";
+import { problemOf } from "../../runner/lifecycle.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import type { ApiProblem } from "./api-errors.ts";
-import { mustGetIntegration, notFound } from "./lookup.ts";
-import { blockedError } from "./run-start.ts";
+import { mustGetIntegration, notFound } from "../../runner/lookup.ts";
+import { blockedError } from "../../runner/run-start.ts";
 import { errorResponses, IdParamSchema, jsonBody, jsonResponse, SECURITY } from "./schemas.ts";
 
 const ExistsInputSchema = z
@@ -59,12 +58,6 @@ async function mustGetAccessHire(deps: ResolvedDeps, id: string): Promise<Access
   const hire = await accessHire(deps.store, id);
   if (hire === undefined) throw notFound("hire", id);
   return hire;
-}
-
-function problemOf(info: ErrorInfo): ApiProblem {
-  const problem: ApiProblem = { path: info.path ?? "", message: info.message, code: info.code };
-  if (info.step !== undefined) problem.step = info.step;
-  return problem;
 }
 
 /** Registers the access routes on `app`. */

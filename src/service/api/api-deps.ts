@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { FileStore } from "../../files/index.ts";
 import type { EgressSettings } from "../../runner/egress-policy.ts";
+import type { StartDeps } from "../../runner/run-start.ts";
 import type { Store } from "../../store/store.ts";
 
 export interface ApiDeps {
@@ -34,4 +35,15 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 /** Deps with defaults filled in, as the route modules receive them. */
 export interface ResolvedDeps extends ApiDeps {
   now: () => number;
+}
+
+/** What starting runs (runner/run-start.ts) needs of the API's deps. */
+export function startDeps(deps: ApiDeps): StartDeps {
+  return {
+    store: deps.store,
+    files: deps.files,
+    ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
+    ...(deps.oauthCallbackUrl !== undefined ? { redirectUrlFor: deps.oauthCallbackUrl } : {}),
+    notify: () => deps.notify(),
+  };
 }

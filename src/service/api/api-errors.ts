@@ -6,23 +6,16 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import {
-  describeProblem,
   ERROR_CATALOG,
   HirewireError,
   problem,
   type ErrorCode,
-  type Problem,
+  type ListedProblem,
 } from "../../errors/index.ts";
 import { formatPath, type PathSegment } from "../../manifest/index.ts";
 
-/**
- * One item of an error's `problems`: the one problem shape, always placed. Request-body issues
- * and undecryptable secrets carry no code of their own (the error's code says what they are).
- */
-export type ApiProblem = Omit<Problem, "code" | "path" | "details"> & {
-  path: string;
-  code?: ErrorCode;
-};
+/** One item of an error's `problems`: the one problem shape, always placed. */
+export type ApiProblem = ListedProblem;
 
 /** The body of every error response. */
 export interface ApiErrorBody {
@@ -183,6 +176,3 @@ export function validationHook(
   if (problems[0] !== undefined && problems[0].path !== "") body.path = problems[0].path;
   return c.json(body, 422);
 }
-
-/** One sentence for a problem (the message table's wording), for route modules. */
-export { describeProblem };

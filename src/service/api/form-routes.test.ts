@@ -9,7 +9,7 @@ import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiEnv } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
 import { formRoutes } from "./form-routes.ts";
-import { startTestApi, type TestApi } from "./test-support.ts";
+import { startTestApi, type TestApi } from "../../../test/support/test-api.ts";
 
 const TOKEN = "form-token-0123456789";
 let target: TargetServer;

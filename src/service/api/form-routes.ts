@@ -4,14 +4,14 @@
 // field an `options_error` and leaves the other fields alone.
 import { errorMessage } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
-import { validateManifest } from "../../manifest/index.ts";
 import { accessHire } from "../../runner/access-overview.ts";
 import { integrationEgress } from "../../runner/egress-policy.ts";
 import { formFieldViews, type FormOptionsInput } from "../../runner/form-options.ts";
-import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
+import { integrationManifest } from "../../runner/prepared-manifest.ts";
+import { splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
-import { mustGetIntegration, notFound } from "./lookup.ts";
+import { mustGetIntegration, notFound } from "../../runner/lookup.ts";
 import { errorResponses, IdParamSchema, jsonResponse, SECURITY } from "./schemas.ts";
 
 const QuerySchema = z.object({
@@ -69,7 +69,7 @@ export function formRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const hireId = c.req.valid("query").hire_id;
       const hire = hireId !== undefined ? await accessHire(deps.store, hireId) : undefined;
       if (hireId !== undefined && hire === undefined) throw notFound("hire", hireId, "hire_id");
-      const validation = validateManifest(integration.manifest);
+      const validation = integrationManifest(integration);
       if (!validation.ok)
         throw problemError(
           "VALIDATION",

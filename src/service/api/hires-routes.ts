@@ -2,16 +2,17 @@
 // hires. Props are validated per docs/manifest.md (see hire-props.ts); stored fields are shown with
 // the hire and edited under /stored (stored-fields-routes.ts).
 import { createRoute, z } from "@hono/zod-openapi";
+import { describeProblem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { HireRecord, IntegrationRecord } from "../../store/records.ts";
-import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import { describeProblem, type ApiProblem } from "./api-errors.ts";
+import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
+import type { ApiProblem } from "./api-errors.ts";
 import { propsSchema } from "./hire-props.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
-import { mustGetHire, mustGetIntegration } from "./lookup.ts";
+import { mustGetHire, mustGetIntegration } from "../../runner/lookup.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
-import { blockedError, queueRun, runBlockers } from "./run-start.ts";
+import { blockedError, queueRun, runBlockers } from "../../runner/run-start.ts";
 import {
   errorResponses,
   IdParamSchema,
@@ -80,7 +81,7 @@ async function triggerBlockers(
 ): Promise<ApiProblem[]> {
   const problems: ApiProblem[] = [];
   for (const [index, integration] of integrations.entries()) {
-    const found = await runBlockers(deps, integration, { props, stored: {} }, {});
+    const found = await runBlockers(startDeps(deps), integration, { props, stored: {} }, {});
     problems.push(
       ...found.map((problem) => ({
         ...problem,
@@ -125,7 +126,7 @@ export function hireRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const masker = new RunMasker(deps.store);
       const runs = [];
       for (const integration of integrations) {
-        const { run } = await queueRun(deps, {
+        const { run } = await queueRun(startDeps(deps), {
           integrationId: integration.id,
           hireId: hire.id,
           params: {},

@@ -7,7 +7,7 @@ import type { IntegrationOptions, IntegrationRecord } from "../../store/records.
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { assertJsonSize, LIMITS } from "./input-limits.ts";
-import { mustGetIntegration } from "./lookup.ts";
+import { mustGetIntegration } from "../../runner/lookup.ts";
 import {
   errorResponses,
   IdParamSchema,
@@ -19,9 +19,14 @@ import {
   TimestampSchema,
 } from "./schemas.ts";
 import { integrationJson } from "./serialize.ts";
-import { secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
+import { secretsStatus } from "../../runner/secrets-status.ts";
+import { secretStatusJson, SecretStatusSchema } from "./secret-status-json.ts";
 import { oauthStatus, OAuthStatusSchema, usesOAuth } from "./oauth-status.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
+import {
+  rememberIntegrationManifest,
+  type PreparedManifest,
+} from "../../runner/prepared-manifest.ts";
+import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
 
@@ -85,11 +90,11 @@ function toOptions(
   return options;
 }
 
-/** Validates a manifest; throws 422 VALIDATION listing every problem, returns the warnings. */
-function assertValidManifest(manifest: unknown): ValidationProblem[] {
+/** Validates a manifest; throws 422 VALIDATION listing every problem, returns the validation. */
+export function assertValidManifest(manifest: unknown): PreparedManifest {
   assertJsonSize(manifest, LIMITS.manifestBytes, "a manifest", "manifest");
   const result = validateManifest(manifest);
-  if (result.ok) return result.warnings;
+  if (result.ok) return result;
   const errors = result.problems.filter((problem) => problem.severity === "error");
 
   const first = errors[0];
@@ -132,7 +137,7 @@ async function withSecrets(
     : undefined;
   return {
     ...integrationJson(record),
-    secrets: secretsStatus(record.manifest, keys),
+    secrets: secretsStatus(record.manifest, keys).map(secretStatusJson),
     ...(oauth !== undefined ? { oauth } : {}),
     ...(warnings !== undefined
       ? { warnings: warnings.map((w) => ({ ...w, path: prefixed(w.path) })) }
@@ -166,14 +171,15 @@ export function integrationRoutes(app: ApiApp, deps: ResolvedDeps): void {
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const warnings = assertValidManifest(input.manifest);
+      const validation = assertValidManifest(input.manifest);
       const options = toOptions(input.options);
       const record = await deps.store.createIntegration({
         name: input.name,
         manifest: input.manifest,
         ...(options !== undefined ? { options } : {}),
       });
-      return c.json(await withSecrets(deps, record, warnings), 201);
+      rememberIntegrationManifest(record, validation);
+      return c.json(await withSecrets(deps, record, validation.warnings), 201);
     },
   );
 
@@ -235,14 +241,15 @@ export function integrationRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
       const current = await mustGet(deps, id);
-      const warnings = assertValidManifest(input.manifest);
+      const validation = assertValidManifest(input.manifest);
       const options = toOptions(input.options, current.options);
       const record = await deps.store.updateIntegration(id, {
         name: input.name,
         manifest: input.manifest,
         ...(options !== undefined ? { options } : {}),
       });
-      return c.json(await withSecrets(deps, record, warnings), 200);
+      rememberIntegrationManifest(record, validation);
+      return c.json(await withSecrets(deps, record, validation.warnings), 200);
     },
   );
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, tokenManifest, type TestApi } from "./test-support.ts";
+import { startTestApi, tokenManifest, type TestApi } from "../../../test/support/test-api.ts";
 
 let api: TestApi;
 beforeEach(async () => {

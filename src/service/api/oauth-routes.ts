@@ -4,7 +4,7 @@
 // (client credentials); DELETE forgets the tokens.
 import { createRoute, z } from "@hono/zod-openapi";
 import { HirewireError, hirewireError } from "../../errors/index.ts";
-import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import {
   ErrorSchema,

@@ -1,7 +1,7 @@
 // What the API says about an integration's OAuth connection: connected or not, and until when the
 // token is good — never a token.
 import { z } from "@hono/zod-openapi";
-import { parseOAuthSecret } from "../../runner/oauth-secret.ts";
+import { parseOAuthSecret } from "../../secrets/oauth-secret.ts";
 import { TimestampSchema } from "./schemas.ts";
 
 export const OAuthStatusSchema = z

@@ -1,11 +1,11 @@
 // What every OAuth route needs first: the integration, its validated manifest with an `oauth`
 // block, and the callback URL that `{{ redirect_url }}` renders to.
 import { hirewireError } from "../../errors/index.ts";
-import { validateManifest } from "../../manifest/index.ts";
 import type { Manifest, OAuthBlock } from "../../manifest/types.ts";
+import { integrationManifest } from "../../runner/prepared-manifest.ts";
 import type { IntegrationRecord } from "../../store/records.ts";
 import type { ResolvedDeps } from "./api-deps.ts";
-import { mustGetIntegration } from "./lookup.ts";
+import { mustGetIntegration } from "../../runner/lookup.ts";
 
 export interface OAuthTarget {
   integration: IntegrationRecord;
@@ -16,7 +16,7 @@ export interface OAuthTarget {
 /** The integration and its oauth block; 404 when missing, 422 when invalid, 409 without oauth. */
 export async function oauthTarget(deps: ResolvedDeps, id: string): Promise<OAuthTarget> {
   const integration = await mustGetIntegration(deps.store, id);
-  const validation = validateManifest(integration.manifest);
+  const validation = integrationManifest(integration);
   if (!validation.ok) {
     const first = validation.problems.find((problem) => problem.severity === "error");
     throw hirewireError(

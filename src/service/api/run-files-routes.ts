@@ -5,7 +5,7 @@ import type { HirewireError } from "../../errors/index.ts";
 import { hirewireError, isHirewireError } from "../../errors/index.ts";
 import type { FileRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import { mustGetRun } from "./lookup.ts";
+import { mustGetRun } from "../../runner/lookup.ts";
 import { RunFileSchema } from "./run-schemas.ts";
 import { errorResponses, IdParamSchema, jsonResponse, SECURITY } from "./schemas.ts";
 import { fileJson } from "./serialize.ts";

@@ -3,11 +3,10 @@
 // run's generated values and the secrets in its hire's stored fields, so a secret set after a
 // run, or a recorder gap, never reaches a client.
 import { isHirewireError } from "../../errors/index.ts";
-import type { RunContext } from "../../engine/types.ts";
-import { secretsToMask } from "../../engine/variables.ts";
 import type { Manifest } from "../../manifest/index.ts";
-import { Redactor, type SecretEntry } from "../../redact/index.ts";
-import { splitOAuthSecret, type OAuthTokens } from "../../runner/oauth-secret.ts";
+import type { Redactor, SecretEntry } from "../../redact/index.ts";
+import { runRedactor } from "../../runner/lifecycle.ts";
+import { splitOAuthSecret, type OAuthTokens } from "../../secrets/oauth-secret.ts";
 import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
@@ -86,15 +85,10 @@ export class RunMasker {
   async redactorFor(run: RunRecord): Promise<Redactor> {
     const { manifest, secrets, oauth } = await this.#load(run.integrationId);
     const storedSecrets = await this.#storedSecrets(run.hireId);
-    const ctx: RunContext = {
+    return runRedactor(
       manifest,
-      secrets,
-      hire: {},
-      hireStored: {},
-      storedSecrets,
-      params: {},
-    };
-    if (oauth !== undefined) ctx.oauth = oauth;
-    return new Redactor(secretsToMask(ctx, run.state?.generated ?? {}));
+      { secrets, storedSecrets, ...(oauth !== undefined ? { oauth } : {}) },
+      run.state?.generated ?? {},
+    );
   }
 }

@@ -3,20 +3,11 @@
 import { hirewireError } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
-import { paramsWithAccessOverview, withEarlierOverview } from "../../runner/access-overview.ts";
-import { storedInputs } from "../../runner/stored-secrets.ts";
 import type { RunRecord, RunRequest } from "../../store/records.ts";
-import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
+import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
-import { conflict, mustGetHire, mustGetIntegration, mustGetRun } from "./lookup.ts";
-import {
-  assertSameTrigger,
-  blockedError,
-  isSyncIntegration,
-  queueRun,
-  runBlockers,
-  syncOnlyMessage,
-} from "./run-start.ts";
+import { mustGetRun } from "../../runner/lookup.ts";
+import { startRun } from "../../runner/run-start.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunDetailSchema, RunSchema } from "./run-schemas.ts";
 import {
@@ -130,62 +121,15 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const params = input.params ?? {};
       assertCount(Object.keys(params).length, LIMITS.runParams, "params per run", "params");
       assertJsonSize(params, LIMITS.runParamsBytes, "a run's params", "params");
-      const block = input.block ?? "execute";
-      const masker = new RunMasker(deps.store);
-      const integration = await mustGetIntegration(
-        deps.store,
-        input.integration_id,
-        "integration_id",
-      );
-      if (isSyncIntegration(integration))
-        throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
-      const hire = await mustGetHire(deps.store, input.hire_id, "hire_id");
-      if (key !== undefined) {
-        // A repeat must return the run even when the checks below would now fail (a secret changed),
-        // and a key used for another hire or block is named as such before this hire is checked.
-        const earlier = await deps.store.findRunByIdempotencyKey(integration.id, key);
-        if (earlier !== undefined) {
-          if (earlier.block !== block)
-            throw hirewireError("CONFLICT", "keyOtherBlock", {
-              runId: earlier.id,
-              block: earlier.block,
-            });
-          assertSameTrigger(earlier, {
-            hireId: hire.id,
-            params: withEarlierOverview(params, earlier.params),
-          });
-          return c.json(await shownRun(masker, earlier), 200);
-        }
-      }
-      const stored = storedInputs(await deps.store.getStoredValues(hire.id));
-      const runParams = await paramsWithAccessOverview(
-        {
-          store: deps.store,
-          files: deps.files,
-          ...(deps.oauthCallbackUrl !== undefined ? { redirectUrlFor: deps.oauthCallbackUrl } : {}),
-        },
-        integration.manifest,
-        { props: hire.props, ...stored },
+      const { run, created } = await startRun(startDeps(deps), {
+        integrationId: input.integration_id,
+        hireId: input.hire_id,
         params,
-      );
-      const problems = await runBlockers(
-        deps,
-        integration,
-        { props: hire.props, ...stored },
-        runParams,
-        block,
-      );
-      if (problems.length > 0) throw blockedError(problems, "the run");
-      const { run, created } = await queueRun(deps, {
-        integrationId: integration.id,
-        hireId: hire.id,
-        params: runParams,
-        block,
+        ...(input.block !== undefined ? { block: input.block } : {}),
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
-      return created
-        ? c.json(await shownRun(masker, run), 202)
-        : c.json(await shownRun(masker, run), 200);
+      const shown = await shownRun(new RunMasker(deps.store), run);
+      return created ? c.json(shown, 202) : c.json(shown, 200);
     },
   );
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRunState } from "../../engine/machine.ts";
 import type { RunStatus } from "../../engine/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
-import { startTestApi, tokenManifest, type TestApi } from "./test-support.ts";
+import { startTestApi, tokenManifest, type TestApi } from "../../../test/support/test-api.ts";
 
 let api: TestApi;
 beforeEach(async () => {

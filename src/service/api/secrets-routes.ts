@@ -2,13 +2,14 @@
 // never come out: every answer is the status list — which are set, which are missing.
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorMessage, hirewireError } from "../../errors/index.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
+import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
 import { assertCount, LIMITS } from "./input-limits.ts";
-import { mustGetIntegration } from "./lookup.ts";
+import { mustGetIntegration } from "../../runner/lookup.ts";
 import { errorResponses, IdParamSchema, jsonBody, jsonResponse, SECURITY } from "./schemas.ts";
-import { generatedIds, secretsStatus, SecretStatusSchema } from "./secrets-status.ts";
+import { generatedIds, secretsStatus } from "../../runner/secrets-status.ts";
+import { secretStatusJson, SecretStatusSchema } from "./secret-status-json.ts";
 
 /** Same rule as `initial_data_form` ids: letters, digits and `_`, so each is a template variable. */
 const SECRET_KEY = /^[A-Za-z0-9_]+$/;
@@ -42,7 +43,8 @@ const KeyParamSchema = IdParamSchema.extend({
 const tags = ["integrations"];
 
 async function statusOf(deps: ResolvedDeps, integrationId: string, manifest: unknown) {
-  return { secrets: secretsStatus(manifest, await deps.store.listSecretKeys(integrationId)) };
+  const keys = await deps.store.listSecretKeys(integrationId);
+  return { secrets: secretsStatus(manifest, keys).map(secretStatusJson) };
 }
 
 /** Registers the secret routes on `app`. */

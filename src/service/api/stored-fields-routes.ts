@@ -7,7 +7,7 @@ import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { secretFieldView } from "../../runner/stored-secrets.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
-import { mustGetHire } from "./lookup.ts";
+import { mustGetHire } from "../../runner/lookup.ts";
 import {
   errorResponses,
   IdParamSchema,

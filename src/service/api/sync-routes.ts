@@ -1,10 +1,10 @@
 // /api/integrations/{id}/sync: start a user sync by hand, preview what it would change once it has
 // run (hires to create, stored fields to write, who is skipped and why), then apply it — once.
-// Scheduled syncs (sync-schedule.ts) are applied without a preview.
+// Scheduled syncs (runner/sync-schedule.ts) are applied without a preview.
 import { hirewireError } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSyncUsersManifest } from "../../manifest/types.ts";
-import { validateManifest } from "../../manifest/index.ts";
+import { integrationManifest } from "../../runner/prepared-manifest.ts";
 import type { RunRecord } from "../../store/records.ts";
 import {
   applySyncRun,
@@ -13,9 +13,9 @@ import {
   type AppliedSync,
   type SyncPlan,
 } from "../../sync/index.ts";
-import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import { mustGetIntegration, notFound } from "./lookup.ts";
-import { blockedError, runBlockers } from "./run-start.ts";
+import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
+import { mustGetIntegration, notFound } from "../../runner/lookup.ts";
+import { blockedError, runBlockers } from "../../runner/run-start.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
 import {
@@ -166,11 +166,11 @@ export function syncRoutes(app: ApiApp, deps: ResolvedDeps): void {
     }),
     async (c) => {
       const integration = await mustGetIntegration(deps.store, c.req.valid("param").id);
-      const validation = validateManifest(integration.manifest);
+      const validation = integrationManifest(integration);
       if (validation.ok && !isSyncUsersManifest(validation.manifest))
         throw hirewireError("CONFLICT", "notSyncIntegration", { integrationId: integration.id });
       const problems = await runBlockers(
-        deps,
+        startDeps(deps),
         integration,
         { props: {}, stored: {} },
         {},

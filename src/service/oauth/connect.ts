@@ -13,7 +13,7 @@ import {
   oauthSecretValue,
   splitOAuthSecret,
   type OAuthTokens,
-} from "../../runner/oauth-secret.ts";
+} from "../../secrets/oauth-secret.ts";
 import type { IntegrationRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 

@@ -47,26 +47,31 @@ export async function sandboxCredential(store: Store): Promise<SandboxCredential
   return { sha256: sha256(token), token };
 }
 
-/** Seeds the examples once (with the credential's new token) and points them at `baseUrl`. */
-export async function seedSandbox(
+/**
+ * Seeds the examples once, with the credential's new token (one made on this start). Call it under
+ * the first-start lock (first-start.ts) so two processes starting at once do not both seed.
+ */
+export async function seedSandboxIntegrations(
   store: Store,
-  baseUrl: string,
   credential: SandboxCredential,
-): Promise<string[]> {
-  let ids = (await store.getSetting(SEEDED)) as string[] | undefined;
-  if (ids === undefined && credential.token !== undefined) {
-    ids = [];
-    for (const example of SANDBOX_INTEGRATIONS) {
-      const integration = await store.createIntegration({
-        name: example.name,
-        manifest: example.manifest as never,
-        options: { idempotencyKeys: true },
-      });
-      ids.push(integration.id);
-      await store.setSecret(integration.id, "SANDBOX_TOKEN", credential.token);
-    }
-    await store.setSetting(SEEDED, ids);
+): Promise<void> {
+  if ((await store.getSetting(SEEDED)) !== undefined || credential.token === undefined) return;
+  const ids: string[] = [];
+  for (const example of SANDBOX_INTEGRATIONS) {
+    const integration = await store.createIntegration({
+      name: example.name,
+      manifest: example.manifest as never,
+      options: { idempotencyKeys: true },
+    });
+    ids.push(integration.id);
+    await store.setSecret(integration.id, "SANDBOX_TOKEN", credential.token);
   }
+  await store.setSetting(SEEDED, ids);
+}
+
+/** Points the seeded examples at `baseUrl` (every start: the port may have changed). */
+export async function pointSandboxAt(store: Store, baseUrl: string): Promise<string[]> {
+  const ids = (await store.getSetting(SEEDED)) as string[] | undefined;
   for (const id of ids ?? []) {
     if ((await store.getIntegration(id)) !== undefined)
       await store.setSecret(id, "BASE_URL", baseUrl);

@@ -6,6 +6,8 @@ import { initialMigration } from "./0001-initial.ts";
 import { sensitiveStoredFieldsMigration } from "./0002-sensitive-stored-fields.ts";
 import { apiTokenUseMigration } from "./0003-api-token-use.ts";
 import { erasureMigration } from "./0004-erasure.ts";
+import { locksMigration } from "./0005-locks.ts";
+import { runFileBodiesMigration } from "./0006-run-file-bodies.ts";
 
 /** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
 export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
@@ -14,6 +16,8 @@ export function storeMigrations(traits: DialectTraits): Record<string, Migration
     "0002": sensitiveStoredFieldsMigration(),
     "0003": apiTokenUseMigration(),
     "0004": erasureMigration(),
+    "0005": locksMigration(),
+    "0006": runFileBodiesMigration(traits),
   };
 }
 

@@ -1,6 +1,7 @@
 // Opens the shared store: a PostgreSQL schema that any number of hirewire processes use at once.
 // Opening checks the schema (store-check.ts) and migrates it under an advisory lock, so processes
-// starting together apply each migration exactly once; run wake-ups go through LISTEN/NOTIFY.
+// starting together apply each migration exactly once; run wake-ups go through LISTEN/NOTIFY, and
+// run files are kept in the database too (postgres-file-store.ts), so every worker reaches them.
 import { Kysely, PostgresDialect, sql } from "kysely";
 import { isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
@@ -9,6 +10,7 @@ import type { Database as Schema } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";
 import type { Store } from "../store.ts";
 import { NotifySignals } from "./notify-signals.ts";
+import { PostgresFileStore } from "./postgres-file-store.ts";
 import {
   clientConfig,
   createPool,
@@ -56,16 +58,11 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
       schema,
       ...(options.onConnectionError !== undefined ? { onError: options.onConnectionError } : {}),
     });
+    const now = options.now ?? Date.now;
     return new SqlStore(
-      {
-        db,
-        traits: postgresTraits,
-        cipher: options.cipher,
-        now: options.now ?? Date.now,
-        signals,
-        location: where,
-      },
+      { db, traits: postgresTraits, cipher: options.cipher, now, signals, location: where },
       () => probeHealth(db, where),
+      new PostgresFileStore({ db, traits: postgresTraits, now, location: where }),
     );
   } catch (error) {
     await db.destroy().catch(() => undefined);

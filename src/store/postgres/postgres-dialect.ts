@@ -11,6 +11,7 @@ export const postgresTraits: DialectTraits = Object.freeze({
   // `json`, not `jsonb`: it keeps the text as written (key order, duplicate keys, \u0000), so a
   // manifest reads back exactly as it was saved, the same as in SQLite.
   jsonType: "json",
+  bytesType: "bytea",
   isUniqueViolation: (error: unknown) => sqlState(error) === "23505",
   isForeignKeyViolation: (error: unknown) => sqlState(error) === "23503",
   // disk_full, and out_of_memory/insufficient_resources are not the disk: only 53100.

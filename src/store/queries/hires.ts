@@ -27,7 +27,7 @@ function toHire(row: HireRow): HireRecord {
   };
 }
 
-function emailKey(email: unknown): string | null {
+export function emailKey(email: unknown): string | null {
   return typeof email === "string" && email.trim() !== "" ? email.trim().toLowerCase() : null;
 }
 

@@ -22,6 +22,7 @@ export const sqliteTraits: DialectTraits = Object.freeze({
   name: "sqlite",
   skipLocked: false,
   jsonType: "text",
+  bytesType: "blob",
   isUniqueViolation: (error: unknown) =>
     sqliteCode(error) === "SQLITE_CONSTRAINT_UNIQUE" ||
     sqliteCode(error) === "SQLITE_CONSTRAINT_PRIMARYKEY",

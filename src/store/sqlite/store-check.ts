@@ -19,6 +19,9 @@ export const STORE_TABLES = Object.freeze([
   "files",
   "api_tokens",
   "settings",
+  "locks",
+  "run_file_bodies",
+  "run_file_chunks",
 ] as const);
 
 const MIGRATION_TABLE = "kysely_migration";

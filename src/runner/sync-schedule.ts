@@ -6,7 +6,7 @@
 import { Cron } from "croner";
 import { FINAL_STATUSES } from "../engine/types.ts";
 import { toErrorInfo } from "../errors/index.ts";
-import type { SchedulerLogger } from "../runner/scheduler.ts";
+import type { SchedulerLogger } from "./scheduler.ts";
 import type { Store } from "../store/store.ts";
 import { applySyncRun, getAppliedSync, syncScheduleOf } from "../sync/index.ts";
 

@@ -12,7 +12,7 @@ import { openPostgresStore, type Store } from "../store/index.ts";
 import { createTestSchema, type TestSchema } from "../store/postgres/test-database.ts";
 import { SCHEDULE_KEY_PREFIX } from "./sync-schedule.ts";
 
-const TICKER = fileURLToPath(new URL("./sync-tick.fixture.ts", import.meta.url));
+const TICKER = fileURLToPath(new URL("../../test/support/sync-tick.fixture.ts", import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 let db: TestSchema | undefined;
 let store: Store | undefined;

@@ -2,9 +2,9 @@
 // PostgreSQL store, then for each minute read on stdin (an ISO time) runs one SyncSchedule tick
 // at that minute, racing the other processes, and prints what it started as one JSON line.
 import { createInterface } from "node:readline";
-import { SecretCipher } from "../secrets/index.ts";
-import { openPostgresStore } from "../store/index.ts";
-import { SyncSchedule } from "./sync-schedule.ts";
+import { SecretCipher } from "../../src/secrets/index.ts";
+import { openPostgresStore } from "../../src/store/index.ts";
+import { SyncSchedule } from "../../src/runner/sync-schedule.ts";
 
 const [url, keyBase64] = process.argv.slice(2) as [string, string];
 const store = await openPostgresStore({

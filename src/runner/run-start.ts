@@ -1,19 +1,40 @@
-// Starting a run from the API: everything that can be known before anything is sent is checked
-// first — the manifest is still valid, declared secrets are set, every variable resolves for this
-// hire — and only then is the run queued. A refused run leaves nothing behind.
-import { ERROR_CATALOG, type ErrorCode, type ErrorInfo } from "../../errors/index.ts";
-import { preflight } from "../../engine/preflight.ts";
-import { blockSteps } from "../../engine/blocks.ts";
-import type { RunBlock, RunContext } from "../../engine/types.ts";
-import { secretsToMask } from "../../engine/variables.ts";
-import { validateManifest, type JsonValue } from "../../manifest/index.ts";
-import { Redactor } from "../../redact/index.ts";
-import { splitOAuthSecret } from "../../runner/oauth-secret.ts";
-import type { IntegrationRecord, RunRecord } from "../../store/records.ts";
-import type { ResolvedDeps } from "./api-deps.ts";
-import { describeProblem, problemError, type ApiProblem } from "./api-errors.ts";
-import { conflict } from "./lookup.ts";
+// Starting a durable run (the API's POST /api/runs, hires created with `trigger`, syncs): every
+// thing that can be known before anything is sent is checked first — the manifest is valid,
+// declared secrets are set, every variable resolves for this hire — and only then is the run
+// queued for the scheduler. A refused run leaves nothing behind.
+import {
+  describeProblem,
+  ERROR_CATALOG,
+  HirewireError,
+  hirewireError,
+  type ErrorCode,
+} from "../errors/index.ts";
+import { blockSteps } from "../engine/blocks.ts";
+import type { RunBlock } from "../engine/types.ts";
+import type { FileStore } from "../files/index.ts";
+import type { JsonValue } from "../manifest/index.ts";
+import { splitOAuthSecret } from "../secrets/oauth-secret.ts";
+import type { IntegrationRecord, RunRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { paramsWithAccessOverview, withEarlierOverview } from "./access-overview.ts";
+import type { EgressSettings } from "./egress-policy.ts";
+import { prepareRun, problemOf, type RunProblem } from "./lifecycle.ts";
+import { conflict, mustGetHire, mustGetIntegration } from "./lookup.ts";
+import { integrationManifest } from "./prepared-manifest.ts";
 import { missingSecrets, secretsStatus } from "./secrets-status.ts";
+import { storedInputs } from "./stored-secrets.ts";
+
+/** What starting runs needs from the service around it. */
+export interface StartDeps {
+  store: Store;
+  /** Where the exists checks of an access overview keep their (no) files. */
+  files: FileStore;
+  egress?: EgressSettings;
+  /** The integration's OAuth callback URL (`{{ redirect_url }}`), when the service has one. */
+  redirectUrlFor?: (integrationId: string) => string | undefined;
+  /** Wakes the scheduler after a run was created. */
+  notify(): void;
+}
 
 /** The hire a run would be for: props and stored fields (values only). */
 export interface HireInputs {
@@ -24,12 +45,6 @@ export interface HireInputs {
   storedSecrets?: Array<{ name: string; value: string }>;
   /** Secret stored fields that cannot be decrypted (a lost key). */
   unreadableStored?: string[];
-}
-
-function problemOf(info: ErrorInfo): ApiProblem {
-  const problem: ApiProblem = { path: info.path ?? "", message: info.message, code: info.code };
-  if (info.step !== undefined) problem.step = info.step;
-  return problem;
 }
 
 /** True when the saved manifest is a sync-users manifest (it has `action` or `data_structure`). */
@@ -54,16 +69,16 @@ export function syncOnlyMessage(integration: IntegrationRecord): string {
  * caller starts a sync: run as an execute run it would fetch a page and apply nothing.
  */
 export async function runBlockers(
-  deps: ResolvedDeps,
+  deps: Pick<StartDeps, "store" | "redirectUrlFor">,
   integration: IntegrationRecord,
   hire: HireInputs,
   params: Record<string, JsonValue>,
   block: RunBlock = "execute",
   options: { sync?: boolean } = {},
-): Promise<ApiProblem[]> {
+): Promise<RunProblem[]> {
   if (options.sync !== true && isSyncIntegration(integration))
     return [{ path: "action", code: "INPUT_INVALID", message: syncOnlyMessage(integration) }];
-  const validation = validateManifest(integration.manifest);
+  const validation = integrationManifest(integration);
   if (!validation.ok) {
     return validation.problems
       .filter((problem) => problem.severity === "error")
@@ -78,25 +93,25 @@ export async function runBlockers(
     integration.manifest,
     await deps.store.listSecretKeys(integration.id),
   );
-  const problems: ApiProblem[] = missingSecrets(status).map((item) => ({
+  const problems: RunProblem[] = missingSecrets(status).map((item) => ({
     path: `initial_data_form[${(validation.manifest.initial_data_form ?? []).findIndex((f) => f.id === item.id)}]`,
     code: "INPUT_MISSING",
     message: `secret ${item.id} (${item.name}) is not set; set it with PUT /api/integrations/${integration.id}/secrets`,
   }));
-  const ctx: RunContext = {
-    manifest: validation.manifest,
+  const redirectUrl = deps.redirectUrlFor?.(integration.id);
+  const prepared = prepareRun(validation, {
     hire: hire.props,
-    hireStored: hire.stored,
+    stored: hire.stored,
     ...(hire.storedSecrets !== undefined ? { storedSecrets: hire.storedSecrets } : {}),
     ...(hire.unreadableStored !== undefined ? { unreadableStored: hire.unreadableStored } : {}),
     secrets,
+    ...(oauth !== undefined ? { oauth } : {}),
     params,
     block,
-  };
-  if (blockSteps(ctx).length === 0)
+    ...(redirectUrl !== undefined ? { redirectUrl } : {}),
+  });
+  if (blockSteps(prepared.context).length === 0)
     return [{ path: block, code: "INPUT_INVALID", message: `the manifest has no ${block} block` }];
-  if (deps.oauthCallbackUrl !== undefined) ctx.redirectUrl = deps.oauthCallbackUrl(integration.id);
-  if (oauth !== undefined) ctx.oauth = oauth;
   if (validation.manifest.oauth !== undefined && oauth === undefined) {
     problems.push({
       path: "oauth",
@@ -104,17 +119,14 @@ export async function runBlockers(
       message: `the integration is not connected over OAuth yet; connect it with /api/integrations/${integration.id}/oauth/authorize${validation.manifest.oauth.without_code === true ? " (without_code: POST …/oauth/connect)" : ""}`,
     });
   }
-  const plan = preflight(ctx);
-  problems.push(...plan.problems.map(problemOf));
+  problems.push(...prepared.problems.map(problemOf));
   if (problems.length === 0) return [];
   // Messages may quote rendered text (a URL with a token in it): mask before they leave.
-  const redactor = new Redactor(secretsToMask(ctx, {}));
-  for (const derived of plan.derived) redactor.add(derived.name, derived.value);
-  return redactor.redact(problems);
+  return prepared.redactor.redact(problems);
 }
 
 /** A 422 naming the first blocker; its code is the first problem's when that is an input code. */
-export function blockedError(problems: ApiProblem[], subject: string): Error {
+export function blockedError(problems: RunProblem[], subject: string): HirewireError {
   const first = problems[0];
   const code = first?.code as ErrorCode | undefined;
   const errorCode: ErrorCode =
@@ -124,12 +136,12 @@ export function blockedError(problems: ApiProblem[], subject: string): Error {
   const more = problems.length - 1;
   const headline = first === undefined ? "" : `: ${describeProblem(first)}`;
   const tail = more > 0 ? ` (and ${more} more ${more === 1 ? "problem" : "problems"})` : "";
-  return problemError(
-    errorCode,
-    `${subject} cannot start${headline}${tail}; nothing was sent`,
-    problems,
-    first?.path,
-  );
+  return new HirewireError({
+    code: errorCode,
+    message: `${subject} cannot start${headline}${tail}; nothing was sent`,
+    ...(first?.path !== undefined ? { path: first.path } : {}),
+    details: { problems },
+  });
 }
 
 /** JSON text with sorted keys, so two params objects compare by content. */
@@ -157,7 +169,7 @@ export interface QueueRunInput {
  * for another hire or params.
  */
 export async function queueRun(
-  deps: ResolvedDeps,
+  deps: Pick<StartDeps, "store" | "notify">,
   input: QueueRunInput,
 ): Promise<{ run: RunRecord; created: boolean }> {
   const result = await deps.store.createRun({
@@ -186,4 +198,74 @@ export function assertSameTrigger(
       `the Idempotency-Key was already used for run ${run.id} with a different hire or params; use a new key`,
     );
   }
+}
+
+export interface StartRunInput {
+  integrationId: string;
+  hireId: string;
+  /** Default `execute`. */
+  block?: RunBlock;
+  params?: Record<string, JsonValue>;
+  /** A repeat with the same key (per integration) returns the run the first trigger created. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Starts a run of an integration's block for a hire, or refuses it with nothing sent: 404 for an
+ * unknown integration or hire, 409 for a sync-users manifest or an Idempotency-Key used for
+ * another trigger, 422 naming every blocker. A repeated key returns the run it created
+ * (`created: false`) even when the checks would now fail. A manifest that uses
+ * `{{ access_overview }}` gets the hire's overview, taken now, as a param unless params give it.
+ */
+export async function startRun(
+  deps: StartDeps,
+  input: StartRunInput,
+): Promise<{ run: RunRecord; created: boolean }> {
+  const block = input.block ?? "execute";
+  const params = input.params ?? {};
+  const key = input.idempotencyKey;
+  const integration = await mustGetIntegration(deps.store, input.integrationId, "integration_id");
+  if (isSyncIntegration(integration))
+    throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
+  const hire = await mustGetHire(deps.store, input.hireId, "hire_id");
+  if (key !== undefined) {
+    // A repeat must return the run even when the checks below would now fail (a secret changed),
+    // and a key used for another hire or block is named as such before this hire is checked.
+    const earlier = await deps.store.findRunByIdempotencyKey(integration.id, key);
+    if (earlier !== undefined) {
+      if (earlier.block !== block)
+        throw hirewireError("CONFLICT", "keyOtherBlock", {
+          runId: earlier.id,
+          block: earlier.block,
+        });
+      assertSameTrigger(earlier, {
+        hireId: hire.id,
+        params: withEarlierOverview(params, earlier.params),
+      });
+      return { run: earlier, created: false };
+    }
+  }
+  const inputs: HireInputs = {
+    props: hire.props,
+    ...storedInputs(await deps.store.getStoredValues(hire.id)),
+  };
+  const runParams = await paramsWithAccessOverview(
+    {
+      store: deps.store,
+      files: deps.files,
+      ...(deps.redirectUrlFor !== undefined ? { redirectUrlFor: deps.redirectUrlFor } : {}),
+    },
+    integration.manifest,
+    inputs,
+    params,
+  );
+  const problems = await runBlockers(deps, integration, inputs, runParams, block);
+  if (problems.length > 0) throw blockedError(problems, "the run");
+  return queueRun(deps, {
+    integrationId: integration.id,
+    hireId: hire.id,
+    params: runParams,
+    block,
+    ...(key !== undefined ? { idempotencyKey: key } : {}),
+  });
 }

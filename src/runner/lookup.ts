@@ -1,8 +1,8 @@
-// Fetching the record a route is about, with the 404 (or 409) the API answers when it cannot.
-import type { HirewireError } from "../../errors/index.ts";
-import { hirewireError } from "../../errors/index.ts";
-import type { HireRecord, IntegrationRecord, RunRecord } from "../../store/records.ts";
-import type { Store } from "../../store/store.ts";
+// Fetching the record a request is about, with the 404 (or 409) the API answers when it cannot.
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
+import type { HireRecord, IntegrationRecord, RunRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
 
 /** 404 NOT_FOUND: `no integration with id "x"`. */
 export function notFound(what: string, id: string, path?: string): HirewireError {

@@ -5,12 +5,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Hono } from "hono";
-import { DiskFileStore } from "../../files/index.ts";
-import { SecretCipher, generateApiToken, hashApiToken } from "../../secrets/index.ts";
-import { openSqliteStore } from "../../store/sqlite/index.ts";
-import type { Store } from "../../store/store.ts";
-import type { JsonValue } from "../../manifest/index.ts";
-import { createApi } from "./create-api.ts";
+import { DiskFileStore } from "../../src/files/index.ts";
+import { SecretCipher, generateApiToken, hashApiToken } from "../../src/secrets/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { JsonValue } from "../../src/manifest/index.ts";
+import { createApi } from "../../src/service/api/create-api.ts";
 
 export interface Reply {
   status: number;

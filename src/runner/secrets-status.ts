@@ -1,30 +1,24 @@
-// What the API says about an integration's secrets: which `initial_data_form` items are set, which
-// are missing, which are generated per run — and any extra keys set — but never a value.
-import { z } from "@hono/zod-openapi";
-import type { InitialDataFormItem } from "../../manifest/index.ts";
-import { OAUTH_SECRET_KEY } from "../../runner/oauth-secret.ts";
-import type { SecretKeyRecord } from "../../store/records.ts";
-import { iso } from "./serialize.ts";
-import { TimestampSchema } from "./schemas.ts";
+// What is known about an integration's secrets without reading a value: which `initial_data_form`
+// items are set, which are missing, which are generated per run — and any extra keys set.
+import type { InitialDataFormItem } from "../manifest/index.ts";
+import { OAUTH_SECRET_KEY } from "../secrets/oauth-secret.ts";
+import type { SecretKeyRecord } from "../store/records.ts";
 
-export const SecretStatusSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string().optional(),
-    declared: z.boolean().openapi({ description: "listed in the manifest's initial_data_form" }),
-    secret: z
-      .boolean()
-      .openapi({ description: 'masked in every output (false for items with "secret": false)' }),
-    generated: z
-      .boolean()
-      .openapi({ description: "a fresh random value per run; never set by hand" }),
-    set: z.boolean(),
-    updated_at: TimestampSchema.optional(),
-  })
-  .openapi("SecretStatus");
-
-export type SecretStatus = z.infer<typeof SecretStatusSchema>;
+/** One secret's status (never its value). */
+export interface SecretStatus {
+  id: string;
+  name: string;
+  description?: string;
+  /** Listed in the manifest's initial_data_form. */
+  declared: boolean;
+  /** Masked in every output (false for items with "secret": false). */
+  secret: boolean;
+  /** A fresh random value per run; never set by hand. */
+  generated: boolean;
+  set: boolean;
+  /** When it was last set (epoch ms). */
+  updatedAt?: number;
+}
 
 /** The `initial_data_form` items of a stored manifest, tolerating anything a store may hold. */
 function formItems(manifest: unknown): InitialDataFormItem[] {
@@ -67,7 +61,7 @@ export function secretsStatus(manifest: unknown, keys: SecretKeyRecord[]): Secre
       secret: item.secret !== false,
       generated,
       set: updatedAt !== undefined,
-      ...(updatedAt !== undefined ? { updated_at: iso(updatedAt) } : {}),
+      ...(updatedAt !== undefined ? { updatedAt } : {}),
     });
   }
   // The OAuth tokens are shown as the integration's `oauth` status, not as a secret.
@@ -82,7 +76,7 @@ export function secretsStatus(manifest: unknown, keys: SecretKeyRecord[]): Secre
       secret: true,
       generated: false,
       set: true,
-      updated_at: iso(key.updatedAt),
+      updatedAt: key.updatedAt,
     });
   }
   return list;
