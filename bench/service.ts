@@ -32,6 +32,9 @@ export interface ServiceResult {
   /** Seconds until every trigger had its 202. */
   triggerSeconds: number;
   succeeded: number;
+  /** Time from the burst's start until each run finished (its finished_at), ms. */
+  finishP50: number;
+  finishP99: number;
   idle: LatencySummary;
   loaded: LatencySummary;
   /** The service process's event-loop delay while idle and while loaded. */
@@ -176,6 +179,7 @@ await reportToParent(async (): Promise<ServiceResult> => {
 
     let finished = false;
     const loaded = sampleLatency(probe, probeRun, () => finished);
+    const startedEpoch = Date.now();
     const started = performance.now();
     await Promise.all(hires.map(trigger));
     const triggerSeconds = (performance.now() - started) / 1000;
@@ -190,6 +194,15 @@ await reportToParent(async (): Promise<ServiceResult> => {
       200,
       "listing finished runs",
     );
+    // The warm-up runs are in the same list; they finished before the burst started.
+    const warmIds = new Set(warm.map((run: { id: string }) => run.id));
+    const finishedAfter: number[] = [];
+    const collect = (items: Array<{ id: string; finished_at: string | null }>): void => {
+      for (const item of items)
+        if (!warmIds.has(item.id) && item.finished_at !== null)
+          finishedAfter.push(Date.parse(item.finished_at) - startedEpoch);
+    };
+    collect(done.items);
     let succeeded = done.items.length;
     let cursor = done.next_cursor as string | null;
     while (cursor !== null) {
@@ -202,6 +215,7 @@ await reportToParent(async (): Promise<ServiceResult> => {
         "listing finished runs",
       );
       succeeded += page.items.length;
+      collect(page.items);
       cursor = page.next_cursor;
     }
     return {
@@ -211,6 +225,8 @@ await reportToParent(async (): Promise<ServiceResult> => {
       triggerSeconds,
       // The warm-up runs are in the same list.
       succeeded: succeeded - warm.length,
+      finishP50: percentile(finishedAfter, 50),
+      finishP99: percentile(finishedAfter, 99),
       idle: summary(idle),
       loaded: summary(loadedTimes),
       idleDelay,

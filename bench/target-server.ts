@@ -63,7 +63,11 @@ export async function startBenchTarget(latencyMs = 0): Promise<BenchTarget> {
   // repeats; keep them open like a typical API behind a load balancer does.
   server.keepAliveTimeout = 60_000;
   server.maxRequestsPerSocket = 0;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A long accept queue (the kernel caps it at net.core.somaxconn): 10,000 runs connect at once
+  // in the memory part, far more than the default 511 pending connections.
+  await new Promise<void>((resolve) =>
+    server.listen({ port: 0, host: "127.0.0.1", backlog: 65_535 }, resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

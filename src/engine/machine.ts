@@ -16,6 +16,7 @@ import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
   FINAL_STATUSES,
   STATE_VERSION,
+  type EngineOptions,
   type InFlight,
   type Resend,
   type RunCommand,
@@ -24,7 +25,7 @@ import {
   type RunState,
   type Transition,
 } from "./types.ts";
-import { runScope, secretVariable } from "./variables.ts";
+import { stepVariables } from "./variables.ts";
 
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
 export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
@@ -185,9 +186,10 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
     }
     return succeed(ctx, state);
   }
-  const options = { ...ENGINE_DEFAULTS, ...ctx.options };
+  const options = engineOptions(ctx);
+  const variables = stepVariables(ctx, state);
   try {
-    const built = buildRequest(step, runScope(ctx, state), {
+    const built = buildRequest(step, variables.scope, {
       stepPath: stepPath(ctx, state),
       stepIndex: state.step,
       manifestHeaders: ctx.manifest.headers,
@@ -195,7 +197,7 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
       defaultTimeoutMs: options.defaultTimeoutMs,
       maxRedirects: options.maxRedirects,
       secrets: ctx.secrets,
-      secretVariable: secretVariable(ctx, state),
+      secretVariable: variables.secretVariable,
       // A sync page URL comes rendered from the previous response: never render it again.
       literalUrl: state.step >= blockSteps(ctx).length,
       ...(options.idempotencyKeys === true && state.phase === undefined
@@ -221,6 +223,13 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
   } catch (error) {
     return finish(state, "failed", toErrorInfo(error));
   }
+}
+
+/** The engine's defaults under the operator's options (most runs give none: nothing to merge). */
+function engineOptions(
+  ctx: RunContext,
+): EngineOptions & { defaultTimeoutMs: number; maxRedirects: number } {
+  return ctx.options === undefined ? ENGINE_DEFAULTS : { ...ENGINE_DEFAULTS, ...ctx.options };
 }
 
 function ignore(state: RunState): Transition {

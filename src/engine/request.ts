@@ -60,29 +60,46 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
           if (expr.filters.length > 0) derived.push({ name, value: text });
           if (inUrl) for (const form of urlNormalised(text)) derived.push({ name, value: form });
         };
-  const renderOptions = withSubstitute(options, provenance(false));
-  const render = (source: string, path: string) => renderAt(source, scope, path, renderOptions);
+  // A run renders with the same options at every path (the path only names an error), so they
+  // are made once; a dry-run's `renderFor` gives each path its own.
+  const renderFor = options.renderFor;
+  const substitute = provenance(false);
+  const fixed: RenderOptions = substitute === undefined ? NO_OPTIONS : { onSubstitute: substitute };
+  const optionsAt = (path: TemplatePath): RenderOptions =>
+    renderFor === undefined ? fixed : { ...renderFor(pathText(path)), onSubstitute: substitute };
+  const render = (source: string, path: TemplatePath) =>
+    renderAt(source, scope, path, optionsAt(path), options.stepIndex);
   const method: HttpMethod = step.method ?? "POST";
 
-  const urlRender = placeholderAware(options.renderFor?.(at("url")));
-  const urlOptions = withSubstitute(options, provenance(true));
+  const urlPath = at("url");
+  const urlRender = placeholderAware(renderFor?.(urlPath));
+  const urlSubstitute = provenance(true);
   const url =
     options.literalUrl === true
       ? step.url
-      : renderAt(step.url, scope, at("url"), {
-          ...urlOptions,
-          renderFor: () => ({ ...urlOptions.renderFor?.(at("url")), ...urlRender.options }),
-        });
+      : renderAt(
+          step.url,
+          scope,
+          urlPath,
+          renderFor === undefined
+            ? urlSubstitute === undefined
+              ? NO_OPTIONS
+              : { onSubstitute: urlSubstitute }
+            : { ...renderFor(urlPath), onSubstitute: urlSubstitute, ...urlRender.options },
+          options.stepIndex,
+        );
   // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value is
   // checked when its step is rendered with that value, as a step error (docs/manifest.md, URLs).
-  if (!urlRender.used()) assertAbsoluteUrl(url, at("url"), options.stepIndex);
+  if (!urlRender.used()) assertAbsoluteUrl(url, urlPath, options.stepIndex);
 
   const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;
   const source = useStepHeaders ? step.headers! : (options.manifestHeaders ?? {});
   const sourcePath = useStepHeaders ? at("headers") : "headers";
   const headers: Array<[string, string]> = [];
-  for (const [rawName, rawValue] of Object.entries(source)) {
-    const headerPath = `${sourcePath}${formatPath([rawName]).replace(/^(?!\[)/, ".")}`;
+  for (const rawName in source) {
+    if (!Object.hasOwn(source, rawName)) continue;
+    const rawValue = source[rawName]!;
+    const headerPath: TemplatePath = { base: sourcePath, key: rawName };
     const name = render(rawName, headerPath);
     let value = render(rawValue, headerPath);
     if (name.toLowerCase() === "authorization") {
@@ -95,7 +112,7 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
     setHeader(headers, name, value);
   }
 
-  const body = encodeBody(step, headers, scope, renderOptions);
+  const body = encodeBody(step, headers, scope, options, optionsAt);
   if (
     options.idempotencyKey !== undefined &&
     (method === "POST" || method === "PATCH") &&
@@ -119,17 +136,36 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
   return { request, derived };
 }
 
+const NO_OPTIONS: RenderOptions = Object.freeze({});
+
+/**
+ * Where a template sits in the manifest, for errors and a dry-run's `renderFor`: a path, or a
+ * key under a base path, written out only when it is needed (a run renders its headers on every
+ * attempt, and formatting each key's path is most of that work).
+ */
+type TemplatePath = string | { base: string; key: string };
+
+function pathText(path: TemplatePath): string {
+  return typeof path === "string" ? path : keyPath(path.base, path.key);
+}
+
+/** `base.key`, or `base["odd key"]`. */
+function keyPath(base: string, key: string): string {
+  return `${base}${formatPath([key]).replace(/^(?!\[)/, ".")}`;
+}
+
 function encodeBody(
   step: Step,
   headers: Array<[string, string]>,
   scope: Scope,
   options: BuildOptions,
+  optionsAt: (path: TemplatePath) => RenderOptions,
 ): RequestBody {
   const at = `${options.stepPath}.data`;
   const data =
     step.data === undefined
       ? undefined
-      : renderData(step.data, scope, { ...options.renderFor?.(at), basePath: at });
+      : renderData(step.data, scope, { ...optionsAt(at), basePath: at });
 
   if (step.files !== undefined && Object.keys(step.files).length > 0) {
     removeHeader(headers, "content-type");
@@ -139,8 +175,8 @@ function encodeBody(
         fields.push({ name, value: typeof value === "string" ? value : JSON.stringify(value) });
     }
     const files = Object.entries(step.files).map(([field, rawName]) => {
-      const filePath = `${options.stepPath}.files${formatPath([field]).replace(/^(?!\[)/, ".")}`;
-      const name = renderAt(rawName, scope, filePath, options);
+      const filePath = keyPath(`${options.stepPath}.files`, field);
+      const name = renderAt(rawName, scope, filePath, optionsAt(filePath), options.stepIndex);
       return { field, file: savedFile(name, filePath, options) };
     });
     return { kind: "multipart", fields, files };
@@ -226,19 +262,6 @@ function placeholderAware(options: RenderOptions | undefined): {
   };
 }
 
-/** The options with `onSubstitute` added to what `renderFor` gives each path. */
-function withSubstitute(
-  options: BuildOptions,
-  onSubstitute: RenderOptions["onSubstitute"],
-): BuildOptions {
-  if (onSubstitute === undefined) return options;
-  const renderFor = options.renderFor;
-  return {
-    ...options,
-    renderFor: (path) => ({ ...renderFor?.(path), onSubstitute }),
-  };
-}
-
 /**
  * How the WHATWG URL parser (which the HTTP client uses) writes `text` in a path and in a query,
  * when that differs from `text`: the target sees, and may echo, these forms.
@@ -255,16 +278,28 @@ function urlNormalised(text: string): string[] {
   return [...forms];
 }
 
-function renderAt(source: string, scope: Scope, path: string, options: BuildOptions): string {
+function renderAt(
+  source: string,
+  scope: Scope,
+  path: TemplatePath,
+  options: RenderOptions,
+  stepIndex: number,
+): string {
   try {
-    return renderTemplate(source, scope, options.renderFor?.(path));
+    return renderTemplate(source, scope, options);
   } catch (error) {
-    if (error instanceof HirewireError) throw placeError(error, { path, step: options.stepIndex });
+    if (error instanceof HirewireError)
+      throw placeError(error, { path: pathText(path), step: stepIndex });
     throw error;
   }
 }
 
+const ABSOLUTE_HTTP = /^https?:\/\//;
+
 function assertAbsoluteUrl(url: string, path: string, step: number): void {
+  // What nearly every URL looks like: `canParse` builds no URL object, and a URL that parses
+  // after a lower-case "http://" or "https://" has that protocol.
+  if (ABSOLUTE_HTTP.test(url) && URL.canParse(url)) return;
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);

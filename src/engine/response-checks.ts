@@ -5,7 +5,7 @@ import type { ErrorInfo } from "../errors/index.ts";
 import { problem, toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome, ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step } from "../manifest/types.ts";
-import { renderTemplate } from "../template/index.ts";
+import { isTemplated, renderTemplate } from "../template/index.ts";
 import { comparableText } from "./condition.ts";
 import { describeRequest, excerpt } from "./describe.ts";
 import { transientKind } from "./retry.ts";
@@ -92,6 +92,8 @@ export function renderExpected(
   path: string,
 ): string | undefined | { error: ErrorInfo } {
   if (step.expected === undefined) return undefined;
+  // Plain text (most conditions) needs no scope: rendering would return it as it is.
+  if (!isTemplated(step.expected)) return step.expected;
   try {
     return renderTemplate(step.expected, runScope(ctx, state));
   } catch (error) {
@@ -107,6 +109,7 @@ export function renderCondition(
 ): string | { error: ErrorInfo } {
   const raw = step.continue_if!.value;
   const source = typeof raw === "string" ? raw : comparableText(raw);
+  if (!isTemplated(source)) return source;
   try {
     return renderTemplate(source, runScope(ctx, state));
   } catch (error) {

@@ -44,20 +44,38 @@ export function secretVariable(
   ctx: RunContext,
   state: Pick<RunState, "generated" | "responses" | "stored">,
 ): (segments: readonly string[]) => string | undefined {
+  return secretVariableOf(ctx, state, variableLayers(ctx, state));
+}
+
+/** The scope of a step and its `secretVariable`, over one set of layers (see both above). */
+export function stepVariables(
+  ctx: RunContext,
+  state: Pick<RunState, "generated" | "responses" | "stored">,
+): { scope: Scope; secretVariable: (segments: readonly string[]) => string | undefined } {
   const layers = variableLayers(ctx, state);
-  const notSecret = notSecretIds(ctx);
-  const storedSecretNames = new Set((ctx.storedSecrets ?? []).map((entry) => entry.name));
+  return { scope: createScope(layers), secretVariable: secretVariableOf(ctx, state, layers) };
+}
+
+function secretVariableOf(
+  ctx: RunContext,
+  state: Pick<RunState, "generated">,
+  layers: ReadonlyArray<Record<string, unknown>>,
+): (segments: readonly string[]) => string | undefined {
+  // Built on first use: most steps read no secret, or only a given one.
+  let storedSecretNames: Set<string> | undefined;
   return (segments) => {
     const head = segments[0];
     if (head === undefined) return undefined;
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
       if (!Object.prototype.hasOwnProperty.call(layer, head)) continue;
-      if (layer === ctx.secrets) return notSecret.has(head) ? undefined : head;
+      if (layer === ctx.secrets) return notSecretIds(ctx).has(head) ? undefined : head;
       if (layer === state.generated) return head;
       // A stored field that holds a secret: what a filter makes of it is masked under its name.
-      if (layer === ctx.hireStored)
+      if (layer === ctx.hireStored) {
+        storedSecretNames ??= new Set((ctx.storedSecrets ?? []).map((entry) => entry.name));
         return storedSecretNames.has(`stored.${head}`) ? `stored.${head}` : undefined;
+      }
       if (head === "oauth" && ctx.oauth !== undefined && layer.oauth === ctx.oauth) {
         const field = segments[1];
         if (field === undefined) return "oauth";
@@ -69,12 +87,17 @@ export function secretVariable(
   };
 }
 
-function notSecretIds(ctx: RunContext): Set<string> {
-  return new Set(
-    (ctx.manifest.initial_data_form ?? [])
-      .filter((item) => item.secret === false)
-      .map((item) => item.id),
-  );
+// A prepared manifest is frozen, so what is read from its form once stays true for every run.
+const notSecretCache = new WeakMap<object, ReadonlySet<string>>();
+
+function notSecretIds(ctx: RunContext): ReadonlySet<string> {
+  const form = ctx.manifest.initial_data_form ?? [];
+  const cached = notSecretCache.get(form);
+  if (cached !== undefined) return cached;
+  const ids = new Set(form.filter((item) => item.secret === false).map((item) => item.id));
+  if (Object.isFrozen(form) && form.every((item) => Object.isFrozen(item)))
+    notSecretCache.set(form, ids);
+  return ids;
 }
 
 /**

@@ -109,7 +109,11 @@ export async function sendAttempt(
     for (;;) {
       context.url = hop.url;
       context.phase = "request";
-      const dispatcher = await dispatcherFor(hop.url, options);
+      // Without an egress check nothing needs awaiting: no extra turn per attempt.
+      const dispatcher =
+        options.checkAddress === undefined
+          ? (options.dispatcher ?? defaultAgent())
+          : await dispatcherFor(hop.url, options);
       const answer = await dispatcher.request({
         origin: hop.url.origin,
         path: hop.url.pathname + hop.url.search,
@@ -121,7 +125,12 @@ export async function sendAttempt(
             : hop.headers,
           hop.body,
         ),
-        body: (await buildWireBody(hop.body, options.files)) ?? null,
+        body:
+          hop.body.kind === "multipart"
+            ? ((await buildWireBody(hop.body, options.files)) ?? null)
+            : hop.body.kind === "text"
+              ? hop.body.text
+              : null,
         signal: deadline.signal,
         // The deadline covers connect, headers and body together; undici's own per-phase
         // timers would only add work and a second, differently worded timeout.

@@ -12,10 +12,12 @@ function splitNotation(notation: string): string[] {
 /**
  * Follows `segments` into `root`: on an object take the key (a numeric-looking key is a key), on
  * an array take the integer index; anything else is "not found". A JSON null at the path is found.
+ * `from` skips the first segments (a scope has already used the first one to pick its layer).
  */
-export function readPath(root: unknown, segments: readonly string[]): Lookup {
+export function readPath(root: unknown, segments: readonly string[], from = 0): Lookup {
   let current: unknown = root;
-  for (const segment of segments) {
+  for (let i = from; i < segments.length; i++) {
+    const segment = segments[i]!;
     if (Array.isArray(current)) {
       if (!/^(0|[1-9][0-9]*)$/.test(segment)) return { found: false };
       const index = Number(segment);

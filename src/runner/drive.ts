@@ -116,7 +116,10 @@ export async function driveRun(
       checkpoint: lazyCheckpoint(transition.state, hooks.redactor),
     };
     if (handingBack) turn.checkpoint.handBack = true;
-    for (const command of transition.commands) await handlerOf(handlers, command).prepare?.(turn);
+    for (const command of transition.commands) {
+      const prepared = handlerOf(handlers, command).prepare?.(command, turn);
+      if (prepared !== undefined) await prepared;
+    }
     if (pendingAttempt !== undefined) turn.checkpoint.attempt = pendingAttempt;
     if (turn.store !== undefined)
       turn.checkpoint.stored = {
@@ -131,7 +134,7 @@ export async function driveRun(
 
     let next: Next | undefined;
     for (const command of transition.commands) {
-      next = await handlerOf(handlers, command).carryOut?.(turn);
+      next = await handlerOf(handlers, command).carryOut?.(command, turn);
       if (next !== undefined) break;
     }
     // A transition with nothing to carry out (an event the state ignores) ends the drive.
@@ -160,24 +163,10 @@ function withoutSend(transition: Transition): Transition {
   return { state, commands: transition.commands.filter((command) => command.type !== "send") };
 }
 
-/** The handler of one command, bound to it. */
-function handlerOf(
-  handlers: CommandMap,
-  command: RunCommand,
-): {
-  prepare?(turn: Turn): void | Promise<void>;
-  carryOut?(turn: Turn): Promise<Next | undefined>;
-} {
+/** The handler of a command's type. */
+function handlerOf(handlers: CommandMap, command: RunCommand): CommandHandler<RunCommand> {
   // The map is keyed by command type, so this handler takes exactly this command.
-  const handler = handlers[command.type] as CommandHandler<RunCommand>;
-  return {
-    ...(handler.prepare !== undefined
-      ? { prepare: (turn: Turn) => handler.prepare!(command, turn) }
-      : {}),
-    ...(handler.carryOut !== undefined
-      ? { carryOut: (turn: Turn) => handler.carryOut!(command, turn) }
-      : {}),
-  };
+  return handlers[command.type] as CommandHandler<RunCommand>;
 }
 
 /**
@@ -335,6 +324,12 @@ function lazyCheckpoint(state: RunState, redactor: Redactor): Checkpoint {
 
 /** Masks everything in the state but the generated values, which a resumed run must send again. */
 export function maskState(state: RunState, redactor: Redactor): RunState {
-  const { generated, ...rest } = state;
-  return { ...redactor.redact(rest), generated };
+  // One pass, keys in the same order as masking a copy without `generated` and adding it last.
+  const masked: Record<string, unknown> = {};
+  for (const key of Object.keys(state)) {
+    if (key === "generated") continue;
+    masked[redactor.redactString(key)] = redactor.redact(state[key as keyof RunState]);
+  }
+  masked.generated = state.generated;
+  return masked as unknown as RunState;
 }

@@ -3,6 +3,7 @@
 // variable's value can never break the JSON or be rendered a second time (docs/manifest.md).
 import { HirewireError, placeError } from "../errors/index.ts";
 import type { JsonValue } from "../json/json-value.ts";
+import { isTemplated } from "./parse-template.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";
 import type { Scope } from "./scope.ts";
 
@@ -28,11 +29,34 @@ function walk(value: JsonValue, path: string, scope: Scope, options: RenderOptio
     return value.map((item, index) => walk(item, `${path}[${index}]`, scope, options));
   }
   if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value).map(([key, item]): [string, JsonValue] => {
-    const itemPath = joinKey(path, key);
-    return [renderAt(key, itemPath, scope, options), walk(item, itemPath, scope, options)];
-  });
-  return Object.fromEntries(entries);
+  // Built in a loop, as Object.fromEntries would: plain data properties, later keys winning.
+  // A key's path is written out only where something below it can fail or needs it (a dry-run's
+  // `missing`); most keys and many values are plain text, rendered on every attempt.
+  const out: Record<string, JsonValue> = {};
+  const named = options.missing !== undefined;
+  for (const key of Object.keys(value)) {
+    const item = value[key]!;
+    const needsPath =
+      named ||
+      isTemplated(key) ||
+      (typeof item === "string" ? isTemplated(item) : item !== null && typeof item === "object");
+    const itemPath = needsPath ? joinKey(path, key) : path;
+    const renderedKey = isTemplated(key) ? renderAt(key, itemPath, scope, options) : key;
+    setOwn(out, renderedKey, walk(item, itemPath, scope, options));
+  }
+  return out;
+}
+
+/** Sets an own data property, even one named "__proto__" (which assignment would not). */
+function setOwn(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
 }
 
 function renderAt(source: string, path: string, scope: Scope, options: RenderOptions): string {

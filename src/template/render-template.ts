@@ -17,7 +17,7 @@ export interface RenderOptions {
    * Called with each expression's rendered text (after its filters; not for placeholders), so a
    * caller that knows which variables are secrets can mask what they became (`upper`, `urlencode`).
    */
-  onSubstitute?: (expr: TemplateExpr, text: string) => void;
+  onSubstitute?: ((expr: TemplateExpr, text: string) => void) | undefined;
 }
 
 /**

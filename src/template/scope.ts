@@ -18,12 +18,12 @@ export function createScope(layers: ReadonlyArray<Record<string, unknown>>): Sco
   const frozen = [...layers];
   return {
     lookup(segments: readonly string[]): Lookup {
-      const [head, ...rest] = segments;
+      const head = segments[0];
       if (head === undefined) return { found: false };
       for (let i = frozen.length - 1; i >= 0; i--) {
         const layer = frozen[i] as Record<string, unknown>;
         if (Object.prototype.hasOwnProperty.call(layer, head)) {
-          return readPath(layer[head], rest);
+          return readPath(layer[head], segments, 1);
         }
       }
       return { found: false };
