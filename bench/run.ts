@@ -2,13 +2,14 @@
 // table. Ratios compare with a baseline measured in the same run; nothing here is an assertion.
 // `npm run bench` runs it compiled (dist-bench/); `npx tsx bench/run.ts` runs the sources.
 //   npm run bench                         every part
-//   npm run bench -- --only=throughput    one part (throughput, memory, service, dbos, cold)
+//   npm run bench -- --only=throughput    one part (throughput, memory, service, dbos, scale, cold)
 //   npm run bench -- --json               the raw results as JSON after the table
 import { availableParallelism, loadavg } from "node:os";
 import { runChild } from "./child.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { DbosResult } from "./dbos.ts";
 import type { MemoryResult } from "./memory.ts";
+import type { ScaleOutResult } from "./scale-out.ts";
 import type { ServiceResult } from "./service.ts";
 import { mb, round, table } from "./stats.ts";
 import type { ThroughputResult } from "./throughput.ts";
@@ -248,6 +249,70 @@ if (wants("dbos") && service !== undefined) {
     const message = error instanceof Error ? error.message : String(error);
     console.log(`DBOS part skipped: ${message.split("\n")[0]}`);
     results.dbos = { error: message };
+  }
+}
+
+if (wants("scale")) {
+  // Real `hirewire` processes as an operator runs them: SQLite, then PostgreSQL with 1, 2 and 4
+  // worker processes, beside DBOS Transact on the same PostgreSQL (Part 4's figure when it ran in
+  // this invocation, else measured here).
+  const runs = env("BENCH_SCALE_RUNS", 1000);
+  console.log(
+    `\n[5] scale-out: ${runs.toLocaleString("en")} runs triggered at once through the API of real hirewire processes (SQLite; PostgreSQL with 1, 2, 4 workers) …`,
+  );
+  try {
+    const r = await runChild<ScaleOutResult>("scale-out.ts");
+    results.scale = r;
+    let dbos = results.dbos as DbosResult | { error: string } | undefined;
+    if (dbos === undefined) {
+      try {
+        // Its run count is BENCH_SERVICE_RUNS (1,000, as BENCH_SCALE_RUNS).
+        dbos = await runChild<DbosResult>("dbos.ts");
+      } catch (error) {
+        dbos = { error: error instanceof Error ? error.message : String(error) };
+      }
+      results.dbos = dbos;
+    }
+    const reference = dbos !== undefined && "runsPerSec" in dbos ? dbos.runsPerSec : undefined;
+    const rows = r.setups.map((setup) => [
+      setup.name,
+      `${setup.succeeded}/${setup.runs}`,
+      round(setup.runsPerSec),
+      round(setup.triggerSeconds, 2),
+      Math.round(setup.finishP50),
+      Math.round(setup.finishP99),
+      reference !== undefined ? (setup.runsPerSec / reference).toFixed(2) : "",
+    ]);
+    if (dbos !== undefined && "runsPerSec" in dbos)
+      rows.push([
+        `DBOS Transact ${dbos.version} (PostgreSQL)`,
+        `${dbos.succeeded}/${dbos.runs}`,
+        round(dbos.runsPerSec),
+        round(dbos.triggerSeconds, 2),
+        Math.round(dbos.finishP50),
+        Math.round(dbos.finishP99),
+        "1.00",
+      ]);
+    console.log(
+      table([
+        [
+          "",
+          "succeeded",
+          "runs/s",
+          "all accepted after s",
+          "finish p50 ms",
+          "finish p99 ms",
+          "÷ DBOS runs/s",
+        ],
+        ...rows,
+      ]),
+    );
+    if (dbos !== undefined && "error" in dbos)
+      console.log(`DBOS not measured: ${dbos.error.split("\n")[0]}`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.log(`scale-out part skipped: ${message.split("\n")[0]}`);
+    results.scale = { error: message };
   }
 }
 

@@ -23,6 +23,8 @@ export interface Checkpoint {
   attempt?: AttemptRecord;
   /** The drive stops after this checkpoint and hands the run back (`DriveHooks.handBack`). */
   handBack?: true;
+  /** With `handBack`: nobody should drive the run again before this time (`DriveHooks.admit`). */
+  resumeAt?: number;
   /**
    * Fields a step stored: commit them in the same transaction as the state. `fields` are the real
    * values; `shown` has the masked view of each one that holds a secret (keep those encrypted).
@@ -65,7 +67,22 @@ export interface DriveHooks {
    * the request in flight (nothing was sent), so another driver may take the run at once.
    */
   handBack?(): boolean;
+  /**
+   * Asked before each send is checkpointed (the integration's rate limit): resolves when the
+   * request may go — a permit, released by the driver once the answer is in — or with a time to
+   * hand the run back until. Nothing is in flight while it waits, so a crash then resends nothing.
+   * `mayHandBack` is false for a resend after an interruption, which must go ahead.
+   */
+  admit?(request: RequestSpec, mayHandBack: boolean): Promise<Admission>;
 }
+
+/** A request may go: `release` (once) when its answer is in, or when it was not sent after all. */
+export interface RatePermit {
+  release(outcome?: AttemptOutcome): void;
+}
+
+/** What `DriveHooks.admit` answers. */
+export type Admission = RatePermit | { handBackUntil: number };
 
 export interface DriveResult {
   /** The unmasked final state (kept in memory only). */
@@ -103,19 +120,33 @@ export async function driveRun(
   initial: RunState,
   event: RunEvent,
 ): Promise<DriveResult> {
+  const gate = sendGate(hooks);
+  try {
+    return await driveTurns({ ...hooks, send: gate.send }, initial, event, gate);
+  } finally {
+    gate.letGo();
+  }
+}
+
+async function driveTurns(
+  hooks: DriveHooks,
+  initial: RunState,
+  event: RunEvent,
+  gate: SendGate,
+): Promise<DriveResult> {
   // Excerpts of responses in messages are cut short: the engine masks them before the cut.
   hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
   const handlers = commandMap(hooks, {}, new WeakSet());
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
-    const handingBack = handsBack(hooks, transition);
-    if (handingBack) transition = withoutSend(transition);
+    const handingBack = handsBack(hooks, transition) ? {} : await gate.admit(transition);
+    if (handingBack !== undefined) transition = withoutSend(transition);
     const turn: Turn = {
       state: transition.state,
       checkpoint: lazyCheckpoint(transition.state, hooks.redactor),
     };
-    if (handingBack) turn.checkpoint.handBack = true;
+    if (handingBack !== undefined) Object.assign(turn.checkpoint, { handBack: true }, handingBack);
     for (const command of transition.commands) {
       const prepared = handlerOf(handlers, command).prepare?.(command, turn);
       if (prepared !== undefined) await prepared;
@@ -130,7 +161,7 @@ export async function driveRun(
       };
     await hooks.checkpoint(turn.checkpoint);
     pendingAttempt = undefined;
-    if (handingBack) return { state: turn.state, yielded: true };
+    if (handingBack !== undefined) return { state: turn.state, yielded: true };
 
     let next: Next | undefined;
     for (const command of transition.commands) {
@@ -154,6 +185,46 @@ function handsBack(hooks: DriveHooks, transition: Transition): boolean {
   return (
     send?.type === "send" && send.resentAfterInterruption !== true && hooks.handBack?.() === true
   );
+}
+
+interface SendGate {
+  /** Waits for the permit of the transition's send: undefined to go on, or how to hand back. */
+  admit(transition: Transition): Promise<{ resumeAt?: number } | undefined>;
+  /** `hooks.send`, releasing the permit with the answer. */
+  send(request: RequestSpec): Promise<AttemptOutcome>;
+  /** Releases a permit not used (the send was cancelled, or the drive ended). */
+  letGo(): void;
+}
+
+/** Holds the permit of the send in progress between `DriveHooks.admit` and its answer. */
+function sendGate(hooks: DriveHooks): SendGate {
+  let permit: RatePermit | undefined;
+  const letGo = (outcome?: AttemptOutcome) => {
+    const held = permit;
+    permit = undefined;
+    held?.release(outcome);
+  };
+  return {
+    async admit(transition) {
+      letGo();
+      const send = transition.commands.find((command) => command.type === "send");
+      if (hooks.admit === undefined || send?.type !== "send") return undefined;
+      const admission = await hooks.admit(send.request, send.resentAfterInterruption !== true);
+      if ("handBackUntil" in admission) return { resumeAt: admission.handBackUntil };
+      permit = admission;
+      return undefined;
+    },
+    async send(request) {
+      let outcome: AttemptOutcome | undefined;
+      try {
+        outcome = await hooks.send(request);
+        return outcome;
+      } finally {
+        letGo(outcome);
+      }
+    },
+    letGo: () => letGo(),
+  };
 }
 
 /** The transition as if its send had not been asked for: the state has no request in flight. */

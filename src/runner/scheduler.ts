@@ -20,11 +20,13 @@ import { removeLeftoverPartials } from "./partial-janitor.ts";
 import { OAUTH_SECRET_KEY, oauthSecretValue } from "../secrets/oauth-secret.ts";
 import { integrationManifest } from "./prepared-manifest.ts";
 import { storeRefreshLock } from "./oauth-refresh-lock.ts";
+import { RateGate, type RateGateObserver } from "./rate-gate.ts";
 import { storeCheckpointer } from "./store-checkpointer.ts";
 import { restoreStored } from "./stored-secrets.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 
 export interface SchedulerLogger {
+  debug?(object: object, message?: string): void;
   info(object: object, message?: string): void;
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;
@@ -59,6 +61,11 @@ export interface SchedulerOptions {
   redirectUrlFor?: (integrationId: string) => string | undefined;
   logger?: SchedulerLogger;
   now?: () => number;
+  /**
+   * Integrations' rate limits: waits longer than `parkAfterMs` hand the run back until then (10 s);
+   * a slot outlives its request's timeout by `slotGraceMs` if its holder dies (30 s).
+   */
+  rateLimits?: { parkAfterMs?: number; slotGraceMs?: number; observer?: RateGateObserver };
 }
 
 const SILENT: SchedulerLogger = { info() {}, warn() {}, error() {} };
@@ -77,6 +84,7 @@ export class Scheduler {
   private readonly active = new Map<string, Promise<void>>();
   private readonly claims: ClaimLoop;
   private readonly janitor: FileJanitor;
+  private readonly rates: RateGate;
   /** Set by stop(): every drive hands its run back before its next send. */
   private stopping = false;
   /** Unexpected errors in a row while driving each run (cleared when a drive goes through). */
@@ -99,6 +107,12 @@ export class Scheduler {
       isActive: (runId) => this.active.has(runId),
       logger: this.logger,
     });
+    this.rates = new RateGate({
+      store: this.store,
+      now: this.now,
+      logger: this.logger,
+      ...options.rateLimits,
+    });
     this.claims = new ClaimLoop({
       store: this.store,
       owner: this.owner,
@@ -116,6 +130,7 @@ export class Scheduler {
   /** Starts the claim loop. */
   start(): void {
     this.stopping = false;
+    this.rates.start();
     this.claims.start();
   }
 
@@ -135,6 +150,7 @@ export class Scheduler {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.rates.stop();
     await this.claims.stop();
     await Promise.allSettled([...this.active.values()]);
   }
@@ -217,6 +233,8 @@ export class Scheduler {
         refreshLock: storeRefreshLock(this.store, integration.id),
         cancelled: async () => (await this.store.getRun(run.id))?.request === "cancel",
         handBack: () => this.stopping,
+        admit: (spec, mayHandBack) =>
+          this.rates.admit(integration.id, integration.options.rateLimit, spec, mayHandBack),
         ...(this.options.notify !== undefined ? { notify: this.options.notify } : {}),
       },
       state,

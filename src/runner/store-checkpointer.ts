@@ -60,6 +60,9 @@ export function storeCheckpointer(
         : {}),
       ...(request !== null ? { clearRequest: request } : {}),
       releaseLease: checkpoint.handBack === true || letsGo(state),
+      ...(checkpoint.handBack === true && checkpoint.resumeAt !== undefined
+        ? { heldUntil: checkpoint.resumeAt }
+        : {}),
     });
     request = null;
     for (const [name, file] of Object.entries(state.files)) {

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { RUN_STATUSES } from "../engine/types.ts";
+import type { RateGateObserver } from "../runner/rate-gate.ts";
 import type { ClaimedRun, Store } from "../store/index.ts";
 
 export type ProcessRole = "all" | "api" | "worker";
@@ -15,6 +16,8 @@ const CLAIM_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 9
 /** Methods kept as labels; anything else a client invents is counted as `other`. */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds buckets for rate-limit waits: a token's spacing, a slot freed, a 429's pause. */
+const RATE_WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -23,6 +26,10 @@ export class ServiceMetrics {
   readonly #takeovers: Counter;
   readonly #attempts: Counter<"outcome">;
   readonly #http: Histogram<"method" | "route" | "status">;
+  readonly #rateWaits: Counter<"reason">;
+  readonly #rateWaitSeconds: Histogram;
+  readonly #rateParked: Counter;
+  readonly #rateThrottled: Counter;
 
   constructor(options: { store: Store; role: ProcessRole; now?: () => number }) {
     const { store, role } = options;
@@ -91,6 +98,30 @@ export class ServiceMetrics {
       labelNames: ["outcome"],
       registers: [registry],
     });
+    // Integrations' rate limits, as this process's runs met them (no integration is named: the
+    // rate each one has now is in the API's rate_limit_status).
+    this.#rateWaits = new Counter({
+      name: "hirewire_rate_limit_waits_total",
+      help: "Requests of this process that waited for their integration's rate limit, by what they waited for: paused (a 429's Retry-After), rate, or in_flight.",
+      labelNames: ["reason"],
+      registers: [registry],
+    });
+    this.#rateWaitSeconds = new Histogram({
+      name: "hirewire_rate_limit_wait_seconds",
+      help: "How long requests of this process waited for their integration's rate limit (those that waited).",
+      buckets: RATE_WAIT_BUCKETS,
+      registers: [registry],
+    });
+    this.#rateParked = new Counter({
+      name: "hirewire_rate_limit_parked_total",
+      help: "Runs this process handed back to the store until their integration's long pause ends.",
+      registers: [registry],
+    });
+    this.#rateThrottled = new Counter({
+      name: "hirewire_rate_limit_throttled_total",
+      help: "429 answers to requests of rate-limited integrations (each halves the integration's rate and pauses it for its Retry-After).",
+      registers: [registry],
+    });
     this.#http = new Histogram({
       name: "hirewire_http_request_duration_seconds",
       help: "Time to answer requests to this process's API and web UI, by method, route pattern and status.",
@@ -124,6 +155,18 @@ export class ServiceMetrics {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
+  }
+
+  /** What the scheduler's rate gate reports, counted here. */
+  rateLimitObserver(): RateGateObserver {
+    return {
+      waited: (reason, ms, parked) => {
+        this.#rateWaits.inc({ reason });
+        if (parked) this.#rateParked.inc();
+        else this.#rateWaitSeconds.observe(ms / 1_000);
+      },
+      throttled: () => this.#rateThrottled.inc(),
+    };
   }
 
   #claimed(run: ClaimedRun, claimedAt: number): void {

@@ -37,6 +37,7 @@ export function createRunWorker(options: {
     ...(config.notify !== undefined ? { notify: config.notify } : {}),
     concurrency: config.concurrency,
     redirectUrlFor: options.redirectUrlFor,
+    rateLimits: { observer: options.metrics.rateLimitObserver() },
   });
   const syncSchedule = new SyncSchedule({ store, notify: () => scheduler.notify(), logger });
   let stopWakeUps: (() => void) | undefined;

@@ -6,6 +6,7 @@ import { checkpointCases } from "./conformance/checkpoint-cases.ts";
 import { coordinationCases } from "./conformance/coordination-cases.ts";
 import type { StoreHarness } from "./conformance/harness.ts";
 import { leaseCases } from "./conformance/lease-cases.ts";
+import { rateLimitCases } from "./conformance/rate-limit-cases.ts";
 import { runCases } from "./conformance/run-cases.ts";
 
 export type { StoreEnv, StoreHarness } from "./conformance/harness.ts";
@@ -22,5 +23,6 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
     leaseCases(harness);
     checkpointCases(harness);
     coordinationCases(harness);
+    rateLimitCases(harness);
   });
 }

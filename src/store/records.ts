@@ -16,6 +16,34 @@ export interface IntegrationOptions {
   idempotencyKeys: boolean;
   /** Hosts requests may go to; absent means any. */
   allowedHosts?: string[];
+  /** How fast, and how many at once, this integration's requests may go (all processes together). */
+  rateLimit?: RateLimit;
+}
+
+/**
+ * An integration's rate limit, shared through the store by every process: a token bucket
+ * (`requestsPerSecond`, holding up to `burst` tokens) and a cap on requests in flight. At least
+ * one of `requestsPerSecond` and `maxInFlight` is set.
+ */
+export interface RateLimit {
+  requestsPerSecond?: number;
+  /** Requests that may go at once after a quiet spell (default 1: evenly spaced). */
+  burst?: number;
+  maxInFlight?: number;
+}
+
+/** An integration's shared rate-limit state, as the store keeps it. */
+export interface RateLimitState {
+  /** The rate now: the configured one, or less after a 429 (it recovers with each answer). */
+  rate: number | null;
+  tokens: number;
+  /** No request goes before this time (a 429's Retry-After); null when not paused. */
+  pausedUntil: number | null;
+  /** Requests holding a slot now (leases not expired). */
+  inFlight: number;
+  /** 429 answers counted since the row was made. */
+  throttled: number;
+  updatedAt: number;
 }
 
 export interface IntegrationRecord {

@@ -142,6 +142,21 @@ export interface LocksTable {
   expires_at: Millis;
 }
 
+/** One row per integration with a rate limit that was used: its shared bucket (rate-bucket.ts). */
+export interface RateLimitsTable {
+  integration_id: string;
+  tokens: number;
+  refilled_at: Millis;
+  /** Requests per second now; null when the limit sets no rate. */
+  rate: number | null;
+  paused_until: Millis | null;
+  decreased_at: Millis | null;
+  /** JSON object: slot id → lease expiry (epoch ms). */
+  slots: JsonColumn;
+  throttled: number;
+  updated_at: Millis;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   integration_secrets: IntegrationSecretsTable;
@@ -155,4 +170,5 @@ export interface Database {
   locks: LocksTable;
   run_file_bodies: RunFileBodiesTable;
   run_file_chunks: RunFileChunksTable;
+  rate_limits: RateLimitsTable;
 }

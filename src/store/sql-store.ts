@@ -11,6 +11,7 @@ import * as hires from "./queries/hires.ts";
 import * as integrations from "./queries/integrations.ts";
 import * as leases from "./queries/leases.ts";
 import * as locks from "./queries/locks.ts";
+import * as rateLimits from "./queries/rate-limits.ts";
 import * as runCounts from "./queries/run-counts.ts";
 import * as runs from "./queries/runs.ts";
 import * as storedFields from "./queries/stored-fields.ts";
@@ -81,6 +82,11 @@ export class SqlStore implements S.Store {
   releaseLease = (runId: string, owner: string) => leases.releaseLease(this.#ctx, runId, owner);
   nextWakeAt = () => leases.nextWakeAt(this.#ctx);
   countRuns = (now: number) => runCounts.countRuns(this.#ctx, now);
+
+  acquireRateSlot = (input: S.AcquireRateSlotInput) => rateLimits.acquireRateSlot(this.#ctx, input);
+  releaseRateSlot = (input: S.ReleaseRateSlotInput) => rateLimits.releaseRateSlot(this.#ctx, input);
+  getRateLimitState = (integrationId: string, now: number) =>
+    rateLimits.getRateLimitState(this.#ctx, integrationId, now);
 
   checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
   listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);

@@ -16,6 +16,8 @@ import type {
   IntegrationOptions,
   IntegrationRecord,
   Page,
+  RateLimit,
+  RateLimitState,
   RunBlock,
   RunRecord,
   RunRequest,
@@ -115,6 +117,11 @@ export interface CheckpointInput {
   clearRequest?: RunRequest;
   /** Gives up the lease in the same transaction (the run is waiting or finished). */
   releaseLease?: boolean;
+  /**
+   * With `releaseLease` on an unfinished run: no one claims it before this time (its
+   * integration's rate limit is paused); it is then taken up like a run whose driver stopped.
+   */
+  heldUntil?: number;
 }
 
 export interface AddFileInput {
@@ -146,6 +153,34 @@ export interface ApplyHireChangesInput {
 export interface AppliedHireChanges {
   applied: boolean;
   record: JsonValue;
+}
+
+export interface AcquireRateSlotInput {
+  integrationId: string;
+  limit: RateLimit;
+  /** Names this request's slot (unique: the caller makes it); give it back to release it. */
+  slot: string;
+  now: number;
+  /** How long the slot stays taken if it is never given back (its holder died). */
+  leaseMs: number;
+}
+
+export type RateSlotAnswer =
+  | { granted: true }
+  | {
+      granted: false;
+      /** When to ask again (for `in_flight`, a slot freed sooner is worth asking at once). */
+      retryAt: number;
+      reason: "paused" | "rate" | "in_flight";
+    };
+
+export interface ReleaseRateSlotInput {
+  integrationId: string;
+  limit: RateLimit;
+  slot: string;
+  now: number;
+  /** The answer was a 429: slow the integration down; `retryAfterMs` pauses it (null: none given). */
+  throttled?: { retryAfterMs: number | null };
 }
 
 /** Runs per status, and runs due now that no process has leased yet (for /metrics). */
@@ -261,6 +296,17 @@ export interface Store {
    * keep polling `nextWakeAt` as well. Returns the function that stops listening.
    */
   onRunsDue(listener: () => void): () => void;
+
+  // Rate limits (shared by every process on the database; see rate-bucket.ts)
+  /**
+   * One atomic step on the integration's bucket: takes a token and an in-flight slot leased for
+   * `leaseMs`, or says when to ask again (nothing taken). Expired slots are dropped first.
+   */
+  acquireRateSlot(input: AcquireRateSlotInput): Promise<RateSlotAnswer>;
+  /** Gives the slot back; a 429 (`throttled`) halves the rate and pauses for its Retry-After. */
+  releaseRateSlot(input: ReleaseRateSlotInput): Promise<void>;
+  /** The integration's bucket as last written (undefined: never used), slots counted at `now`. */
+  getRateLimitState(integrationId: string, now: number): Promise<RateLimitState | undefined>;
 
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;

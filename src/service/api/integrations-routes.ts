@@ -18,7 +18,7 @@ import {
   SECURITY,
   TimestampSchema,
 } from "./schemas.ts";
-import { integrationJson } from "./serialize.ts";
+import { integrationJson, rateLimitStatusJson } from "./serialize.ts";
 import { secretsStatus } from "../../runner/secrets-status.ts";
 import { secretStatusJson, SecretStatusSchema } from "./secret-status-json.ts";
 import { oauthStatus, OAuthStatusSchema, usesOAuth } from "./oauth-status.ts";
@@ -29,6 +29,57 @@ import {
 import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+/** The most any rate-limit number may be: far beyond what a SaaS API allows one client. */
+const RATE_MAX = 10_000;
+
+const RateLimitSchema = z
+  .object({
+    requests_per_second: z
+      .number({ error: "must be a number of requests per second, such as 5 or 0.5" })
+      .positive({ error: "must be more than 0 (0.5 is one request every 2 seconds)" })
+      .max(RATE_MAX, { error: `must be at most ${RATE_MAX}` })
+      .optional()
+      .openapi({
+        description:
+          "requests per second to the integration's hosts, from every process together; may be a fraction (0.5: one every 2 s)",
+      }),
+    burst: z
+      .number({ error: "must be a whole number of requests" })
+      .int({ error: "must be a whole number of requests" })
+      .min(1, { error: "must be at least 1" })
+      .max(RATE_MAX, { error: `must be at most ${RATE_MAX}` })
+      .optional()
+      .openapi({
+        description:
+          "requests that may go at once after a quiet spell (default 1: evenly spaced); needs requests_per_second",
+      }),
+    max_in_flight: z
+      .number({ error: "must be a whole number of requests" })
+      .int({ error: "must be a whole number of requests" })
+      .min(1, { error: "must be at least 1" })
+      .max(RATE_MAX, { error: `must be at most ${RATE_MAX}` })
+      .optional()
+      .openapi({ description: "requests to the integration's hosts at once, at most" }),
+  })
+  .strict()
+  .superRefine((limit, ctx) => {
+    if (limit.requests_per_second === undefined && limit.max_in_flight === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: "set requests_per_second, max_in_flight or both (or leave rate_limit out)",
+      });
+    else if (limit.burst !== undefined && limit.requests_per_second === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["burst"],
+        message: "burst needs requests_per_second: it is the bucket of that rate",
+      });
+  })
+  .openapi("RateLimit", {
+    description:
+      "shared by every process on the database; a 429 halves the rate and pauses for its Retry-After (docs/operations.md)",
+  });
 
 const OptionsSchema = z
   .object({
@@ -45,6 +96,7 @@ const OptionsSchema = z
       .openapi({
         description: "hosts requests may go to (`*.example.com` allowed); absent means any",
       }),
+    rate_limit: RateLimitSchema.optional(),
   })
   .strict()
   .openapi("IntegrationOptions");
@@ -66,7 +118,30 @@ const IntegrationSchema = z
     options: z.object({
       idempotency_keys: z.boolean(),
       allowed_hosts: z.array(z.string()).optional(),
+      rate_limit: z
+        .object({
+          requests_per_second: z.number().optional(),
+          burst: z.number().optional(),
+          max_in_flight: z.number().optional(),
+        })
+        .optional(),
     }),
+    rate_limit_status: z
+      .object({
+        requests_per_second: z.number().nullable().openapi({
+          description:
+            "the rate now: the configured one, or less after a 429 (it recovers with each later answer)",
+        }),
+        paused_until: TimestampSchema.nullable().openapi({
+          description: "no request goes before this time (a 429's Retry-After)",
+        }),
+        in_flight: z.number().openapi({ description: "requests holding a slot now" }),
+        throttled: z.number().openapi({ description: "429 answers counted so far" }),
+      })
+      .optional()
+      .openapi({
+        description: "present when the integration has a rate limit that has been used",
+      }),
     secrets: z.array(SecretStatusSchema),
     oauth: OAuthStatusSchema.optional().openapi({
       description: "present when the manifest has an oauth block",
@@ -87,6 +162,15 @@ function toOptions(
   const options: IntegrationOptions = { idempotencyKeys: input.idempotency_keys ?? false };
   if (input.allowed_hosts !== undefined)
     options.allowedHosts = input.allowed_hosts.map((host) => host.toLowerCase());
+  const limit = input.rate_limit;
+  if (limit !== undefined)
+    options.rateLimit = {
+      ...(limit.requests_per_second !== undefined
+        ? { requestsPerSecond: limit.requests_per_second }
+        : {}),
+      ...(limit.burst !== undefined ? { burst: limit.burst } : {}),
+      ...(limit.max_in_flight !== undefined ? { maxInFlight: limit.max_in_flight } : {}),
+    };
   return options;
 }
 
@@ -135,8 +219,13 @@ async function withSecrets(
           : undefined,
       )
     : undefined;
+  const rate =
+    record.options.rateLimit !== undefined
+      ? await deps.store.getRateLimitState(record.id, Date.now())
+      : undefined;
   return {
     ...integrationJson(record),
+    ...(rate !== undefined ? { rate_limit_status: rateLimitStatusJson(rate) } : {}),
     secrets: secretsStatus(record.manifest, keys).map(secretStatusJson),
     ...(oauth !== undefined ? { oauth } : {}),
     ...(warnings !== undefined

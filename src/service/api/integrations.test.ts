@@ -175,6 +175,85 @@ describe("integrations", () => {
   });
 });
 
+describe("integration rate limits", () => {
+  it("are set and replaced through options, and shown with their shared state once used", async () => {
+    const created = await api.call("POST", "/api/integrations", {
+      name: "Directory",
+      manifest: tokenManifest(),
+      options: { rate_limit: { requests_per_second: 0.5, max_in_flight: 2 } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id;
+    expect(created.body.options).toEqual({
+      idempotency_keys: false,
+      rate_limit: { requests_per_second: 0.5, max_in_flight: 2 },
+    });
+    expect(created.body.rate_limit_status).toBeUndefined();
+    const limit = { requestsPerSecond: 0.5, maxInFlight: 2 };
+    const now = Date.now();
+    await api.store.acquireRateSlot({ integrationId: id, limit, slot: "s1", now, leaseMs: 60_000 });
+    await api.store.releaseRateSlot({
+      integrationId: id,
+      limit,
+      slot: "s1",
+      now,
+      throttled: { retryAfterMs: 120_000 },
+    });
+    const got = await api.call("GET", `/api/integrations/${id}`);
+    expect(got.body.rate_limit_status).toEqual({
+      requests_per_second: 0.25,
+      paused_until: new Date(now + 120_000).toISOString(),
+      in_flight: 0,
+      throttled: 1,
+    });
+    const replaced = await api.call("PUT", `/api/integrations/${id}`, {
+      name: "Directory",
+      manifest: tokenManifest(),
+      options: { rate_limit: { requests_per_second: 20, burst: 5 } },
+    });
+    expect(replaced.body.options.rate_limit).toEqual({ requests_per_second: 20, burst: 5 });
+    const removed = await api.call("PUT", `/api/integrations/${id}`, {
+      name: "Directory",
+      manifest: tokenManifest(),
+      options: { idempotency_keys: true },
+    });
+    expect(removed.body.options).toEqual({ idempotency_keys: true });
+    expect(removed.body.rate_limit_status).toBeUndefined();
+  });
+
+  it("refuses a limit that says nothing or cannot be kept, naming the field", async () => {
+    const refused = async (rate_limit: unknown) => {
+      const reply = await api.call("POST", "/api/integrations", {
+        name: "Limited",
+        manifest: tokenManifest(),
+        options: { rate_limit },
+      });
+      expect(reply.status).toBe(422);
+      return { path: reply.body.path, message: reply.body.message };
+    };
+    expect(await refused({})).toEqual({
+      path: "options.rate_limit",
+      message: expect.stringContaining("set requests_per_second, max_in_flight or both"),
+    });
+    expect(await refused({ requests_per_second: 0 })).toEqual({
+      path: "options.rate_limit.requests_per_second",
+      message: expect.stringContaining("must be more than 0"),
+    });
+    expect(await refused({ max_in_flight: 1.5 })).toEqual({
+      path: "options.rate_limit.max_in_flight",
+      message: expect.stringContaining("must be a whole number of requests"),
+    });
+    expect(await refused({ max_in_flight: 2, burst: 3 })).toEqual({
+      path: "options.rate_limit.burst",
+      message: expect.stringContaining("burst needs requests_per_second"),
+    });
+    expect(await refused({ requests_per_second: "5" })).toMatchObject({
+      path: "options.rate_limit.requests_per_second",
+    });
+    expect(await refused({ rps: 5 })).toMatchObject({ path: "options.rate_limit.rps" });
+  });
+});
+
 describe("integration secrets", () => {
   const TOKEN = "tok-9f8e7d6c5b4a";
   const ORG = "org-314159";

@@ -5,6 +5,7 @@ import type {
   FileRecord,
   HireRecord,
   IntegrationRecord,
+  RateLimitState,
   RunRecord,
   StoredFieldRecord,
 } from "../../store/records.ts";
@@ -23,9 +24,32 @@ export function integrationJson(record: IntegrationRecord) {
       ...(record.options.allowedHosts !== undefined
         ? { allowed_hosts: record.options.allowedHosts }
         : {}),
+      ...(record.options.rateLimit !== undefined
+        ? { rate_limit: rateLimitJson(record.options.rateLimit) }
+        : {}),
     },
     created_at: iso(record.createdAt),
     updated_at: iso(record.updatedAt),
+  };
+}
+
+function rateLimitJson(limit: NonNullable<IntegrationRecord["options"]["rateLimit"]>) {
+  return {
+    ...(limit.requestsPerSecond !== undefined
+      ? { requests_per_second: limit.requestsPerSecond }
+      : {}),
+    ...(limit.burst !== undefined ? { burst: limit.burst } : {}),
+    ...(limit.maxInFlight !== undefined ? { max_in_flight: limit.maxInFlight } : {}),
+  };
+}
+
+/** An integration's shared rate-limit state, as the API shows it. */
+export function rateLimitStatusJson(state: RateLimitState) {
+  return {
+    requests_per_second: state.rate,
+    paused_until: isoOrNull(state.pausedUntil),
+    in_flight: state.inFlight,
+    throttled: state.throttled,
   };
 }
 

@@ -8,6 +8,7 @@ import { apiTokenUseMigration } from "./0003-api-token-use.ts";
 import { erasureMigration } from "./0004-erasure.ts";
 import { locksMigration } from "./0005-locks.ts";
 import { runFileBodiesMigration } from "./0006-run-file-bodies.ts";
+import { rateLimitsMigration } from "./0007-rate-limits.ts";
 
 /** All migrations for a dialect, by version name. Append new ones; never edit a released one. */
 export function storeMigrations(traits: DialectTraits): Record<string, Migration> {
@@ -18,6 +19,7 @@ export function storeMigrations(traits: DialectTraits): Record<string, Migration
     "0004": erasureMigration(),
     "0005": locksMigration(),
     "0006": runFileBodiesMigration(traits),
+    "0007": rateLimitsMigration(),
   };
 }
 

@@ -29,7 +29,7 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
     wake_at: input.wakeAt,
     updated_at: now,
     finished_at: FINAL_STATUSES.has(input.status) ? now : null,
-    ...(input.releaseLease ? { lease_owner: null, lease_expires_at: null } : {}),
+    ...(input.releaseLease ? { lease_owner: null, lease_expires_at: input.heldUntil ?? null } : {}),
   };
   const attempt = input.attempt && {
     id: newId("att"),

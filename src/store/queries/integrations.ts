@@ -25,6 +25,7 @@ function toIntegration(row: Omit<Selectable<IntegrationsTable>, "deleted_at">): 
 function normalizeOptions(options: Partial<IntegrationOptions> | undefined): IntegrationOptions {
   const normalized: IntegrationOptions = { idempotencyKeys: options?.idempotencyKeys ?? false };
   if (options?.allowedHosts !== undefined) normalized.allowedHosts = [...options.allowedHosts];
+  if (options?.rateLimit !== undefined) normalized.rateLimit = { ...options.rateLimit };
   return normalized;
 }
 
@@ -140,6 +141,7 @@ export async function deleteIntegration(ctx: StoreContext, id: string): Promise<
         );
       }
       await trx.deleteFrom("integration_secrets").where("integration_id", "=", id).execute();
+      await trx.deleteFrom("rate_limits").where("integration_id", "=", id).execute();
       if (runs.length === 0) {
         await trx.deleteFrom("integrations").where("id", "=", id).execute();
         return;

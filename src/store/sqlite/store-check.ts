@@ -22,6 +22,7 @@ export const STORE_TABLES = Object.freeze([
   "locks",
   "run_file_bodies",
   "run_file_chunks",
+  "rate_limits",
 ] as const);
 
 const MIGRATION_TABLE = "kysely_migration";

@@ -129,6 +129,20 @@ export async function integrationDetail({ root, params, onDispose, onLeave }) {
     value: (integration.options.allowed_hosts ?? []).join(", "),
     placeholder: "any host (e.g. api.example.com, *.example.com)",
   });
+  const limit = integration.options.rate_limit ?? {};
+  /** @param {string} name @param {number | undefined} value @param {string} step */
+  const numberInput = (name, value, step) =>
+    h("input", {
+      type: "number",
+      name,
+      min: step === "any" ? "0" : "1",
+      step,
+      value: value === undefined ? "" : String(value),
+      placeholder: "no limit",
+    });
+  const perSecond = numberInput("requests_per_second", limit.requests_per_second, "any");
+  const burst = numberInput("burst", limit.burst, "1");
+  const inFlight = numberInput("max_in_flight", limit.max_in_flight, "1");
   const editor = manifestEditor(JSON.stringify(integration.manifest, null, 2));
   onDispose(editor.dispose);
   let savedName = integration.name;
@@ -140,9 +154,14 @@ export async function integrationDetail({ root, params, onDispose, onLeave }) {
       const sentName = name.value;
       const sentText = editor.text();
       const list = hosts.value.split(/[\s,]+/).filter((host) => host !== "");
-      /** @type {{ idempotency_keys: boolean, allowed_hosts?: string[] }} */
+      /** @type {{ idempotency_keys: boolean, allowed_hosts?: string[], rate_limit?: Record<string, number> }} */
       const options = { idempotency_keys: idempotency.checked };
       if (list.length > 0) options.allowed_hosts = list;
+      /** @type {Record<string, number>} */
+      const rateLimit = {};
+      for (const input of [perSecond, burst, inFlight])
+        if (input.value.trim() !== "") rateLimit[input.name] = Number(input.value);
+      if (Object.keys(rateLimit).length > 0) options.rate_limit = rateLimit;
       const updated = await api("PUT", `/api/integrations/${encodeURIComponent(id)}`, {
         name: sentName,
         manifest: JSON.parse(sentText),
@@ -200,6 +219,14 @@ export async function integrationDetail({ root, params, onDispose, onLeave }) {
         h("label", { class: "inline" }, idempotency, " Send Idempotency-Key on POST/PATCH"),
         h("label", { class: "grow" }, "Allowed hosts", hosts),
       ),
+      h(
+        "div",
+        { class: "row" },
+        h("label", {}, "Requests per second", perSecond),
+        h("label", {}, "Burst", burst),
+        h("label", {}, "Max in flight", inFlight),
+      ),
+      rateLimitStatus(integration.rate_limit_status),
       editor.element,
       h(
         "div",
@@ -220,6 +247,23 @@ export async function integrationDetail({ root, params, onDispose, onLeave }) {
       runsTable(runs.items, { [integration.id]: integration.name }),
       h("a", { href: `#/runs?integration_id=${integration.id}` }, "All runs of this integration"),
     ),
+  );
+}
+
+/**
+ * The shared rate limit as every process sees it now (after a 429: slower, maybe paused).
+ * @param {{ requests_per_second: number | null, paused_until: string | null, in_flight: number, throttled: number } | undefined} status
+ */
+function rateLimitStatus(status) {
+  if (status === undefined) return null;
+  return h(
+    "p",
+    { class: "muted", "data-testid": "rate-limit-status" },
+    status.requests_per_second !== null
+      ? `Now ${Math.round(status.requests_per_second * 100) / 100} requests per second`
+      : "No rate set",
+    ` · ${status.in_flight} in flight · ${status.throttled} answered 429`,
+    status.paused_until !== null ? [" · paused until ", time(status.paused_until)] : null,
   );
 }
 
