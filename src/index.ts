@@ -19,5 +19,5 @@ export { prepareManifest } from "./runner/prepared-manifest.ts";
 export type { RunOptions, RunInputs, RunResult, DryRunResult } from "./runner/run-manifest.ts";
 export type { AttemptRecord } from "./runner/attempt-record.ts";
 export type { RunState, RunStatus, EngineOptions } from "./engine/types.ts";
-export { HirewireError, ERROR_CATALOG } from "./errors/index.ts";
-export type { ErrorCode, ErrorInfo } from "./errors/index.ts";
+export { HirewireError, ERROR_CATALOG, ERROR_MESSAGES } from "./errors/index.ts";
+export type { ErrorCode, ErrorInfo, Problem } from "./errors/index.ts";

@@ -1,6 +1,7 @@
 // `hirewire exists MANIFEST --hire H`: runs the manifest's `exists` block for one hire and says
 // whether the hire has an account — true, false or unknown, with the reason — in words and in the
 // exit code, so a script can branch on it.
+import { problem } from "../errors/index.ts";
 import { withHireInputs } from "./input-options.ts";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
@@ -12,7 +13,7 @@ import { describeFailure, HumanOutput } from "./human-output.ts";
 import { parseParams, readHire, readSecrets, readText } from "./inputs.ts";
 
 /** Exit codes of `hirewire exists`: 0/4/5 answer the question; 1 and 3 as for `run`. */
-export const EXISTS_EXIT = Object.freeze({
+const EXISTS_EXIT = Object.freeze({
   exists: 0,
   failed: EXIT.failed,
   invalid: EXIT.invalid,
@@ -29,10 +30,7 @@ export interface ExistsCommandOptions {
 }
 
 /** Runs the check and prints it; returns the exit code. */
-export async function existsCommand(
-  manifestPath: string,
-  options: ExistsCommandOptions,
-): Promise<number> {
+async function existsCommand(manifestPath: string, options: ExistsCommandOptions): Promise<number> {
   // Imported here, not at the top: main.ts loads this file for the command's definition alone.
   const { parseManifest } = await import("../manifest/index.ts");
   const { preparedFrom, runManifest } = await import("../runner/index.ts");
@@ -45,12 +43,12 @@ export async function existsCommand(
     : "exists" in parsed.manifest && parsed.manifest.exists !== undefined
       ? []
       : [
-          {
-            path: "exists",
-            message: "the manifest has no exists block",
-            severity: "error" as const,
-            code: "VALIDATION" as const,
-          },
+          problem(
+            "VALIDATION",
+            "noBlock",
+            { block: "exists" },
+            { path: "exists", severity: "error" },
+          ),
         ];
   if (!parsed.ok || problems.length > 0) {
     if (json) print({ status: "invalid", exists: null, problems });

@@ -2,9 +2,8 @@
 // between polls or retries, the stored fields and one sentence on failure. Everything printed here
 // arrives already masked. Colour and the live line only on a TTY (picocolors honours NO_COLOR).
 import pc from "picocolors";
-import type { ErrorInfo } from "../errors/index.ts";
+import type { ErrorInfo, Problem } from "../errors/index.ts";
 import type { AttemptRecord, RunResult } from "../runner/index.ts";
-import type { ValidationProblem } from "../manifest/types.ts";
 
 // Braille frames: a live indicator without a dependency, and cleared with one "\r\x1b[K".
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -115,7 +114,7 @@ export class HumanOutput {
     }
   }
 
-  problems(problems: ReadonlyArray<ErrorInfo | ValidationProblem>, file?: string): void {
+  problems(problems: readonly Problem[], file?: string): void {
     const c = this.colors;
     for (const problem of problems) {
       const severity =

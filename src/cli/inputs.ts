@@ -2,7 +2,7 @@
 // and what is wrong in it. Environment and files are read here, at the edge, never deeper.
 import { readFile } from "node:fs/promises";
 import { parse as parseDotenv } from "dotenv";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 
 /** What the common reasons a file cannot be read mean, instead of Node's `ENOENT: …` text. */
@@ -21,23 +21,16 @@ export async function readText(path: string, what: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       (code !== undefined ? READ_FAILURES[code] : undefined) ?? (error as Error).message;
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `cannot read ${what} ${path}: ${reason}`,
-      path,
-    });
+    throw hirewireError("INPUT_INVALID", "unreadableFile", { what, file: path, reason }, { path });
   }
 }
 
-export function parseJsonFile(text: string, path: string, what: string): unknown {
+function parseJsonFile(text: string, path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${what} ${path} is not valid JSON: ${(error as Error).message}`,
-      path,
-    });
+    const reason = (error as Error).message;
+    throw hirewireError("INPUT_INVALID", "fileNotJson", { what, file: path, reason }, { path });
   }
 }
 
@@ -50,18 +43,20 @@ export interface HireFile {
 export async function readHire(path: string): Promise<HireFile> {
   const value = parseJsonFile(await readText(path, "hire file"), path, "hire file");
   if (!isObject(value))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `hire file ${path} must hold a JSON object of the hire's props`,
-      path,
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "fileShape",
+      { what: "hire file", file: path, rule: "hold a JSON object of the hire's props" },
+      { path },
+    );
   const { stored, ...hire } = value;
   if (stored !== undefined && !isObject(stored))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `hire file ${path}: "stored" must be an object of stored fields`,
-      path: "stored",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "fileShape",
+      { what: "hire file", file: path, field: '"stored"', rule: "be an object of stored fields" },
+      { path: "stored" },
+    );
   return {
     hire: hire as Record<string, JsonValue>,
     stored: (stored ?? {}) as Record<string, JsonValue>,
@@ -80,30 +75,34 @@ export async function readSecrets(path: string): Promise<SecretsFile> {
   if (!looksJson) return { secrets: parseDotenv(text) };
   const value = parseJsonFile(text, path, "secrets file");
   if (!isObject(value))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `secrets file ${path} must hold a JSON object of secret id → value`,
-      path,
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "fileShape",
+      { what: "secrets file", file: path, rule: "hold a JSON object of secret id → value" },
+      { path },
+    );
   const secrets: Record<string, string> = {};
   let oauth: Record<string, JsonValue> | undefined;
   for (const [key, item] of Object.entries(value)) {
     if (key === "oauth") {
       if (!isObject(item))
-        throw new HirewireError({
-          code: "INPUT_INVALID",
-          message: `secrets file ${path}: "oauth" must be an object of tokens`,
-          path: "oauth",
-        });
+        throw hirewireError(
+          "INPUT_INVALID",
+          "fileShape",
+          { what: "secrets file", file: path, field: '"oauth"', rule: "be an object of tokens" },
+          { path: "oauth" },
+        );
       oauth = item as Record<string, JsonValue>;
     } else if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
       secrets[key] = String(item);
     } else {
-      throw new HirewireError({
-        code: "INPUT_INVALID",
-        message: `secrets file ${path}: ${key} must be a string (got ${item === null ? "null" : typeof item})`,
-        path: key,
-      });
+      const type = item === null ? "null" : typeof item;
+      throw hirewireError(
+        "INPUT_INVALID",
+        "fileShape",
+        { what: "secrets file", file: path, field: key, rule: `be a string (got ${type})` },
+        { path: key },
+      );
     }
   }
   return oauth !== undefined ? { secrets, oauth } : { secrets };
@@ -114,11 +113,7 @@ export function parseParams(pairs: readonly string[]): Record<string, JsonValue>
   const params: Record<string, JsonValue> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq <= 0)
-      throw new HirewireError({
-        code: "INPUT_INVALID",
-        message: `--param ${JSON.stringify(pair)} must look like KEY=VALUE`,
-      });
+    if (eq <= 0) throw hirewireError("INPUT_INVALID", "paramShape", { pair });
     params[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return params;

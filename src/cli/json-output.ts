@@ -6,7 +6,7 @@ import { notificationsJson } from "../runner/notifications.ts";
 import { notificationsView } from "../runner/notifications-view.ts";
 
 /** Every attempt of a run, in order, as the API shows them (`id` is null: the CLI keeps no rows). */
-export function attemptsJson(result: Pick<RunResult, "steps">) {
+function attemptsJson(result: Pick<RunResult, "steps">) {
   let seq = 0;
   return result.steps.flatMap((step) =>
     step.attempts.map((record) =>

@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { Command } from "commander";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 
 interface MigrateOptions {
   from?: string;
@@ -23,14 +23,9 @@ function targetUrl(options: MigrateOptions): string {
     protocol = undefined;
   }
   if (protocol !== "postgres:" && protocol !== "postgresql:")
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message:
-        url === ""
-          ? "Give the PostgreSQL database to copy into with --to postgres://USER:PASSWORD@HOST:5432/DATABASE (or HIREWIRE_DATABASE_URL)."
-          : "--to must be a postgres:// URL (postgres://USER:PASSWORD@HOST:5432/DATABASE).",
-      path: "--to",
-    });
+    throw url === ""
+      ? hirewireError("INPUT_INVALID", "noPostgresTarget", {}, { path: "--to" })
+      : hirewireError("INPUT_INVALID", "notPostgresUrl", { name: "--to" }, { path: "--to" });
   return url;
 }
 
@@ -38,11 +33,12 @@ function sourceFile(options: MigrateOptions): string {
   const dir = resolve(options.from ?? process.env.HIREWIRE_DATA ?? "data");
   const file = join(dir, "hirewire.sqlite");
   if (!existsSync(file))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${dir} holds no hirewire data (no hirewire.sqlite); pass the service's data directory as --from DIR`,
-      path: "--from",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "noDataDir",
+      { dir, pass: "the service's data directory as --from DIR" },
+      { path: "--from" },
+    );
   return file;
 }
 

@@ -1,4 +1,5 @@
 // `hirewire run` and `hirewire resume`: read inputs, drive the run in this process, print.
+import { problem } from "../errors/index.ts";
 import { parseManifest } from "../manifest/index.ts";
 import type { ValidationProblem } from "../manifest/types.ts";
 import {
@@ -208,12 +209,7 @@ function finish(
 
 /** A block the manifest does not have: nothing to run, said like a validation problem. */
 function noBlock(block: RunBlock): ValidationProblem {
-  return {
-    path: block,
-    message: `the manifest has no ${block} block`,
-    severity: "error",
-    code: "VALIDATION",
-  };
+  return { ...problem("VALIDATION", "noBlock", { block }), path: block, severity: "error" };
 }
 
 function printInvalid(

@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { HirewireError } from "../errors/index.ts";
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { isRecord, previewValue } from "../manifest/path.ts";
 import { validateManifest } from "../manifest/index.ts";
 import type { JsonValue, Manifest } from "../manifest/types.ts";
@@ -72,11 +73,12 @@ export function recordedFilesDir(statePath: string, filesDir: string): string {
   const folder = dirname(resolve(statePath));
   const inside = insideFolder(folder, resolve(filesDir));
   if (inside === undefined)
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `--files-dir ${filesDir} must be inside ${folder}, the folder of the --state file, so that \`hirewire resume\` can find the run's files`,
-      path: "--files-dir",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "filesDirOutside",
+      { filesDir, folder },
+      { path: "--files-dir" },
+    );
   return inside === "" ? "." : inside;
 }
 
@@ -86,24 +88,18 @@ export async function readStateFile(path: string): Promise<LoadedStateFile> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HirewireError({
-      code: "STATE_INVALID",
-      message: `state file ${path} is not valid JSON: ${(error as Error).message}`,
-      path,
-    });
+    const reason = (error as Error).message;
+    throw hirewireError("STATE_INVALID", "notJson", { file: path, reason }, { path });
   }
   if (!isRecord(value) || value.format !== STATE_FORMAT)
-    throw new HirewireError({
-      code: "STATE_INVALID",
-      message: `${path} is not a hirewire state file (written by \`hirewire run --state\`)`,
-      path,
-    });
+    throw hirewireError("STATE_INVALID", "notStateFile", { file: path }, { path });
   if (value.version !== STATE_VERSION)
-    throw new HirewireError({
-      code: "STATE_INVALID",
-      message: `state file ${path} has version ${previewValue(value.version)}; this hirewire reads version ${STATE_VERSION}`,
-      path: "version",
-    });
+    throw hirewireError(
+      "STATE_INVALID",
+      "version",
+      { file: path, version: previewValue(value.version), supported: STATE_VERSION },
+      { path: "version" },
+    );
   for (const key of ["hire", "stored", "params"] as const)
     if (!isRecord(value[key]))
       throw invalid(path, key, `${key} must be an object${got(value[key])}`);
@@ -122,11 +118,7 @@ export async function readStateFile(path: string): Promise<LoadedStateFile> {
     throw invalid(path, "manifest", `${where}: ${first!.message}${others}`);
   }
   if (manifestDigest(value.manifest) !== value.manifestDigest)
-    throw new HirewireError({
-      code: "STATE_INVALID",
-      message: `state file ${path} cannot be resumed: the manifest in it was changed after the run started (it no longer matches manifestDigest); start a new run instead`,
-      path: "manifest",
-    });
+    throw hirewireError("STATE_INVALID", "manifestChanged", { file: path }, { path: "manifest" });
 
   const state = parseRunState(value.state, {
     manifest: manifest.manifest,
@@ -168,9 +160,10 @@ function got(value: unknown): string {
 
 /** STATE_INVALID: `state file PATH: SENTENCE`, the sentence naming the field at `field`. */
 function invalid(path: string, field: string, sentence: string): HirewireError {
-  return new HirewireError({
-    code: "STATE_INVALID",
-    message: `state file ${path}: ${sentence}`,
-    path: field,
-  });
+  return hirewireError(
+    "STATE_INVALID",
+    "stateFile",
+    { file: path, problem: sentence },
+    { path: field },
+  );
 }

@@ -1,6 +1,7 @@
 // `hirewire sync MANIFEST`: runs a sync-users manifest in this process — execute, data_from,
 // data_structure, every page — and prints the users it found, as a preview. The CLI keeps no
 // hires, so nothing is created or updated; the service applies syncs.
+import { problem } from "../errors/index.ts";
 import type { IncompleteUser } from "../engine/sync-pages.ts";
 import { isSyncUsersManifest } from "../manifest/types.ts";
 import { parseManifest } from "../manifest/index.ts";
@@ -53,18 +54,17 @@ export async function syncCommand(
     return EXIT.invalid;
   }
   if (!isSyncUsersManifest(parsed.manifest)) {
-    const problem = {
-      path: "action",
-      message:
-        'not a sync-users manifest: add "action" and "data_structure" (or use `hirewire run`)',
-      severity: "error" as const,
-      code: "VALIDATION" as const,
-    };
+    const notSync = problem(
+      "VALIDATION",
+      "notSyncManifest",
+      {},
+      { path: "action", severity: "error" },
+    );
     if (options.json === true)
       process.stdout.write(
-        `${JSON.stringify({ status: "invalid", problems: [problem] }, null, 2)}\n`,
+        `${JSON.stringify({ status: "invalid", problems: [notSync] }, null, 2)}\n`,
       );
-    else out.problems([problem], manifestPath);
+    else out.problems([notSync], manifestPath);
     return EXIT.invalid;
   }
   const secrets =

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { Store } from "../store/index.ts";
 import type { ApiTokenRecord } from "../store/records.ts";
 
@@ -25,11 +25,15 @@ async function withStore<T>(options: DataOption, fn: (store: Store) => Promise<T
   const config = configFromEnv(process.env);
   const dataDir = options.data !== undefined ? resolve(options.data) : config.dataDir;
   if (config.databaseUrl === undefined && !existsSync(join(dataDir, "hirewire.sqlite"))) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${dataDir} holds no hirewire data (no hirewire.sqlite); pass the service's --data DIR, or set HIREWIRE_DATABASE_URL when it keeps its data in PostgreSQL`,
-      path: "--data",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "noDataDir",
+      {
+        dir: dataDir,
+        pass: "the service's --data DIR, or set HIREWIRE_DATABASE_URL when it keeps its data in PostgreSQL",
+      },
+      { path: "--data" },
+    );
   }
   const { SecretCipher } = await import("../secrets/index.ts");
   const { openStore } = await import("../service/open-store.ts");

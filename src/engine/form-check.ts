@@ -3,13 +3,12 @@
 // one of them.
 // Choices fetched from a URL are checked by the service when it shows them, not here: the engine
 // does no I/O.
-import type { ErrorInfo } from "../errors/index.ts";
+import { problem, type ErrorInfo } from "../errors/index.ts";
 import type { FormField, JsonValue } from "../manifest/types.ts";
 import { blockOf } from "./blocks.ts";
 import type { RunContext } from "./types.ts";
 
 /** Items listed in a message before "and N more": a long list would bury the sentence. */
-const LISTED_CHOICES = 10;
 
 /**
  * A field must be answered only when it says `"required": true` (a hirewire addition):
@@ -38,13 +37,14 @@ export function formProblems(ctx: Pick<RunContext, "manifest" | "params" | "bloc
     (field) => isRequiredField(field) && !answered(ctx.params[field.id]),
   );
   if (missing.length > 0) {
-    const names = missing.map((field) => `${field.id} (${field.name})`).join(", ");
-    problems.push({
-      code: "INPUT_MISSING",
-      message: `the run is missing form answers: ${names}; give them as run params (--param ID=value in the CLI)`,
-      path: "form",
-      details: { missing: missing.map((field) => field.id) },
-    });
+    problems.push(
+      problem(
+        "INPUT_MISSING",
+        "formAnswers",
+        { missing },
+        { path: "form", details: { missing: missing.map((field) => field.id) } },
+      ),
+    );
   }
   fields.forEach((field, index) => {
     const answer = ctx.params[field.id];
@@ -52,18 +52,17 @@ export function formProblems(ctx: Pick<RunContext, "manifest" | "params" | "bloc
     if (!answered(answer)) return;
     const text = answerText(answer!);
     if (field.items.some((item) => item.id === text)) return;
-    const listed = field.items
-      .slice(0, LISTED_CHOICES)
-      .map((item) => `${JSON.stringify(item.id)} (${item.name})`)
-      .join(", ");
-    const more =
-      field.items.length > LISTED_CHOICES ? ` and ${field.items.length - LISTED_CHOICES} more` : "";
-    problems.push({
-      code: "INPUT_INVALID",
-      message: `form answer ${field.id} (${field.name}) must be one of ${listed}${more}; got ${JSON.stringify(text)}`,
-      path: `form[${index}]`,
-      details: { field: field.id, got: text, choices: field.items.map((item) => item.id) },
-    });
+    problems.push(
+      problem(
+        "INPUT_INVALID",
+        "formChoice",
+        { field, choices: field.items, got: text },
+        {
+          path: `form[${index}]`,
+          details: { field: field.id, got: text, choices: field.items.map((item) => item.id) },
+        },
+      ),
+    );
   });
   return problems;
 }

@@ -2,7 +2,7 @@
 // no clock, no timers, no randomness: time arrives in events, randomness in the initial state.
 // The driver checkpoints the returned state before carrying out its commands, so a run saved after
 // any transition continues in another process exactly where it stopped.
-import { toErrorInfo } from "../errors/index.ts";
+import { problem, toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome } from "../exchange/types.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
@@ -14,6 +14,7 @@ import { onOutcome } from "./outcome.ts";
 import { buildRequest, getHeader } from "./request.ts";
 import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
+  FINAL_STATUSES,
   STATE_VERSION,
   type EngineOptions,
   type InFlight,
@@ -79,16 +80,14 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       if (!notifying(state)) return ignore(state);
       return onNotified(state, event.results);
     case "cancel":
-      if (FINAL.has(state.status)) return ignore(state);
-      return finish(withoutWake({ ...state, inFlight: undefined }), "cancelled", {
-        code: "CANCELLED",
-        message: "the run was cancelled",
-        step: state.step,
-      });
+      if (FINAL_STATUSES.has(state.status)) return ignore(state);
+      return finish(
+        withoutWake({ ...state, inFlight: undefined }),
+        "cancelled",
+        problem("CANCELLED", "run", {}, { step: state.step }),
+      );
   }
 }
-
-const FINAL = new Set(["succeeded", "failed", "blocked", "cancelled"]);
 
 /** Starting (or resuming) a block: refresh an expiring OAuth token first, then send. */
 function begin(ctx: RunContext, state: RunState, now: number): Transition {
@@ -131,12 +130,11 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
       if (inFlight !== undefined && !inFlight.idempotent) {
         const resent = resendWithKey(ctx, state, inFlight, now);
         if (resent !== undefined) return resent;
-        return finish({ ...state, inFlight: undefined }, "failed", {
-          code: "INTERRUPTED",
-          message: "interrupted while sending; not resent to avoid a duplicate",
-          step: state.step,
-          path: stepPath(ctx, state),
-        });
+        return finish(
+          { ...state, inFlight: undefined },
+          "failed",
+          problem("INTERRUPTED", "notResent", {}, { step: state.step, path: stepPath(ctx, state) }),
+        );
       }
       // An idempotent request in flight (or none) is simply sent again.
       return sendCurrent(ctx, { ...state, inFlight: undefined });
@@ -179,11 +177,12 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
   const step = currentStep(ctx, state);
   if (step === undefined) {
     if (blockSteps(ctx).length === 0) {
-      return finish(state, "failed", {
-        code: "VALIDATION",
-        message: `the manifest has no ${blockOf(ctx)} block to run`,
-        path: blockOf(ctx),
-      });
+      const block = blockOf(ctx);
+      return finish(
+        state,
+        "failed",
+        problem("VALIDATION", "noBlockToRun", { block }, { path: block }),
+      );
     }
     return succeed(ctx, state);
   }

@@ -8,7 +8,7 @@ import { finish } from "./finish-wait.ts";
 import type { RunContext, RunState, Transition } from "./types.ts";
 
 /** True when a successful run of this context sends notifications. */
-export function wantsNotifications(ctx: RunContext): boolean {
+function wantsNotifications(ctx: RunContext): boolean {
   const items =
     "post_execute_notification" in ctx.manifest
       ? ctx.manifest.post_execute_notification

@@ -6,7 +6,7 @@ import type { JsonValue, Step } from "../manifest/types.ts";
 import type { RunContext } from "./types.ts";
 
 /** Refresh this long before the token expires. */
-export const REFRESH_MARGIN_MS = 60_000;
+const REFRESH_MARGIN_MS = 60_000;
 
 export function canRefresh(ctx: RunContext): boolean {
   return ctx.manifest.oauth?.refresh !== undefined && ctx.oauth !== undefined;

@@ -3,6 +3,7 @@
 // continue_if → store_data → advance to the next step — or, for `exists`, the true/false/unknown
 // answer; for `sync`, the next page. A phase returns the transition that ends the attempt's turn,
 // or nothing to hand on to the next phase.
+import { problem } from "../errors/index.ts";
 import type { AttemptOutcome, ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step } from "../manifest/types.ts";
 import { readNotation } from "../json/notation.ts";
@@ -130,13 +131,21 @@ function pollOrRetry(attempt: Attempt, failure: ResponseFailure): Transition {
         );
         return ops.wait(state, now + delay, "poll", describeOutcome(outcome));
       }
-      return ops.finish(state, "failed", {
-        code: "POLL_TIMEOUT",
-        message: `polling timed out after ${state.pollAttempts} attempts; the last attempt failed: ${failure.error.message}`,
-        step: state.step,
-        path: `${path}.polling`,
-        details: { attempts: state.pollAttempts, lastError: failure.error },
-      });
+      const attempts = state.pollAttempts;
+      return ops.finish(
+        state,
+        "failed",
+        problem(
+          "POLL_TIMEOUT",
+          "lastFailed",
+          { attempts, reason: failure.error.message },
+          {
+            step: state.step,
+            path: `${path}.polling`,
+            details: { attempts, lastError: failure.error },
+          },
+        ),
+      );
     }
     if (state.retries < allowedRetries(step, step.method ?? "POST", kind)) {
       const options = { ...ENGINE_DEFAULTS, ...ctx.options };
@@ -186,21 +195,32 @@ function checkContinueIf(attempt: Attempt, body: JsonValue | undefined): Transit
   if (polling !== undefined) {
     if (state.pollAttempts < polling.amount)
       return ops.wait(state, now + polling.interval * 1000, "poll", seen);
-    return ops.finish(state, "failed", {
-      code: "POLL_TIMEOUT",
-      message: `polling timed out after ${state.pollAttempts} attempts; last value at ${seen} (waiting for ${JSON.stringify(expected)})`,
-      step: state.step,
-      path: `${path}.polling`,
-      details: { attempts: state.pollAttempts, seen: result.seen, expected },
-    });
+    const attempts = state.pollAttempts;
+    return ops.finish(
+      state,
+      "failed",
+      problem(
+        "POLL_TIMEOUT",
+        "lastValue",
+        { attempts, seen, expected },
+        {
+          step: state.step,
+          path: `${path}.polling`,
+          details: { attempts, seen: result.seen, expected },
+        },
+      ),
+    );
   }
-  return ops.finish(state, "blocked", {
-    code: "BLOCKED",
-    message: `continue_if not met: ${seen}, expected ${JSON.stringify(expected)}; the run stops here`,
-    step: state.step,
-    path: `${path}.continue_if`,
-    details: { seen: result.seen, expected },
-  });
+  return ops.finish(
+    state,
+    "blocked",
+    problem(
+      "BLOCKED",
+      "continueIf",
+      { seen, expected },
+      { step: state.step, path: `${path}.continue_if`, details: { seen: result.seen, expected } },
+    ),
+  );
 }
 
 /** Phase 4, store_data: every field or none (the run fails naming the first one missing). */
@@ -219,13 +239,20 @@ function storeData(
         : { found: false as const };
     if (!found.found) {
       return {
-        transition: ops.finish(state, "failed", {
-          code: "STORE_DATA_NOT_FOUND",
-          message: `could not store ${name}: ${notation === "" ? "the response" : notation} not found in response ${excerpt(response, ctx.maskText)}`,
-          step: state.step,
-          path: `${path}.store_data.${name}`,
-          details: { field: name, notation },
-        }),
+        transition: ops.finish(
+          state,
+          "failed",
+          problem(
+            "STORE_DATA_NOT_FOUND",
+            "missing",
+            { field: name, notation, response: excerpt(response, ctx.maskText) },
+            {
+              step: state.step,
+              path: `${path}.store_data.${name}`,
+              details: { field: name, notation },
+            },
+          ),
+        ),
       };
     }
     fields[name] = found.value as JsonValue;
@@ -287,12 +314,16 @@ function onRefreshOutcome(
 ): Transition {
   const failure = checkResponse(step, state.step, "oauth.refresh", outcome, ctx.maskText);
   if (failure !== undefined) {
-    return ops.finish({ ...state, attempt: state.attempt - 1 }, "failed", {
-      code: "OAUTH_REFRESH",
-      message: `refreshing the OAuth token failed: ${failure.error.message}`,
-      step: state.step,
-      path: "oauth.refresh",
-    });
+    return ops.finish(
+      { ...state, attempt: state.attempt - 1 },
+      "failed",
+      problem(
+        "OAUTH_REFRESH",
+        "failed",
+        { reason: failure.error.message },
+        { step: state.step, path: "oauth.refresh" },
+      ),
+    );
   }
   const response = (outcome as Extract<AttemptOutcome, { type: "response" }>).response;
   const tokens = refreshedTokens(ctx, response, now);

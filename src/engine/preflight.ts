@@ -2,11 +2,12 @@
 // unknown variables, found by rendering every step with placeholders for values that only exist
 // at run time (`responses.*`, fields stored by earlier steps). The same walk is the dry-run.
 import { STANDARD_HIRE_PROPS } from "../manifest/types.ts";
-import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import { problem, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { RequestSpec } from "../exchange/types.ts";
 import type { TemplateExpr } from "../template/index.ts";
 import { blockStepPath, blockSteps } from "./blocks.ts";
 import { formProblems } from "./form-check.ts";
+import { ENGINE_DEFAULTS } from "./current-step.ts";
 import { buildRequest } from "./request.ts";
 import { createRunState } from "./machine.ts";
 import type { RunContext } from "./types.ts";
@@ -58,23 +59,25 @@ export function preflight(ctx: RunContext): Preflight {
           const ref = Number(expr.segments[1]);
           if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
             return `<${expr.path}>`;
-          stepProblems.push({
-            code: "TEMPLATE_UNDEFINED_VARIABLE",
-            message: `${expr.path} refers to a step that has not run yet (this is step ${index})`,
-            path,
-            step: index,
-            details: { variable: expr.path },
-          });
+          stepProblems.push(
+            problem(
+              "TEMPLATE_UNDEFINED_VARIABLE",
+              "notRunYet",
+              { variable: expr.path, step: index },
+              { path, step: index, details: { variable: expr.path } },
+            ),
+          );
           return `<${expr.path}>`;
         }
         if (storedBefore.has(root)) return `<${expr.path}>`;
-        stepProblems.push({
-          code: "TEMPLATE_UNDEFINED_VARIABLE",
-          message: `unknown variable ${JSON.stringify(expr.path)}${unknownHint(ctx, root, expr.path)}`,
-          path,
-          step: index,
-          details: { variable: expr.path },
-        });
+        stepProblems.push(
+          problem(
+            "TEMPLATE_UNDEFINED_VARIABLE",
+            "unknown",
+            { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+            { path, step: index, details: { variable: expr.path } },
+          ),
+        );
         return `<unknown ${expr.path}>`;
       };
     try {
@@ -85,8 +88,8 @@ export function preflight(ctx: RunContext): Preflight {
         stepIndex: index,
         manifestHeaders: ctx.manifest.headers,
         files: savedBefore,
-        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? 30_000,
-        maxRedirects: ctx.options?.maxRedirects ?? 10,
+        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs,
+        maxRedirects: ctx.options?.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects,
         renderFor: (path) => ({ missing: missing(path) }),
         placeholderFiles: true,
       });
@@ -118,18 +121,17 @@ export function preflight(ctx: RunContext): Preflight {
 }
 
 /** `extra_user_info` values must exist in the hire's stored fields or the run's params. */
-export function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
+function missingExtraUserInfo(ctx: RunContext): ErrorInfo[] {
   const items = "extra_user_info" in ctx.manifest ? (ctx.manifest.extra_user_info ?? []) : [];
   const missing = items.filter((item) => !(item.id in ctx.hireStored) && !(item.id in ctx.params));
   if (missing.length === 0) return [];
-  const names = missing.map((item) => `${item.id} (${item.name})`).join(", ");
   return [
-    {
-      code: "INPUT_MISSING",
-      message: `the hire is missing extra user info: ${names}; add it to the hire's stored fields or pass it as a param`,
-      path: "extra_user_info",
-      details: { missing: missing.map((item) => item.id) },
-    },
+    problem(
+      "INPUT_MISSING",
+      "extraUserInfo",
+      { missing },
+      { path: "extra_user_info", details: { missing: missing.map((item) => item.id) } },
+    ),
   ];
 }
 

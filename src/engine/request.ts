@@ -1,7 +1,7 @@
 // Turns one manifest step into a RequestSpec: every template rendered, headers merged, Basic auth
 // encoded and the body encoded by Content-Type (docs/manifest.md). Anything that cannot be
 // rendered throws before a byte is sent — hirewire never sends a half-rendered request.
-import { HirewireError } from "../errors/index.ts";
+import { HirewireError, hirewireError, placeError } from "../errors/index.ts";
 import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
 import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
 import { renderData, renderTemplate, type RenderOptions, type Scope } from "../template/index.ts";
@@ -217,12 +217,12 @@ function pritunlSigning(options: BuildOptions, path: string): NonNullable<Reques
     secret === undefined ? "API_SECRET" : "",
   ].filter(Boolean);
   if (missing.length > 0) {
-    throw new HirewireError({
-      code: "INPUT_MISSING",
-      message: `extra_headers "pritunl" signs with the secrets API_TOKEN and API_SECRET (or PRITUNL_API_TOKEN and PRITUNL_API_SECRET); missing: ${missing.join(", ")}`,
-      path,
-      step: options.stepIndex,
-    });
+    throw hirewireError(
+      "INPUT_MISSING",
+      "pritunlSecrets",
+      { missing },
+      { path, step: options.stepIndex },
+    );
   }
   return { scheme: "pritunl", token: token!, secret: secret! };
 }
@@ -233,12 +233,12 @@ function savedFile(name: string, path: string, options: BuildOptions): FileRef {
   if (options.placeholderFiles === true && /<[^>]+>/.test(name))
     return { name, ref: `<file ${name}>`, size: 0, contentType: "application/octet-stream" };
   const saved = Object.keys(options.files);
-  throw new HirewireError({
-    code: "FILE_NOT_SAVED",
-    message: `${JSON.stringify(name)} was not saved by any earlier step; saved: ${JSON.stringify(saved)}`,
-    path,
-    step: options.stepIndex,
-  });
+  throw hirewireError(
+    "FILE_NOT_SAVED",
+    "notSaved",
+    { name, saved },
+    { path, step: options.stepIndex },
+  );
 }
 
 /** Wraps render options so the caller can tell whether a placeholder stood in for a value. */
@@ -288,18 +288,8 @@ function renderAt(
   try {
     return renderTemplate(source, scope, options);
   } catch (error) {
-    if (error instanceof HirewireError) {
-      throw new HirewireError(
-        {
-          code: error.code,
-          message: error.message,
-          path: pathText(path),
-          step: stepIndex,
-          details: error.details,
-        },
-        { cause: error },
-      );
-    }
+    if (error instanceof HirewireError)
+      throw placeError(error, { path: pathText(path), step: stepIndex });
     throw error;
   }
 }
@@ -317,12 +307,7 @@ function assertAbsoluteUrl(url: string, path: string, step: number): void {
     parsed = undefined;
   }
   if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw new HirewireError({
-      code: "URL_INVALID",
-      message: `the URL must be absolute http(s) after rendering (got ${JSON.stringify(url)})`,
-      path,
-      step,
-    });
+    throw hirewireError("URL_INVALID", "notAbsolute", { url }, { path, step });
   }
 }
 
@@ -330,14 +315,14 @@ function assertAbsoluteUrl(url: string, path: string, step: number): void {
  * `Basic user:pass` (a colon after rendering) is sent as `Basic base64(user:pass)`, as
  * ChiefOnboarding does; `Basic <token without a colon>` is taken as already encoded.
  */
-export function encodeBasicAuth(value: string): string {
+function encodeBasicAuth(value: string): string {
   const match = /^(basic)\s+(.*)$/is.exec(value);
   if (match === null || !match[2]!.includes(":")) return value;
   return `${match[1]} ${base64Utf8(match[2]!)}`;
 }
 
 /** Base64 of the UTF-8 bytes of `text`, without Buffer (the engine is pure). */
-export function base64Utf8(text: string): string {
+function base64Utf8(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);

@@ -2,7 +2,7 @@
 // against `status_code` (2xx without it) and the `expected` text, a transport failure for
 // `exists` checks, and the rendering of the `expected` and `continue_if` templates.
 import type { ErrorInfo } from "../errors/index.ts";
-import { toErrorInfo } from "../errors/index.ts";
+import { problem, toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome, ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step } from "../manifest/types.ts";
 import { isTemplated, renderTemplate } from "../template/index.ts";
@@ -27,13 +27,10 @@ export function transportFailure(
   if (outcome.type === "error")
     return { error: { ...outcome.error, step: index, path }, acceptedStatus: false };
   if (transientKind(outcome) !== undefined) {
+    const { status } = outcome.response;
+    const response = excerpt(outcome.response, mask);
     return {
-      error: {
-        code: "HTTP_STATUS",
-        message: `the check answered ${outcome.response.status}; response: ${excerpt(outcome.response, mask)}`,
-        step: index,
-        path,
-      },
+      error: problem("HTTP_STATUS", "check", { status, response }, { step: index, path }),
       acceptedStatus: false,
     };
   }
@@ -58,29 +55,29 @@ export function checkResponse(
       ? accepted.includes(response.status)
       : response.status >= 200 && response.status < 300;
   if (!ok) {
-    const wanted =
-      accepted !== undefined && accepted.length > 0
-        ? `one of ${accepted.join(", ")}`
-        : "a 2xx status";
+    const facts = {
+      request: describeRequest(step, response),
+      status: response.status,
+      accepted,
+      response: excerpt(response, mask),
+    };
     return {
-      error: {
-        code: "HTTP_STATUS",
-        message: `${describeRequest(step, response)} answered ${response.status}, expected ${wanted}; response: ${excerpt(response, mask)}`,
+      error: problem("HTTP_STATUS", "unexpected", facts, {
         step: index,
         path,
         details: { status: response.status, expected: accepted ?? "2xx" },
-      },
+      }),
       acceptedStatus: false,
     };
   }
   if (expected !== undefined && expected !== "" && !(response.text ?? "").includes(expected)) {
     return {
-      error: {
-        code: "EXPECTED_TEXT_MISSING",
-        message: `the response does not contain ${JSON.stringify(expected)}; response: ${excerpt(response, mask)}`,
-        step: index,
-        path: `${path}.expected`,
-      },
+      error: problem(
+        "EXPECTED_TEXT_MISSING",
+        "missing",
+        { expected, response: excerpt(response, mask) },
+        { step: index, path: `${path}.expected` },
+      ),
       acceptedStatus: true,
     };
   }

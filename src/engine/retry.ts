@@ -6,14 +6,14 @@ import type { AttemptOutcome } from "../exchange/types.ts";
 import type { HttpMethod, RetryOn, Step } from "../manifest/types.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
-export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 export const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set([
   "GET",
   "HEAD",
   "PUT",
   "DELETE",
 ]);
-export const DEFAULT_MAX_RETRIES = 3;
+const DEFAULT_MAX_RETRIES = 3;
 
 /** The kind of a transient failure, as `retry.on` names it; undefined when not transient. */
 export function transientKind(outcome: AttemptOutcome): "network" | "timeout" | number | undefined {
@@ -45,8 +45,7 @@ function matchesRetryOn(item: RetryOn, kind: "network" | "timeout" | number): bo
 
 /** Retry-After of a response outcome, in ms, or undefined. */
 export function retryAfterOf(outcome: AttemptOutcome, now: number): number | undefined {
-  const response = outcome.type === "response" ? outcome.response : outcome.response;
-  return parseRetryAfter(response?.headers["retry-after"], now);
+  return parseRetryAfter(outcome.response?.headers["retry-after"], now);
 }
 
 export interface BackoffOptions {

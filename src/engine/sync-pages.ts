@@ -4,7 +4,7 @@
 // response) or `next_page_token_from` + `next_page` (`{{ NEXT_PAGE_TOKEN }}`) for up to
 // `amount_pages_to_fetch` pages in all. A page without the list ends the sync (as in
 // ChiefOnboarding).
-import type { ErrorInfo } from "../errors/index.ts";
+import { problem, type ErrorInfo } from "../errors/index.ts";
 import type { ResponseRecord } from "../exchange/types.ts";
 import type { JsonValue, Step, SyncUsersManifest } from "../manifest/types.ts";
 import { readNotation } from "../json/notation.ts";
@@ -14,7 +14,7 @@ import { excerpt } from "./describe.ts";
 import type { RunContext, RunState } from "./types.ts";
 import { variableLayers } from "./variables.ts";
 
-export const DEFAULT_PAGES = 5;
+const DEFAULT_PAGES = 5;
 
 export interface SyncResult {
   users: Array<Record<string, JsonValue>>;
@@ -57,14 +57,13 @@ export function nextSyncState(
   const list = readNotation(response.json, manifest.data_from ?? "");
   if (!list.found || !Array.isArray(list.value)) {
     if (!firstPage) return { state: done(state, result) }; // no list on a later page: the sync is complete
-    const where = manifest.data_from ? `data_from "${manifest.data_from}"` : "the response";
+    const facts = {
+      dataFrom: manifest.data_from,
+      found: list.found,
+      response: excerpt(response, ctx.maskText),
+    };
     return {
-      error: {
-        code: "SYNC_DATA",
-        message: `${where} is ${list.found ? "not a list" : "not in the response"}: ${excerpt(response, ctx.maskText)}`,
-        path: "data_from",
-        step: state.step,
-      },
+      error: problem("SYNC_DATA", "notAList", facts, { path: "data_from", step: state.step }),
     };
   }
   const page = result.pages + 1;

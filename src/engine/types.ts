@@ -71,7 +71,8 @@ export interface RunState {
   generated: Record<string, string>;
   /** Epoch milliseconds to wake at, while `waiting`. */
   wakeAt?: number;
-  inFlight?: InFlight;
+  /** The request being sent; set to undefined to clear it (JSON leaves the key out). */
+  inFlight?: InFlight | undefined;
   /** Why the run failed or is blocked. */
   error?: ErrorInfo;
   /** The last attempt's outcome for the current step: used for messages after polling ends. */
@@ -101,7 +102,7 @@ export type NotificationsRecord = { status: "sending" } | { status: "sent"; resu
 export interface RunContext {
   manifest: ProvisioningManifest | SyncUsersManifest;
   /** Which block to run (default `execute`). */
-  block?: RunBlock;
+  block?: RunBlock | undefined;
   /** The hire's props (docs/manifest.md). */
   hire: Record<string, JsonValue>;
   /** The hire's stored fields from earlier runs. */

@@ -6,9 +6,9 @@ import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
 import { mkdir, readdir, rm, stat, unlink, rename } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { HirewireError } from "../errors/index.ts";
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { FileRef } from "../exchange/types.ts";
-import { formatBytes } from "./format-bytes.ts";
 import type { FileStore, PartialFile, SaveOptions } from "./file-store.ts";
 import { safeSegment } from "./safe-name.ts";
 
@@ -38,11 +38,12 @@ export class DiskFileStore implements FileStore {
       for await (const chunk of source) {
         size += chunk.byteLength;
         if (size > maxBytes) {
-          throw new HirewireError({
-            code: "HTTP_BODY_TOO_LARGE",
-            message: `${name} is larger than the ${formatBytes(maxBytes)} limit for run files`,
-            details: { file: name, maxBytes },
-          });
+          throw hirewireError(
+            "HTTP_BODY_TOO_LARGE",
+            "runFile",
+            { file: name, maxBytes },
+            { details: { file: name, maxBytes } },
+          );
         }
         yield chunk;
       }
@@ -53,13 +54,11 @@ export class DiskFileStore implements FileStore {
     } catch (error) {
       await unlink(partialPath).catch(() => undefined);
       if (isDiskFull(error)) {
-        throw new HirewireError(
-          {
-            code: "DISK_FULL",
-            message: `could not save ${name}: the disk holding run files (${this.rootDir}) is full`,
-            details: { file: name, cause: (error as NodeJS.ErrnoException).code },
-          },
-          { cause: error },
+        throw hirewireError(
+          "DISK_FULL",
+          "runFile",
+          { file: name, dir: this.rootDir },
+          { details: { file: name, cause: (error as NodeJS.ErrnoException).code }, cause: error },
         );
       }
       throw error;
@@ -115,11 +114,12 @@ export class DiskFileStore implements FileStore {
   private pathOf(file: FileRef): string {
     const resolved = path.resolve(this.rootDir, file.ref);
     if (!resolved.startsWith(this.rootDir + path.sep)) {
-      throw new HirewireError({
-        code: "FILE_NOT_SAVED",
-        message: `${file.name} has an invalid storage reference`,
-        details: { ref: file.ref },
-      });
+      throw hirewireError(
+        "FILE_NOT_SAVED",
+        "badReference",
+        { name: file.name },
+        { details: { ref: file.ref } },
+      );
     }
     return resolved;
   }
@@ -139,18 +139,16 @@ async function names(dir: string): Promise<string[]> {
 }
 
 /** ENOSPC: no space left; EDQUOT: the user's quota is used up. Both mean "free some space". */
-export function isDiskFull(error: unknown): boolean {
+function isDiskFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }
 
 function missing(file: FileRef, error: unknown): HirewireError {
-  return new HirewireError(
-    {
-      code: "FILE_NOT_SAVED",
-      message: `${file.name} is no longer in run storage`,
-      details: { ref: file.ref, cause: (error as NodeJS.ErrnoException).code },
-    },
-    { cause: error },
+  return hirewireError(
+    "FILE_NOT_SAVED",
+    "gone",
+    { name: file.name },
+    { details: { ref: file.ref, cause: (error as NodeJS.ErrnoException).code }, cause: error },
   );
 }

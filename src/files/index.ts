@@ -1,4 +1,3 @@
 export * from "./file-store.ts";
 export * from "./disk-file-store.ts";
-export * from "./format-bytes.ts";
 export * from "./safe-name.ts";

@@ -7,7 +7,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "nod
 import { isIP, type LookupFunction } from "node:net";
 import type { buildConnector as UndiciConnector } from "undici";
 import { Agent, buildConnector } from "./undici-parts.ts";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 
 /**
  * Returns a refusal message for an address a request must not reach, or undefined to allow it.
@@ -112,11 +112,12 @@ function assertAllowed(
   for (const address of addresses) {
     const refusal = check(host, address, port);
     if (refusal !== undefined) {
-      throw new HirewireError({
-        code: "HTTP_EGRESS_DENIED",
-        message: refusal,
-        details: port !== undefined ? { host, address, port } : { host, address },
-      });
+      throw hirewireError(
+        "HTTP_EGRESS_DENIED",
+        "refused",
+        { refusal },
+        { details: port !== undefined ? { host, address, port } : { host, address } },
+      );
     }
   }
 }

@@ -1,9 +1,8 @@
 // Reads a response into a ResponseRecord: header names lower-cased with repeats joined, the body
 // counted while it streams (aborted past the cap), the text kept and parsed as JSON when it is.
 import type { Readable } from "node:stream";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError, type HirewireError } from "../errors/index.ts";
 import type { ResponseRecord } from "../exchange/types.ts";
-import { formatBytes } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 
 type RawHeaders = Record<string, string | string[] | undefined>;
@@ -43,7 +42,7 @@ export async function readBodyText(
 }
 
 /** The text parsed as JSON, or undefined when it is not JSON (whatever the Content-Type says). */
-export function parseJsonBody(text: string): JsonValue | undefined {
+function parseJsonBody(text: string): JsonValue | undefined {
   // Skipping texts that cannot start a JSON value avoids a throw-and-catch for HTML and such.
   const first = text.trimStart().charCodeAt(0);
   const canStart =
@@ -78,9 +77,5 @@ export function textResponse(
 
 function tooLarge(body: Readable, maxBytes: number): HirewireError {
   body.destroy();
-  return new HirewireError({
-    code: "HTTP_BODY_TOO_LARGE",
-    message: `response body larger than ${formatBytes(maxBytes)}`,
-    details: { maxBytes },
-  });
+  return hirewireError("HTTP_BODY_TOO_LARGE", "response", { maxBytes }, { details: { maxBytes } });
 }

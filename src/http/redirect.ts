@@ -1,7 +1,7 @@
 // How a request changes when it follows a redirect (RFC 9110 §15.4 and what browsers do): which
 // method and body go on, and what stays behind when the origin changes: Authorization, Cookie and
 // every header holding a secret; a body holding a secret is never resent there. Pure.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { HttpMethod } from "../manifest/types.ts";
 import type { RequestBody } from "../exchange/types.ts";
 
@@ -55,11 +55,8 @@ export function nextHopRequest(
         holdsSecret?.(name) !== true,
     );
     if (holdsSecret !== undefined && bodyHoldsSecret(body, holdsSecret)) {
-      throw new HirewireError({
-        code: "HTTP_REDIRECT_SECRET",
-        message: `${current.url.origin} answered ${status} redirecting to ${location.origin}; the request body holds a secret, so it was not resent to the other origin`,
-        details: { status, from: current.url.origin, to: location.origin },
-      });
+      const facts = { status, from: current.url.origin, to: location.origin };
+      throw hirewireError("HTTP_REDIRECT_SECRET", "crossOrigin", facts, { details: facts });
     }
   }
   return { method, url: location, headers, body };

@@ -3,7 +3,7 @@
 import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { HirewireError, type ErrorInfo } from "../errors/index.ts";
+import { hirewireError, problem, type ErrorInfo } from "../errors/index.ts";
 import type {
   AttemptOutcome,
   RedirectHop,
@@ -26,8 +26,8 @@ import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } fr
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
 
-export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
-export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
 
 export interface SendOptions {
   files: FileStore;
@@ -83,10 +83,10 @@ export async function sendAttempt(
   try {
     url = new URL(spec.url);
   } catch {
-    return fail({ code: "URL_INVALID", message: `${spec.url} is not a valid URL` });
+    return fail(problem("URL_INVALID", "unparsable", { url: spec.url }));
   }
   if (options.signal?.aborted) {
-    return fail({ code: "CANCELLED", message: "request cancelled", details: { url: url.href } });
+    return fail(problem("CANCELLED", "request", {}, { details: { url: url.href } }));
   }
 
   const deadline = new Deadline(spec.timeoutMs, options.signal);
@@ -127,10 +127,10 @@ export async function sendAttempt(
         ),
         body:
           hop.body.kind === "multipart"
-            ? await buildWireBody(hop.body, options.files)
+            ? ((await buildWireBody(hop.body, options.files)) ?? null)
             : hop.body.kind === "text"
               ? hop.body.text
-              : undefined,
+              : null,
         signal: deadline.signal,
         // The deadline covers connect, headers and body together; undici's own per-phase
         // timers would only add work and a second, differently worded timeout.
@@ -153,11 +153,15 @@ export async function sendAttempt(
         location: target.href,
       });
       if (redirects.length > spec.maxRedirects) {
-        return fail({
-          code: "HTTP_TOO_MANY_REDIRECTS",
-          message: `too many redirects (more than ${spec.maxRedirects}) starting at ${spec.url}`,
-          details: { maxRedirects: spec.maxRedirects },
-        });
+        const { maxRedirects } = spec;
+        return fail(
+          problem(
+            "HTTP_TOO_MANY_REDIRECTS",
+            "redirects",
+            { maxRedirects, url: spec.url },
+            { details: { maxRedirects } },
+          ),
+        );
       }
       hop = nextHopRequest(hop, answer.statusCode, target, options.holdsSecret);
     }
@@ -223,11 +227,12 @@ function resolveLocation(location: string, base: URL): URL {
 }
 
 function invalidLocation(location: string, base: URL): never {
-  throw new HirewireError({
-    code: "URL_INVALID",
-    message: `${base.href} redirected to ${location}, which is not an http(s) URL`,
-    details: { location },
-  });
+  throw hirewireError(
+    "URL_INVALID",
+    "redirectTarget",
+    { from: base.href, location },
+    { details: { location } },
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import type { JsonValue } from "../json/json-value.ts";
 export type Lookup = { found: true; value: unknown } | { found: false };
 
 /** Splits `a.b.0.c` into segments; the empty notation is the whole value (no segments). */
-export function splitNotation(notation: string): string[] {
+function splitNotation(notation: string): string[] {
   return notation === "" ? [] : notation.split(".");
 }
 

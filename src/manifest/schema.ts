@@ -104,7 +104,7 @@ const retry = z
   .describe("Retry transient failures with backoff (also for POST and PATCH).");
 
 /** One step of `execute` / `revoke` and the OAuth requests (docs/manifest.md). */
-export const stepSchema = z
+const stepSchema = z
   .strictObject({
     url: text().describe("Absolute http(s) URL; templated."),
     method: method.optional(),

@@ -1,5 +1,6 @@
 // TypeScript shape of a manifest after validation (docs/manifest.md). The zod schema in
 // schema.ts is checked against these types, so the two cannot drift apart.
+import type { Problem } from "../errors/index.ts";
 import type { JsonValue } from "../json/json-value.ts";
 
 export const HTTP_METHODS = Object.freeze([
@@ -113,7 +114,7 @@ export interface FormField {
   name: string;
   type: "input" | "choice";
   description?: string;
-  required?: boolean;
+  required?: boolean | undefined;
   items?: FormChoiceItem[];
   url?: string;
   method?: HttpMethod;
@@ -166,13 +167,11 @@ export function isSyncUsersManifest(m: Manifest): m is SyncUsersManifest {
   return "action" in m || "data_structure" in m;
 }
 
-/** One problem found by validation. `severity: "warning"` never makes a manifest invalid. */
-export interface ValidationProblem {
-  path: string;
-  message: string;
-  severity: "error" | "warning";
-  code: "VALIDATION" | "TEMPLATE_SYNTAX" | "TEMPLATE_UNDEFINED_VARIABLE" | "FILE_NOT_SAVED";
-}
+/**
+ * One problem found by validation: the one problem shape (errors/), always placed and graded.
+ * `severity: "warning"` never makes a manifest invalid.
+ */
+export type ValidationProblem = Problem & { path: string; severity: "error" | "warning" };
 
 export type ValidationResult =
   | { ok: true; manifest: Manifest; warnings: ValidationProblem[] }

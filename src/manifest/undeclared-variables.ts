@@ -35,7 +35,7 @@ function storedKeys(steps: unknown): string[] {
  * Names the manifest declares or every run provides. Stored keys count wherever they are used:
  * the order of steps is the dry run's concern, and a later run sees what an earlier one stored.
  */
-export function declaredVariables(input: Record<string, unknown>): Set<string> {
+function declaredVariables(input: Record<string, unknown>): Set<string> {
   const oauth = isRecord(input.oauth) ? input.oauth : {};
   return new Set<string>([
     ...STANDARD_HIRE_PROPS,

@@ -1,7 +1,7 @@
 // One deadline per notification: the caller's cancel signal and a timeout folded into one
 // AbortSignal, remembering which of the two fired so the failure can say "timed out" or
 // "cancelled" rather than a library's generic abort message.
-import type { ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, problem } from "../errors/index.ts";
 
 /** A combined signal for one send, and what ended it if it was aborted. */
 export interface Deadline {
@@ -29,14 +29,9 @@ export function startDeadline(timeoutMs: number, cancel?: AbortSignal): Deadline
     timeoutMs,
     aborted,
     reason(what: string): ErrorInfo | undefined {
-      if (cancel?.aborted) return { code: "CANCELLED", message: `${what} cancelled` };
-      if (timeout.aborted) {
-        return {
-          code: "HTTP_TIMEOUT",
-          message: `${what} did not finish within ${Math.round(timeoutMs) / 1000} s`,
-          details: { timeoutMs },
-        };
-      }
+      if (cancel?.aborted) return problem("CANCELLED", "deadline", { what });
+      if (timeout.aborted)
+        return problem("HTTP_TIMEOUT", "deadline", { what, timeoutMs }, { details: { timeoutMs } });
       return undefined;
     },
   };

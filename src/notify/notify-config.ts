@@ -1,7 +1,7 @@
 // Where post_execute_notification messages go: the SMTP server for `email` and the
 // Twilio-compatible API for `text`. Read from the environment only at the edges (CLI, service
 // start-up) and passed down, so the sender never reads process.env itself.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 
 /** The SMTP server that sends `email` notifications. */
 export interface SmtpConfig {
@@ -63,11 +63,12 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
 function requireAll(env: NodeJS.ProcessEnv, names: string[], what: string): void {
   const missing = names.filter((name) => value(env, name) === undefined);
   if (missing.length > 0) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${what} are half configured: set ${missing.join(" and ")}`,
-      details: { missing },
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "halfConfigured",
+      { what, missing },
+      { details: { missing } },
+    );
   }
 }
 
@@ -102,9 +103,10 @@ function textFromEnv(env: NodeJS.ProcessEnv): TextConfig | undefined {
   );
   const baseUrl = value(env, "HIREWIRE_TWILIO_BASE_URL") ?? DEFAULT_TEXT_BASE_URL;
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `HIREWIRE_TWILIO_BASE_URL must be an http(s) URL (got "${baseUrl}")`,
+    throw hirewireError("INPUT_INVALID", "setting", {
+      name: "HIREWIRE_TWILIO_BASE_URL",
+      rule: "an http(s) URL",
+      got: baseUrl,
     });
   }
   return {
@@ -119,10 +121,7 @@ function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = value(env, name)?.toLowerCase();
   if (raw === undefined || raw === "false" || raw === "0" || raw === "no") return false;
   if (raw === "true" || raw === "1" || raw === "yes") return true;
-  throw new HirewireError({
-    code: "INPUT_INVALID",
-    message: `${name} must be true or false (got "${env[name]}")`,
-  });
+  throw hirewireError("INPUT_INVALID", "setting", { name, rule: "true or false", got: env[name] });
 }
 
 function parsePort(env: NodeJS.ProcessEnv, fallback: number): number {
@@ -130,9 +129,10 @@ function parsePort(env: NodeJS.ProcessEnv, fallback: number): number {
   if (raw === undefined) return fallback;
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `HIREWIRE_SMTP_PORT must be a port number from 1 to 65535 (got "${raw}")`,
+    throw hirewireError("INPUT_INVALID", "setting", {
+      name: "HIREWIRE_SMTP_PORT",
+      rule: "a port number from 1 to 65535",
+      got: raw,
     });
   }
   return port;

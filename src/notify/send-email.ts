@@ -1,7 +1,7 @@
 // Sends one `email` notification as plain text through the configured SMTP server (nodemailer),
 // turning nodemailer's failures into an ErrorInfo an admin can act on.
 import { createTransport } from "nodemailer";
-import { HirewireError, type ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, HirewireError, problem } from "../errors/index.ts";
 import type { Deadline } from "./deadline.ts";
 import type { SmtpConfig } from "./notify-config.ts";
 
@@ -69,40 +69,19 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /** The ErrorInfo for a nodemailer failure; SMTP reply codes are kept in details. */
-export function describeSmtpFailure(error: unknown, smtp: SmtpConfig): ErrorInfo {
+function describeSmtpFailure(error: unknown, smtp: SmtpConfig): ErrorInfo {
   const e = (typeof error === "object" && error !== null ? error : {}) as SmtpError;
   const server = `${smtp.host}:${smtp.port}`;
   const details: Record<string, unknown> = { server };
   if (e.code !== undefined) details.cause = e.code;
   if (e.responseCode !== undefined) details.responseCode = e.responseCode;
   const reply = e.response?.trim() || e.message || String(error);
-  if (e.code === "ETIMEDOUT") {
-    return {
-      code: "HTTP_TIMEOUT",
-      message: `the SMTP server ${server} did not answer in time`,
-      details,
-    };
-  }
-  if (e.code !== undefined && CONNECTION_CODES.has(e.code)) {
-    return {
-      code: "HTTP_CONNECTION",
-      message: `could not reach the SMTP server ${server}: ${reply}`,
-      details,
-    };
-  }
-  if (e.code === "EAUTH" || e.code === "ENOAUTH") {
-    return {
-      code: "HTTP_STATUS",
-      message: `the SMTP server ${server} refused the login: ${reply}`,
-      details,
-    };
-  }
-  if (e.responseCode !== undefined) {
-    return {
-      code: "HTTP_STATUS",
-      message: `the SMTP server ${server} refused the email: ${reply}`,
-      details,
-    };
-  }
-  return { code: "INTERNAL", message: `the email could not be sent: ${reply}`, details };
+  if (e.code === "ETIMEDOUT") return problem("HTTP_TIMEOUT", "smtp", { server }, { details });
+  if (e.code !== undefined && CONNECTION_CODES.has(e.code))
+    return problem("HTTP_CONNECTION", "smtp", { server, reply }, { details });
+  if (e.code === "EAUTH" || e.code === "ENOAUTH")
+    return problem("HTTP_STATUS", "smtpLogin", { server, reply }, { details });
+  if (e.responseCode !== undefined)
+    return problem("HTTP_STATUS", "smtpEmail", { server, reply }, { details });
+  return problem("INTERNAL", "email", { reply }, { details });
 }

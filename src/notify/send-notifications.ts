@@ -2,7 +2,7 @@
 // rendered with the run's variables and sent, in order, as an email or a text message. A failed
 // item yields a result with ok:false and never stops the others or throws: a notification that
 // could not be sent must not turn a succeeded run into a failed one.
-import { HirewireError, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, placeError, problem, toErrorInfo } from "../errors/index.ts";
 import type { Notification } from "../manifest/types.ts";
 import { renderTemplate, type Scope } from "../template/index.ts";
 import { startDeadline, type Deadline } from "./deadline.ts";
@@ -29,7 +29,7 @@ export interface SendNotificationsOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
+const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 const DEFAULT_SUBJECT = "Notification from hirewire";
 
 /**
@@ -61,7 +61,7 @@ async function sendOne(
   const path = `post_execute_notification[${index}]`;
   try {
     if (options.signal?.aborted) {
-      result.error = { code: "CANCELLED", message: "not sent: the run was cancelled", path };
+      result.error = problem("CANCELLED", "notification", {}, { path });
       return result;
     }
     // Every field renders before anything is sent, so an unknown variable anywhere sends nothing.
@@ -71,11 +71,7 @@ async function sendOne(
       item.subject === undefined ? undefined : renderField(item.subject, scope, `${path}.subject`);
     const message = renderField(item.message, scope, `${path}.message`);
     if (to.trim() === "") {
-      result.error = {
-        code: "INPUT_INVALID",
-        message: "the recipient is empty after rendering",
-        path: `${path}.to`,
-      };
+      result.error = problem("INPUT_INVALID", "emptyRecipient", {}, { path: `${path}.to` });
       return result;
     }
     if (item.type === "email") {
@@ -113,7 +109,7 @@ function renderField(source: string, scope: Scope, path: string): string {
   try {
     return renderTemplate(source, scope);
   } catch (error) {
-    throw new HirewireError({ ...toErrorInfo(error), path }, { cause: error });
+    throw placeError(error, { path });
   }
 }
 
@@ -122,9 +118,5 @@ function deadlineOf(options: SendNotificationsOptions): Deadline {
 }
 
 function notConfigured(path: string, type: string, variables: string): ErrorInfo {
-  return {
-    code: "INPUT_MISSING",
-    message: `${type} notifications are not configured: set ${variables}`,
-    path,
-  };
+  return problem("INPUT_MISSING", "notifyNotConfigured", { type, variables }, { path });
 }

@@ -1,7 +1,7 @@
 // Sends one `text` notification through a Twilio-compatible Messages API: a form-encoded POST to
 // {base}/2010-04-01/Accounts/{AccountSid}/Messages.json with Basic auth AccountSid:AuthToken.
 import { request } from "undici";
-import { HirewireError, type ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, HirewireError, hirewireError, problem } from "../errors/index.ts";
 import type { Deadline } from "./deadline.ts";
 import { DEFAULT_TEXT_BASE_URL, type TextConfig } from "./notify-config.ts";
 
@@ -58,11 +58,12 @@ export async function sendText(
   const json = parseJson(answer);
   if (status < 200 || status > 299) {
     const reason = typeof json?.message === "string" ? json.message : answer.trim();
-    throw new HirewireError({
-      code: "HTTP_STATUS",
-      message: `the text message API answered ${status}${reason ? `: ${reason.slice(0, MAX_REASON_CHARS)}` : ""}`,
-      details: { status, url: url.origin + url.pathname },
-    });
+    throw hirewireError(
+      "HTTP_STATUS",
+      "textApi",
+      { status, reason: reason.slice(0, MAX_REASON_CHARS) },
+      { details: { status, url: url.origin + url.pathname } },
+    );
   }
   return typeof json?.sid === "string" ? { messageId: json.sid } : {};
 }
@@ -92,11 +93,12 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 function describeTextFailure(error: unknown, url: URL): ErrorInfo {
   const code = findCode(error);
   const reason = error instanceof Error ? error.message : String(error);
-  return {
-    code: "HTTP_CONNECTION",
-    message: `could not reach the text message API at ${url.host}: ${reason}`,
-    details: { cause: code ?? reason, url: url.origin + url.pathname },
-  };
+  return problem(
+    "HTTP_CONNECTION",
+    "textApi",
+    { host: url.host, reason },
+    { details: { cause: code ?? reason, url: url.origin + url.pathname } },
+  );
 }
 
 /** The low-level code (ECONNREFUSED, UND_ERR_SOCKET, …), which undici sometimes keeps on a cause. */

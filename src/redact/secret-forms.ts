@@ -64,25 +64,6 @@ const ESCAPE_DEPTH = 15;
 const alternationCache = new Map<string, string>();
 const ALTERNATION_CACHE_LIMIT = 4096;
 
-/** Every literal way one character (a code point) may be written, JSON escapes at one level. */
-export function characterForms(char: string): string[] {
-  if (PLAIN.test(char)) return [char];
-  const forms = new Set<string>([char]);
-  const once = [jsonEscaped(char), ...unicodeEscapes(char)];
-  if (char === "/") once.push("\\/");
-  for (const form of once) {
-    forms.add(form);
-    forms.add(jsonEscaped(form));
-  }
-  for (const form of percentEscapes(char)) forms.add(form);
-  if (char === " ") for (const form of ["+", ...percentEscapes("+")]) forms.add(form);
-  // The WHATWG URL parser turns `\` into `/` in the path of http(s) URLs.
-  if (char === "\\") forms.add("/");
-  for (const form of htmlEntities(char)) forms.add(form);
-  // Longest first: an alternation takes the first alternative that matches.
-  return [...forms].sort((a, b) => b.length - a.length);
-}
-
 function htmlEntities(char: string): string[] {
   const code = char.codePointAt(0)!;
   if (code <= 0x20 && char !== " ") return [];
@@ -91,9 +72,10 @@ function htmlEntities(char: string): string[] {
 }
 
 /**
- * A RegExp source for one character in any of its forms: those of characterForms, plus JSON
- * escapes nested any depth up to four and mixed with percent-encoding (`\\\"`, `%5C%22`), as
- * a target writes a JSON body it received back into JSON, a URL or a form.
+ * A RegExp source for one character in any of its forms: itself, its JSON and unicode escapes,
+ * percent-encoding, HTML entities, plus JSON escapes nested any depth up to four and mixed with
+ * percent-encoding (`\\\"`, `%5C%22`), as a target writes a JSON body it received back into
+ * JSON, a URL or a form.
  */
 function characterSource(char: string): string {
   const unescaped = [char, ...percentEscapes(char), ...htmlEntities(char)];

@@ -3,7 +3,7 @@
 // an `exists` block, builds the hire's access overview ("Asana (has access), Google (no access),
 // Teams (unknown)"), which runs can use as `{{ access_overview }}`.
 import { randomUUID } from "node:crypto";
-import { isHirewireError, type ErrorInfo } from "../errors/index.ts";
+import { type ErrorInfo, isHirewireError, problem } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import type { AddressCheck } from "../http/index.ts";
 import type { JsonValue, ValidationProblem } from "../manifest/types.ts";
@@ -79,11 +79,12 @@ function invalidManifest(problems: ValidationProblem[]): ExistsCheck {
   };
 }
 
-const NO_EXISTS_BLOCK: ErrorInfo = {
-  code: "INPUT_INVALID",
-  message: "the manifest has no exists block; add one to check whether a hire has an account",
-  path: "exists",
-};
+const NO_EXISTS_BLOCK: ErrorInfo = problem(
+  "INPUT_INVALID",
+  "noExistsBlock",
+  {},
+  { path: "exists" },
+);
 
 /** What the runner needs from the service to check integrations for a hire. */
 export interface AccessDeps {
@@ -180,7 +181,7 @@ export function accessOverviewText(items: ReadonlyArray<Pick<AccessEntry, "name"
 }
 
 /** The template variable runs see the overview as. */
-export const ACCESS_OVERVIEW_VARIABLE = "access_overview";
+const ACCESS_OVERVIEW_VARIABLE = "access_overview";
 
 /**
  * Whether any template in the manifest uses `{{ access_overview }}`. A cheap text test first:

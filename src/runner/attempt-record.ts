@@ -7,7 +7,7 @@ import type { AttemptOutcome, RedirectHop, RequestBody, RequestSpec } from "../e
 import type { Redactor } from "../redact/index.ts";
 
 /** Longest body text kept in a record, after masking; the rest is summarised. */
-export const RECORD_BODY_CHARS = 64 * 1024;
+const RECORD_BODY_CHARS = 64 * 1024;
 
 export interface AttemptRecord {
   step: number;
@@ -66,7 +66,7 @@ export function attemptRecord(
   };
   if (input.name !== undefined) record.name = input.name;
   if (input.resentAfterInterruption === true) record.resentAfterInterruption = true;
-  const response = outcome.type === "response" ? outcome.response : outcome.response;
+  const response = outcome.response;
   if (response !== undefined) {
     record.response = { status: response.status, headers: response.headers };
     if (response.file !== undefined)

@@ -9,6 +9,7 @@ import type { AddressCheck } from "../http/index.ts";
 import { readNotation } from "../json/notation.ts";
 import type { FormField, JsonValue, Manifest, Step } from "../manifest/types.ts";
 import { formFields, isRequiredField } from "../engine/form-check.ts";
+import { ENGINE_DEFAULTS } from "../engine/current-step.ts";
 import { createRunState } from "../engine/machine.ts";
 import { buildRequest } from "../engine/request.ts";
 import type { RunContext } from "../engine/types.ts";
@@ -112,8 +113,8 @@ async function fetchChoices(
       files: {},
       secrets: ctx.secrets,
       secretVariable: secretVariable(ctx, formState),
-      defaultTimeoutMs: input.timeoutMs ?? 30_000,
-      maxRedirects: 10,
+      defaultTimeoutMs: input.timeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs,
+      maxRedirects: ENGINE_DEFAULTS.maxRedirects,
     });
   } catch (error) {
     const info = toErrorInfo(error);

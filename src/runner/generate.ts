@@ -3,9 +3,9 @@
 import { randomInt } from "node:crypto";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-export const GENERATED_LENGTH = 16;
+const GENERATED_LENGTH = 16;
 
-export function generateSecret(length = GENERATED_LENGTH): string {
+function generateSecret(length = GENERATED_LENGTH): string {
   let text = "";
   for (let i = 0; i < length; i++) text += ALPHABET[randomInt(ALPHABET.length)];
   return text;

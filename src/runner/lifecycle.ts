@@ -3,7 +3,7 @@
 // state and redactor the run is driven with, and every problem found before anything is sent.
 // The CLI (run, dry-run, revoke, exists), the API's trigger checks, the scheduler's first drive,
 // the exists check and form choices all call it; none builds a context of its own.
-import type { ErrorInfo } from "../errors/index.ts";
+import type { ErrorInfo, ListedProblem } from "../errors/index.ts";
 import type { JsonValue, Manifest } from "../manifest/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import { preflight, type PlannedStep } from "../engine/preflight.ts";
@@ -123,12 +123,7 @@ export function tooShortWarnings(redactor: Redactor): string[] {
 }
 
 /** A problem as the API and the CLI list it: where, what, and which code. */
-export interface RunProblem {
-  path: string;
-  message: string;
-  code?: string;
-  step?: number;
-}
+export type RunProblem = ListedProblem;
 
 /** An ErrorInfo as a listed problem (details stay out: they may be large). */
 export function problemOf(info: ErrorInfo): RunProblem {

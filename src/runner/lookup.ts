@@ -1,20 +1,17 @@
 // Fetching the record a request is about, with the 404 (or 409) the API answers when it cannot.
-import { HirewireError } from "../errors/index.ts";
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { HireRecord, IntegrationRecord, RunRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 /** 404 NOT_FOUND: `no integration with id "x"`. */
 export function notFound(what: string, id: string, path?: string): HirewireError {
-  return new HirewireError({
-    code: "NOT_FOUND",
-    message: `no ${what} with id ${JSON.stringify(id)}`,
-    ...(path !== undefined ? { path } : {}),
-  });
+  return hirewireError("NOT_FOUND", "id", { what, id }, { path });
 }
 
 /** 409 CONFLICT with a message saying what is not allowed and why. */
 export function conflict(message: string): HirewireError {
-  return new HirewireError({ code: "CONFLICT", message });
+  return hirewireError("CONFLICT", "refused", { reason: message });
 }
 
 export async function mustGetIntegration(

@@ -42,7 +42,7 @@ export function validated(input: unknown): ValidationResult {
   return isPrepared(input) ? input : validateManifest(input);
 }
 
-export function isPrepared(input: unknown): input is PreparedManifest {
+function isPrepared(input: unknown): input is PreparedManifest {
   return typeof input === "object" && input !== null && prepared.has(input);
 }
 

@@ -55,7 +55,7 @@ interface Lane {
   waiters: Waiter[];
   asking: boolean;
   /** Ends the asker's sleep early (a slot of this process was given back). */
-  wake?: () => void;
+  wake?: (() => void) | undefined;
 }
 
 const GO: RatePermit = { release() {} };

@@ -213,8 +213,7 @@ async function drive(
 /** A run refused before sending: every problem, and the first as `error` (what callers print). */
 function invalid(runId: string, problems: Array<ErrorInfo | ValidationProblem>): RunResult {
   const first = problems[0]!;
-  const error: ErrorInfo =
-    "severity" in first ? { code: first.code, message: first.message, path: first.path } : first;
+  const { severity: _severity, ...error } = first;
   return {
     runId,
     status: "invalid",

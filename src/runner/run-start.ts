@@ -2,7 +2,13 @@
 // thing that can be known before anything is sent is checked first — the manifest is valid,
 // declared secrets are set, every variable resolves for this hire — and only then is the run
 // queued for the scheduler. A refused run leaves nothing behind.
-import { ERROR_CATALOG, HirewireError, type ErrorCode } from "../errors/index.ts";
+import {
+  describeProblem,
+  ERROR_CATALOG,
+  HirewireError,
+  hirewireError,
+  type ErrorCode,
+} from "../errors/index.ts";
 import { blockSteps } from "../engine/blocks.ts";
 import type { RunBlock } from "../engine/types.ts";
 import type { FileStore } from "../files/index.ts";
@@ -119,18 +125,6 @@ export async function runBlockers(
   return prepared.redactor.redact(problems);
 }
 
-/**
- * One sentence for a problem: `hire_id is required`, `start must be an ISO date …` when the
- * message continues the field's name, else `execute[0].url: unknown variable "TOKEN"`; the
- * message alone at the root.
- */
-export function describeProblem(problem: { path: string; message: string }): string {
-  if (problem.path === "") return problem.message;
-  return /^(is|must|should|has|holds) /.test(problem.message)
-    ? `${problem.path} ${problem.message}`
-    : `${problem.path}: ${problem.message}`;
-}
-
 /** A 422 naming the first blocker; its code is the first problem's when that is an input code. */
 export function blockedError(problems: RunProblem[], subject: string): HirewireError {
   const first = problems[0];
@@ -240,9 +234,10 @@ export async function startRun(
     const earlier = await deps.store.findRunByIdempotencyKey(integration.id, key);
     if (earlier !== undefined) {
       if (earlier.block !== block)
-        throw conflict(
-          `the Idempotency-Key was already used for run ${earlier.id} of the ${earlier.block} block; use a new key`,
-        );
+        throw hirewireError("CONFLICT", "keyOtherBlock", {
+          runId: earlier.id,
+          block: earlier.block,
+        });
       assertSameTrigger(earlier, {
         hireId: hire.id,
         params: withEarlierOverview(params, earlier.params),

@@ -21,7 +21,7 @@ export interface SecretStatus {
 }
 
 /** The `initial_data_form` items of a stored manifest, tolerating anything a store may hold. */
-export function formItems(manifest: unknown): InitialDataFormItem[] {
+function formItems(manifest: unknown): InitialDataFormItem[] {
   if (typeof manifest !== "object" || manifest === null) return [];
   const items = (manifest as { initial_data_form?: unknown }).initial_data_form;
   if (!Array.isArray(items)) return [];

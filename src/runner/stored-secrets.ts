@@ -8,7 +8,7 @@ import type { RunState } from "../engine/types.ts";
 import type { StoredValue } from "../store/index.ts";
 
 /** The secret name a sensitive stored field is masked as: `stored.NAME`. */
-export function storedSecretName(field: string): string {
+function storedSecretName(field: string): string {
   return `stored.${field}`;
 }
 
@@ -130,7 +130,7 @@ export function restoreStored(
 }
 
 /** True when a value still carries a `***NAME***` mask (a state saved by the CLI holds these). */
-export function holdsMask(value: JsonValue): boolean {
+function holdsMask(value: JsonValue): boolean {
   return PLACEHOLDER.test(typeof value === "string" ? value : JSON.stringify(value));
 }
 

@@ -1,7 +1,8 @@
 // Authenticated encryption for secrets at rest: AES-256-GCM with a fresh IV per value, written
 // as a versioned text token so the format can change without guessing what old values are.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { HirewireError } from "../errors/index.ts";
+import type { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 
 const FORMAT = "v1";
 const ALGORITHM = "aes-256-gcm";
@@ -17,9 +18,9 @@ export class SecretCipher {
   /** @param key exactly 32 bytes; see `loadOrCreateKey` for where it comes from. */
   constructor(key: Uint8Array) {
     if (key.length !== KEY_BYTES) {
-      throw new HirewireError({
-        code: "INPUT_INVALID",
-        message: `The secret key must be ${KEY_BYTES} bytes long, but it is ${key.length} bytes.`,
+      throw hirewireError("INPUT_INVALID", "secretKeyLength", {
+        expected: KEY_BYTES,
+        actual: key.length,
       });
     }
     this.#key = Buffer.from(key);
@@ -60,8 +61,5 @@ export class SecretCipher {
 }
 
 function unreadable(reason: string, cause?: unknown): HirewireError {
-  return new HirewireError(
-    { code: "INTERNAL", message: `An encrypted secret could not be decrypted: ${reason}.` },
-    cause === undefined ? undefined : { cause },
-  );
+  return hirewireError("INTERNAL", "decrypt", { reason }, cause === undefined ? {} : { cause });
 }

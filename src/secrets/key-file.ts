@@ -3,18 +3,18 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { SecretCipher } from "./cipher.ts";
 
 export const KEY_FILE_NAME = "secret.key";
 
 /** Decodes a base64 key and checks its length (32 bytes). */
-export function parseKey(base64: string): Buffer {
+function parseKey(base64: string): Buffer {
   const key = Buffer.from(base64.trim(), "base64");
   if (key.length !== 32) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `The secret key must be 32 bytes encoded as base64, but it decodes to ${key.length} bytes.`,
+    throw hirewireError("INPUT_INVALID", "secretKeyEncoding", {
+      expected: 32,
+      actual: key.length,
     });
   }
   return key;

@@ -1,13 +1,13 @@
 // API token management shared by the service's start-up, the /api/tokens routes and `hirewire
 // token`: issue (the token is returned once and only its SHA-256 kept), revoke, and what
 // HIREWIRE_ADMIN_TOKEN means — the one `env` token, valid only while the variable holds it.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { generateApiToken, hashApiToken } from "../secrets/index.ts";
 import type { ApiTokenRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 /** The name the HIREWIRE_ADMIN_TOKEN token is listed under. */
-export const ENV_TOKEN_NAME = "admin (HIREWIRE_ADMIN_TOKEN)";
+const ENV_TOKEN_NAME = "admin (HIREWIRE_ADMIN_TOKEN)";
 
 // Hashes of env tokens revoked through the API or CLI: the variable cannot bring them back.
 const REVOKED_ENV = "api_tokens.revoked_env";
@@ -22,11 +22,14 @@ export async function issueApiToken(
 ): Promise<{ record: ApiTokenRecord; token: string }> {
   const trimmed = name.trim();
   if (trimmed === "" || trimmed.length > MAX_TOKEN_NAME_CHARS) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `a token name must have 1 to ${MAX_TOKEN_NAME_CHARS} characters`,
-      path: "name",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "tokenName",
+      { max: MAX_TOKEN_NAME_CHARS },
+      {
+        path: "name",
+      },
+    );
   }
   const token = generateApiToken();
   const record = await store.createApiToken({ name: trimmed, tokenHash: hashApiToken(token) });
@@ -53,13 +56,9 @@ async function findToken(store: Store, idOrName: string): Promise<ApiTokenRecord
   if (byId !== undefined) return byId;
   const named = (await store.listApiTokens()).filter((token) => token.name === idOrName);
   if (named.length === 1) return named[0]!;
-  throw new HirewireError({
-    code: named.length === 0 ? "NOT_FOUND" : "CONFLICT",
-    message:
-      named.length === 0
-        ? `no API token has the id or name ${JSON.stringify(idOrName)}`
-        : `${named.length} API tokens are named ${JSON.stringify(idOrName)}; revoke one by its id`,
-  });
+  throw named.length === 0
+    ? hirewireError("NOT_FOUND", "token", { name: idOrName })
+    : hirewireError("CONFLICT", "tokenNameTaken", { count: named.length, name: idOrName });
 }
 
 async function revokedEnvHashes(store: Store): Promise<string[]> {

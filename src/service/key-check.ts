@@ -10,7 +10,7 @@ import { KEY_FILE_NAME, type SecretCipher } from "../secrets/index.ts";
 import type { Store } from "../store/index.ts";
 
 /** The settings key of the check value. */
-export const KEY_CHECK_SETTING = "secret_key_check";
+const KEY_CHECK_SETTING = "secret_key_check";
 const KEY_CHECK_TEXT = "hirewire secret key check v1";
 
 /** Whether `loadOrCreateKey` is about to create a key file (no key given, none on disk). */

@@ -1,7 +1,7 @@
 // The service's configuration, read from the environment at start-up (the only place hirewire
 // reads environment variables for the service) and passed down as plain options.
 import { resolve } from "node:path";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { notifyConfigFromEnv, type NotifyConfig } from "../notify/index.ts";
 
 export interface ServiceConfig {
@@ -102,12 +102,8 @@ function databaseUrl(text: string): string {
   }
   if (protocol !== "postgres:" && protocol !== "postgresql:") {
     // The value is not echoed: a mistyped URL may still carry the password.
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message:
-        "HIREWIRE_DATABASE_URL must be a postgres:// URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)",
-      path: "HIREWIRE_DATABASE_URL",
-    });
+    const name = "HIREWIRE_DATABASE_URL";
+    throw hirewireError("INPUT_INVALID", "notPostgresUrl", { name }, { path: name });
   }
   return text;
 }
@@ -115,21 +111,23 @@ function databaseUrl(text: string): string {
 function onOff(text: string | undefined, name: string): boolean {
   if (text === undefined || text === "" || text === "off" || text === "false") return false;
   if (text === "on" || text === "true") return true;
-  throw new HirewireError({
-    code: "INPUT_INVALID",
-    message: `${name} must be on or off (got ${JSON.stringify(text)})`,
-    path: name,
-  });
+  throw hirewireError(
+    "INPUT_INVALID",
+    "setting",
+    { name, rule: "on or off", got: text },
+    { path: name },
+  );
 }
 
 function integer(text: string, name: string, min: number, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`,
-      path: name,
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "setting",
+      { name, rule: `an integer from ${min} to ${max}`, got: text },
+      { path: name },
+    );
   }
   return value;
 }

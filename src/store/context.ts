@@ -2,7 +2,7 @@
 // clock, plus the helpers shared by all of them (ids, write transactions, error translation).
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import { HirewireError, isHirewireError } from "../errors/index.ts";
+import { HirewireError, hirewireError, isHirewireError, type Problem } from "../errors/index.ts";
 import type { SecretCipher } from "../secrets/index.ts";
 import type { DialectTraits } from "./dialect.ts";
 import type { RunSignals } from "./run-signals.ts";
@@ -58,13 +58,7 @@ export async function write<T>(
   } catch (error) {
     if (!ctx.traits.isDiskFull(error)) throw error;
     // The transaction was rolled back whole: nothing of this write was kept.
-    throw new HirewireError(
-      {
-        code: "DISK_FULL",
-        message: `the disk holding ${ctx.location ?? "the database"} is full; nothing was saved — free some space and try again`,
-      },
-      { cause: error },
-    );
+    throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
   }
 }
 
@@ -74,8 +68,8 @@ export function announceDue(ctx: StoreContext, trx: Kysely<Database>): Promise<v
 }
 
 export interface ConstraintMessages {
-  unique?: string;
-  foreignKey?: string;
+  unique?: Problem;
+  foreignKey?: Problem;
 }
 
 /** Turns a unique or foreign-key violation into a CONFLICT with a readable message. */
@@ -86,15 +80,15 @@ export function translateConstraint(
 ): unknown {
   if (isHirewireError(error)) return error;
   if (messages.unique !== undefined && ctx.traits.isUniqueViolation(error)) {
-    return new HirewireError({ code: "CONFLICT", message: messages.unique }, { cause: error });
+    return new HirewireError(messages.unique, { cause: error });
   }
   if (messages.foreignKey !== undefined && ctx.traits.isForeignKeyViolation(error)) {
-    return new HirewireError({ code: "CONFLICT", message: messages.foreignKey }, { cause: error });
+    return new HirewireError(messages.foreignKey, { cause: error });
   }
   return error;
 }
 
 /** Throws NOT_FOUND naming what is missing. */
 export function notFound(what: string, id: string): HirewireError {
-  return new HirewireError({ code: "NOT_FOUND", message: `No ${what} with id "${id}" exists.` });
+  return hirewireError("NOT_FOUND", "record", { what, id });
 }

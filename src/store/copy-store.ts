@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError, type HirewireError } from "../errors/index.ts";
 import { DiskFileStore } from "../files/index.ts";
 import { SecretCipher } from "../secrets/index.ts";
 import { openPostgresStore } from "./postgres/open-postgres-store.ts";
@@ -54,10 +54,7 @@ export interface CopyStoreResult {
  */
 export async function copySqliteToPostgres(options: CopyStoreOptions): Promise<CopyStoreResult> {
   if (!existsSync(options.file))
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `There is no hirewire store at ${options.file} to copy.`,
-    });
+    throw hirewireError("INPUT_INVALID", "noStoreToCopy", { file: options.file });
   const batchSize = options.batchSize ?? 500;
   const filesDir = options.filesDir ?? join(dirname(options.file), "files");
   const where = describeDatabase(options.url);
@@ -141,10 +138,7 @@ async function importRunFiles(
       maxBytes: Number.MAX_SAFE_INTEGER,
     });
     if (saved.ref !== row.ref)
-      throw new HirewireError({
-        code: "INTERNAL",
-        message: `The run file ${row.ref} would be stored as ${saved.ref}; nothing was copied.`,
-      });
+      throw hirewireError("INTERNAL", "copyFileRef", { ref: row.ref, storedAs: saved.ref });
   }
   return missing;
 }
@@ -163,11 +157,7 @@ async function lockEmptyTarget(db: Kysely<AnyTables>, where: string): Promise<st
   }
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema ?? "public";
-  if (held.length > 0)
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `The ${where} (schema ${schema}) already holds hirewire data (${held.join(", ")}); nothing was copied — migrate only into an empty database or schema.`,
-    });
+  if (held.length > 0) throw hirewireError("CONFLICT", "targetNotEmpty", { where, schema, held });
   return schema;
 }
 
@@ -210,11 +200,10 @@ async function copyTable(
  */
 function batchFailed(table: string, copied: number, error: unknown): HirewireError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new HirewireError(
-    {
-      code: "STORE_UNUSABLE",
-      message: `PostgreSQL refused a row of ${table} after row ${copied} (${reason}); nothing was copied — fix that row in the SQLite file, or report it, then run the copy again.`,
-    },
+  return hirewireError(
+    "STORE_UNUSABLE",
+    "copyRefused",
+    { table, copied, reason },
     { cause: error },
   );
 }
@@ -228,8 +217,5 @@ async function verifyCount(
 ): Promise<void> {
   const actual = await countRows(db, table);
   if (actual !== expected)
-    throw new HirewireError({
-      code: "INTERNAL",
-      message: `The copy of ${table} into the ${where} holds ${actual} rows instead of ${expected}; nothing was copied.`,
-    });
+    throw hirewireError("INTERNAL", "copyCount", { table, where, actual, expected });
 }

@@ -1,7 +1,7 @@
 // Opaque cursors for newest-first listings: the (created_at, id) of the last row of a page.
 // Ordering by both keeps pages stable when many rows share a millisecond.
 import { sql, type RawBuilder } from "kysely";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { Page } from "./records.ts";
 
 const DEFAULT_LIMIT = 50;
@@ -12,12 +12,12 @@ export interface CursorPosition {
   id: string;
 }
 
-export function encodeCursor(position: CursorPosition): string {
+function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
 }
 
 /** Throws INPUT_INVALID for a cursor this store did not make. */
-export function decodeCursor(cursor: string): CursorPosition {
+function decodeCursor(cursor: string): CursorPosition {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(parsed) && typeof parsed[0] === "number" && typeof parsed[1] === "string") {
@@ -26,10 +26,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   } catch {
     // fall through to the error below: a garbled cursor is the caller's input problem
   }
-  throw new HirewireError({
-    code: "INPUT_INVALID",
-    message: "The page cursor is not one this server returned.",
-  });
+  throw hirewireError("INPUT_INVALID", "foreignCursor", {});
 }
 
 /** Clamps a requested page size to 1…500 (default 50). */

@@ -1,6 +1,6 @@
 // Encoding of JSON columns, the same for every dialect: text in, and on the way out either text
 // (SQLite, Postgres text) or an already-parsed value (Postgres jsonb via node-postgres).
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 
 /** Encodes a value for a JSON column; throws INPUT_INVALID for values JSON cannot hold. */
 export function encodeJson(value: unknown, what: string): string {
@@ -8,19 +8,10 @@ export function encodeJson(value: unknown, what: string): string {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new HirewireError(
-      {
-        code: "INPUT_INVALID",
-        message: `The ${what} cannot be saved because it is not valid JSON data.`,
-      },
-      { cause: error },
-    );
+    throw hirewireError("INPUT_INVALID", "notJsonData", { what }, { cause: error });
   }
   if (text === undefined) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: `The ${what} cannot be saved because it is not valid JSON data.`,
-    });
+    throw hirewireError("INPUT_INVALID", "notJsonData", { what });
   }
   return text;
 }

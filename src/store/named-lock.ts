@@ -2,7 +2,7 @@
 // `takeLock`, a little at random so waiters do not march in step), keep extending it while the
 // work runs, and let it go after. A holder that dies loses the lock when its lease lapses.
 import { randomUUID } from "node:crypto";
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { Store } from "./store.ts";
 
 export interface WithLockOptions {
@@ -54,9 +54,9 @@ async function holding<T>(
   const deadline = Date.now() + (options.waitMs ?? 300_000);
   for (let round = 0; !(await store.takeLock({ name, owner, now: now(), leaseMs })); round++) {
     if (Date.now() >= deadline)
-      throw new HirewireError({
-        code: "CONFLICT",
-        message: `${options.what ?? `the lock "${name}"`} stayed busy in another process for ${Math.round((options.waitMs ?? 300_000) / 1000)} s; try again`,
+      throw hirewireError("CONFLICT", "lockBusy", {
+        what: options.what ?? `the lock "${name}"`,
+        waitedMs: options.waitMs ?? 300_000,
       });
     await sleep(Math.min(200, 10 * 2 ** Math.min(round, 5)) * (0.5 + Math.random()));
   }

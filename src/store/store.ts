@@ -67,7 +67,7 @@ export interface CreateRunInput {
   params?: Record<string, JsonValue>;
   state?: RunState | null;
   /** Unique per integration: a second create with the same key returns the first run. */
-  idempotencyKey?: string | null;
+  idempotencyKey?: string | null | undefined;
 }
 
 export interface ListRunsInput {

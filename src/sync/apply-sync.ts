@@ -2,7 +2,7 @@
 // writes stored fields (ChiefOnboarding's extra_fields) — and recording, per run, what was done.
 // A run is applied at most once, whichever process asks (the API, the sync schedule of another
 // process): the store writes the record in the same transaction as the hires, once per run.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { Store } from "../store/store.ts";
 import type { SyncAction } from "./sync-plan.ts";
@@ -29,7 +29,7 @@ export interface ApplySyncOutcome {
 }
 
 /** The settings key the record of an applied run is kept under. */
-export function appliedKey(runId: string): string {
+function appliedKey(runId: string): string {
   return `sync.applied.${runId}`;
 }
 
@@ -56,8 +56,7 @@ export async function applySyncRun(
   const earlier = await getAppliedSync(store, runId);
   if (earlier !== undefined) return { applied: earlier, alreadyApplied: true };
   const run = await store.getRun(runId);
-  if (run === undefined)
-    throw new HirewireError({ code: "NOT_FOUND", message: `no run with id "${runId}"` });
+  if (run === undefined) throw hirewireError("NOT_FOUND", "id", { what: "run", id: runId });
   const plan = await planSyncRun(store, run);
   // The record is written in the same transaction as the hires, once per run across processes.
   const outcome = await store.applyHireChanges({

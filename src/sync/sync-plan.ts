@@ -45,7 +45,7 @@ export interface SyncPlan {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The key emails are matched by: trimmed and lower-cased, as the store indexes them. */
-export function emailKey(email: string): string {
+function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
 

@@ -1,13 +1,13 @@
 // The bridge from a stored sync run to a plan: the run must be a `sync` run that succeeded, its
 // result must hold users, and the action comes from the integration's manifest.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import type { RunRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { planSync, readSyncResult, type SyncAction, type SyncPlan } from "./sync-plan.ts";
 
 /** The `action` of a sync-users manifest as stored; undefined for any other manifest. */
-export function syncActionOf(manifest: JsonValue): SyncAction | undefined {
+function syncActionOf(manifest: JsonValue): SyncAction | undefined {
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
     return undefined;
   const action = manifest.action;
@@ -27,33 +27,21 @@ export function syncScheduleOf(manifest: JsonValue): string | undefined {
  */
 export async function planSyncRun(store: Store, run: RunRecord): Promise<SyncPlan> {
   if (run.block !== "sync")
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `run ${run.id} runs the ${run.block} block, not a sync`,
-    });
+    throw hirewireError("CONFLICT", "notASync", { runId: run.id, block: run.block });
   if (run.status !== "succeeded")
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `run ${run.id} is ${run.status}; only a sync that succeeded can be applied`,
-    });
+    throw hirewireError("CONFLICT", "syncNotSucceeded", { runId: run.id, status: run.status });
   const result = readSyncResult(run.state?.result);
-  if (result === undefined)
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `run ${run.id} succeeded without a list of users; nothing can be applied`,
-    });
+  if (result === undefined) throw hirewireError("CONFLICT", "syncWithoutUsers", { runId: run.id });
   const integration = await store.getIntegration(run.integrationId);
   if (integration === undefined)
-    throw new HirewireError({
-      code: "NOT_FOUND",
-      message: `the integration of run ${run.id} no longer exists`,
-    });
+    throw hirewireError("NOT_FOUND", "syncIntegration", { runId: run.id });
   const action = syncActionOf(integration.manifest);
   if (action === undefined)
-    throw new HirewireError({
-      code: "CONFLICT",
-      message: `integration ${integration.id} no longer has a sync-users manifest (no "action"), so run ${run.id} cannot be applied`,
-      path: "action",
-    });
+    throw hirewireError(
+      "CONFLICT",
+      "noLongerSync",
+      { integrationId: integration.id, runId: run.id },
+      { path: "action" },
+    );
   return planSync(store, result, action);
 }

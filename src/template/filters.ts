@@ -39,7 +39,7 @@ function element(value: unknown, index: number): unknown {
 }
 
 /** Every filter by name. */
-export const FILTERS: Readonly<Record<string, FilterSpec>> = Object.freeze({
+const FILTERS: Readonly<Record<string, FilterSpec>> = Object.freeze({
   lower: { arg: "none", apply: text((value) => value.toLowerCase()) },
   upper: { arg: "none", apply: text((value) => value.toUpperCase()) },
   title: { arg: "none", apply: text(titleCase) },

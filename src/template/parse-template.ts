@@ -10,7 +10,7 @@
 // Django accepts: spaces are allowed around `|` and `:`, a `}}` inside a quoted filter argument
 // does not end the expression, and path segments may hold `-` (`responses.0.content-type`).
 // `{# comments #}` are not special and render as text; `{% tags %}` are errors.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { FILTER_NAMES, getFilter } from "./filters.ts";
 
 /** A filter in an expression: `name` or `name:"arg"` / `name:3`. */
@@ -139,11 +139,12 @@ export function parseTemplate(source: string): TemplatePart[] {
   const { parts, problems } = scanTemplate(source);
   const first = problems[0];
   if (first) {
-    throw new HirewireError({
-      code: "TEMPLATE_SYNTAX",
-      message: first.message,
-      details: { text: first.text },
-    });
+    throw hirewireError(
+      "TEMPLATE_SYNTAX",
+      "scan",
+      { problem: first.message },
+      { details: { text: first.text } },
+    );
   }
   return parts;
 }

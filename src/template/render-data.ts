@@ -1,7 +1,7 @@
 // Rendering the templates inside JSON data (a step's `data`, headers): every string value and
 // every key is rendered on its own and inserted as a string, so a quote, newline or `{{` in a
 // variable's value can never break the JSON or be rendered a second time (docs/manifest.md).
-import { HirewireError } from "../errors/index.ts";
+import { HirewireError, placeError } from "../errors/index.ts";
 import type { JsonValue } from "../json/json-value.ts";
 import { isTemplated } from "./parse-template.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";
@@ -69,11 +69,7 @@ function renderAt(source: string, path: string, scope: Scope, options: RenderOpt
     );
   } catch (error) {
     if (!(error instanceof HirewireError)) throw error;
-    const info = { code: error.code, message: error.message, path: path || undefined };
-    throw new HirewireError(
-      error.details === undefined ? info : { ...info, details: error.details },
-      { cause: error },
-    );
+    throw placeError(error, { path: path || undefined });
   }
 }
 

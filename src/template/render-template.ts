@@ -1,6 +1,6 @@
 // Rendering one template string against a scope: look each variable up, run its filters, turn
 // the result into text (docs/manifest.md). Unknown variables are errors, never empty text.
-import { HirewireError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import { applyFilters, FilterFailure, MISSING } from "./filters.ts";
 import { isTemplated, parseTemplate, type TemplateExpr } from "./parse-template.ts";
 import type { Scope } from "./scope.ts";
@@ -17,7 +17,7 @@ export interface RenderOptions {
    * Called with each expression's rendered text (after its filters; not for placeholders), so a
    * caller that knows which variables are secrets can mask what they became (`upper`, `urlencode`).
    */
-  onSubstitute?: (expr: TemplateExpr, text: string) => void;
+  onSubstitute?: ((expr: TemplateExpr, text: string) => void) | undefined;
 }
 
 /**
@@ -42,11 +42,12 @@ function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptio
     value = applyFilters(lookup.found ? lookup.value : MISSING, expr.filters);
   } catch (error) {
     if (!(error instanceof FilterFailure)) throw error;
-    throw new HirewireError({
-      code: "TEMPLATE_FILTER",
-      message: `${error.message} in "${expr.raw}"`,
-      details: { variable: expr.path, expression: expr.raw },
-    });
+    throw hirewireError(
+      "TEMPLATE_FILTER",
+      "failed",
+      { reason: error.message, expression: expr.raw },
+      { details: { variable: expr.path, expression: expr.raw } },
+    );
   }
   if (value !== MISSING) {
     const text = valueToText(value);
@@ -55,9 +56,10 @@ function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptio
   }
   const placeholder = options.missing?.(expr);
   if (placeholder !== undefined) return placeholder;
-  throw new HirewireError({
-    code: "TEMPLATE_UNDEFINED_VARIABLE",
-    message: `unknown variable "${expr.path}"`,
-    details: { variable: expr.path, expression: expr.raw },
-  });
+  throw hirewireError(
+    "TEMPLATE_UNDEFINED_VARIABLE",
+    "unknown",
+    { variable: expr.path },
+    { details: { variable: expr.path, expression: expr.raw } },
+  );
 }

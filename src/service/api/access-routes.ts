@@ -20,7 +20,7 @@ const ExistsInputSchema = z
   .strict()
   .openapi("ExistsCheckInput");
 
-export const AccessSchema = z
+const AccessSchema = z
   .object({
     integration_id: z.string(),
     name: z.string().openapi({ description: "the integration's name" }),

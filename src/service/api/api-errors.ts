@@ -5,18 +5,17 @@ import type { Context, ErrorHandler, Env } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
-import { ERROR_CATALOG, HirewireError, type ErrorCode } from "../../errors/index.ts";
+import {
+  ERROR_CATALOG,
+  HirewireError,
+  problem,
+  type ErrorCode,
+  type ListedProblem,
+} from "../../errors/index.ts";
 import { formatPath, type PathSegment } from "../../manifest/index.ts";
-import { describeProblem } from "../../runner/run-start.ts";
 
-/** One problem in a list: validation problems, preflight problems, request-body issues. */
-export interface ApiProblem {
-  path: string;
-  message: string;
-  code?: string;
-  severity?: "error" | "warning";
-  step?: number;
-}
+/** One item of an error's `problems`: the one problem shape, always placed. */
+export type ApiProblem = ListedProblem;
 
 /** The body of every error response. */
 export interface ApiErrorBody {
@@ -53,7 +52,7 @@ function bodyOf(error: HirewireError): ApiErrorBody {
 }
 
 /** Writes an ErrorInfo-like body with the HTTP status the catalog gives its code. */
-export function errorResponse(c: Context, error: HirewireError): Response {
+function errorResponse(c: Context, error: HirewireError): Response {
   if (error.code === "UNAUTHORIZED") c.header("www-authenticate", 'Bearer realm="hirewire"');
   return c.json(bodyOf(error), ERROR_CATALOG[error.code].http as ContentfulStatusCode);
 }
@@ -61,13 +60,10 @@ export function errorResponse(c: Context, error: HirewireError): Response {
 /** Hono's own errors: 400 malformed JSON, 415 wrong content type. */
 function httpExceptionBody(error: HTTPException): ApiErrorBody {
   if (error.status === 415) {
-    return {
-      code: "INPUT_INVALID",
-      message: "send the request body as JSON with the header Content-Type: application/json",
-    };
+    return problem("INPUT_INVALID", "notJsonContentType", {});
   }
   if (error.message === "Malformed JSON in request body") {
-    return { code: "INPUT_INVALID", message: "the request body is not valid JSON" };
+    return problem("INPUT_INVALID", "notJsonBody", {});
   }
   return { code: error.status === 401 ? "UNAUTHORIZED" : "INPUT_INVALID", message: error.message };
 }
@@ -80,10 +76,7 @@ export function apiErrorHandler<E extends Env>(log: (error: unknown) => void): E
       return c.json(httpExceptionBody(error), error.status as ContentfulStatusCode);
     }
     log(error);
-    const body: ApiErrorBody = {
-      code: "INTERNAL",
-      message: "the server failed to handle this request; the details are in the server log",
-    };
+    const body: ApiErrorBody = problem("INTERNAL", "server", {});
     return c.json(body, 500);
   };
 }
@@ -130,7 +123,7 @@ function limitText(issue: Issue & { code: "too_small" | "too_big" }): string {
 }
 
 /** A phrase a person can read after the field's name: "is required", "must be a string". */
-export function plainIssueMessage(issue: Issue): string {
+function plainIssueMessage(issue: Issue): string {
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_type":
@@ -166,17 +159,9 @@ function issueProblems(issue: Issue, prefix: PathSegment[]): ApiProblem[] {
 }
 
 /** Turns zod issues into problems with paths like `params.team` or `query.limit`. */
-export function zodProblems(error: ZodError, target: string): ApiProblem[] {
+function zodProblems(error: ZodError, target: string): ApiProblem[] {
   const prefix = TARGET_PREFIX[target] ?? [target];
   return error.issues.flatMap((issue) => issueProblems(issue, prefix));
-}
-
-function headline(problems: ApiProblem[]): string {
-  const first = problems[0];
-  if (first === undefined) return "the request is invalid";
-  const text = describeProblem(first);
-  const more = problems.length - 1;
-  return more > 0 ? `${text} (and ${more} more ${more === 1 ? "problem" : "problems"})` : text;
 }
 
 /** The validation hook of every route: 422 INPUT_INVALID naming the first problem, listing all. */
@@ -186,7 +171,8 @@ export function validationHook(
 ): Response | undefined {
   if (result.success) return undefined;
   const problems = zodProblems(result.error, result.target);
-  const body: ApiErrorBody = { code: "INPUT_INVALID", message: headline(problems), problems };
+  const facts = { first: problems[0], more: Math.max(0, problems.length - 1) };
+  const body: ApiErrorBody = { ...problem("INPUT_INVALID", "request", facts), problems };
   if (problems[0] !== undefined && problems[0].path !== "") body.path = problems[0].path;
   return c.json(body, 422);
 }

@@ -1,7 +1,8 @@
 // Token auth for /api/*: `Authorization: Bearer <token>`. Only the token's SHA-256 is stored, so a
 // lookup by hash is the whole check; the token itself is never logged or kept.
 import type { MiddlewareHandler } from "hono";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import { hashApiToken } from "../../secrets/index.ts";
 import type { Store } from "../../store/store.ts";
 import type { ApiEnv } from "./api-deps.ts";
@@ -9,11 +10,8 @@ import type { ApiEnv } from "./api-deps.ts";
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /** 401 UNAUTHORIZED, the same for a missing, malformed or unknown token (nothing to probe). */
-export function unauthorized(): HirewireError {
-  return new HirewireError({
-    code: "UNAUTHORIZED",
-    message: "missing or invalid API token; send Authorization: Bearer <token>",
-  });
+function unauthorized(): HirewireError {
+  return hirewireError("UNAUTHORIZED", "token", {});
 }
 
 // Last use is kept to the minute: a write per request would cost more than the request.

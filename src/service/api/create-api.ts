@@ -3,7 +3,7 @@
 // the same zod definitions. serve.ts mounts it next to /healthz and the sandbox.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError, problem } from "../../errors/index.ts";
 import { accessRoutes } from "./access-routes.ts";
 import type { ApiDeps, ApiEnv, ResolvedDeps } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
@@ -44,13 +44,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
-        c.json(
-          {
-            code: "INPUT_TOO_LARGE",
-            message: "the request body is larger than the 5 MiB limit of the API",
-          },
-          413,
-        ),
+        c.json(problem("INPUT_TOO_LARGE", "requestBody", { maxBytes: MAX_BODY_BYTES }), 413),
     }),
   );
   integrationRoutes(app, resolved);
@@ -67,10 +61,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   oauthRoutes(app, resolved);
   oauthCallbackRoute(app, resolved);
   app.all("/api/*", (c) => {
-    throw new HirewireError({
-      code: "NOT_FOUND",
-      message: `no API route ${c.req.method} ${c.req.path}; see /openapi.json`,
-    });
+    throw hirewireError("NOT_FOUND", "route", { method: c.req.method, path: c.req.path });
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

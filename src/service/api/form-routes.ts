@@ -2,6 +2,7 @@
 // fixed `items`, or fetched now with the integration's secrets (and the hire's props when
 // `hire_id` is given) — so a trigger screen can be built. A choice request that fails gives its
 // field an `options_error` and leaves the other fields alone.
+import { errorMessage } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { accessHire } from "../../runner/access-overview.ts";
 import { integrationEgress } from "../../runner/egress-policy.ts";
@@ -72,7 +73,7 @@ export function formRoutes(app: ApiApp, deps: ResolvedDeps): void {
       if (!validation.ok)
         throw problemError(
           "VALIDATION",
-          "the saved manifest is no longer valid; fix it with PUT /api/integrations/{id}",
+          errorMessage("VALIDATION", "savedManifestInvalid", {}),
           validation.problems.filter((problem) => problem.severity === "error"),
           "manifest",
         );

@@ -2,19 +2,16 @@
 // `start` an ISO date, the other standard props strings, and extra props of any JSON type under
 // names a template can reach. Props are template variables, so names that later layers would
 // shadow (`responses`, `oauth`, `redirect_url`) are refused rather than silently ignored.
-import { STANDARD_HIRE_PROPS } from "../../manifest/types.ts";
+
 import { z } from "@hono/zod-openapi";
 
 const text = z.string({ error: "must be a string" }).max(1000).optional();
 const email = z.email({ error: "must be an email address such as ada@example.com" });
 
-/** The standard props; any other name is an extra prop. */
-export const STANDARD_PROPS = STANDARD_HIRE_PROPS;
-
 const PROP_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const SHADOWED = new Set(["responses", "oauth", "redirect_url"]);
 
-export const standardPropsShape = {
+const standardPropsShape = {
   email: email.openapi({ example: "ada@example.com" }),
   first_name: text.openapi({ example: "Ada" }),
   last_name: text.openapi({ example: "Lovelace" }),

@@ -2,6 +2,7 @@
 // hires. Props are validated per docs/manifest.md (see hire-props.ts); stored fields are shown with
 // the hire and edited under /stored (stored-fields-routes.ts).
 import { createRoute, z } from "@hono/zod-openapi";
+import { describeProblem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { HireRecord, IntegrationRecord } from "../../store/records.ts";
 import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
@@ -11,7 +12,7 @@ import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
 import { mustGetHire, mustGetIntegration } from "../../runner/lookup.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
-import { blockedError, describeProblem, queueRun, runBlockers } from "../../runner/run-start.ts";
+import { blockedError, queueRun, runBlockers } from "../../runner/run-start.ts";
 import {
   errorResponses,
   IdParamSchema,
@@ -36,7 +37,7 @@ const HireCreateSchema = propsSchema({
 
 const HirePropsSchema = propsSchema({}).openapi("HireProps");
 
-export const HireSchema = z
+const HireSchema = z
   .object({
     id: z.string(),
     props: z.record(z.string(), JsonSchema),
@@ -45,7 +46,7 @@ export const HireSchema = z
   })
   .openapi("Hire");
 
-export const HireDetailSchema = HireSchema.extend({
+const HireDetailSchema = HireSchema.extend({
   stored: z.record(z.string(), StoredFieldSchema),
 }).openapi("HireDetail");
 

@@ -1,8 +1,8 @@
 // /api/integrations: create, list, get, replace and delete integrations. Every manifest is
 // validated before it is saved; an invalid one is refused with every problem and its path.
 import { createRoute, z } from "@hono/zod-openapi";
-import { isHirewireError } from "../../errors/index.ts";
-import { formatProblem, validateManifest, type ValidationProblem } from "../../manifest/index.ts";
+import { errorMessage, isHirewireError } from "../../errors/index.ts";
+import { validateManifest, type ValidationProblem } from "../../manifest/index.ts";
 import type { IntegrationOptions, IntegrationRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
@@ -110,7 +110,7 @@ const IntegrationInputSchema = z
   .strict()
   .openapi("IntegrationInput");
 
-export const IntegrationSchema = z
+const IntegrationSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -180,11 +180,11 @@ export function assertValidManifest(manifest: unknown): PreparedManifest {
   const result = validateManifest(manifest);
   if (result.ok) return result;
   const errors = result.problems.filter((problem) => problem.severity === "error");
-  const count = errors.length === 1 ? "1 problem" : `${errors.length} problems`;
+
   const first = errors[0];
   throw problemError(
     "VALIDATION",
-    `the manifest has ${count}${first !== undefined ? `; first: ${formatProblem(first)}` : ""}`,
+    errorMessage("VALIDATION", "manifestProblems", { count: errors.length, first }),
     result.problems.map((problem) => ({ ...problem, path: prefixed(problem.path) })),
     first !== undefined ? prefixed(first.path) : "manifest",
   );

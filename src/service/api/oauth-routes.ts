@@ -3,10 +3,9 @@
 // (callback-route.ts). `connect` runs the token request at once for `without_code` manifests
 // (client credentials); DELETE forgets the tokens.
 import { createRoute, z } from "@hono/zod-openapi";
-import { HirewireError } from "../../errors/index.ts";
+import { HirewireError, hirewireError } from "../../errors/index.ts";
 import { OAUTH_SECRET_KEY, splitOAuthSecret } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
-import { conflict } from "../../runner/lookup.ts";
 import {
   ErrorSchema,
   errorResponses,
@@ -132,9 +131,7 @@ export function oauthRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const { id } = c.req.valid("param");
       const target = await oauthTarget(deps, id);
       if (target.oauth.without_code !== true) {
-        throw conflict(
-          `integration ${id} needs the admin to authorize at the provider first; open GET /api/integrations/${id}/oauth/authorize (or POST it for the URL)`,
-        );
+        throw hirewireError("CONFLICT", "needsAuthorization", { integrationId: id });
       }
       const redirectUrl = deps.oauthCallbackUrl?.(id);
       const result = await connectOAuth({

@@ -1,11 +1,11 @@
 // What every OAuth route needs first: the integration, its validated manifest with an `oauth`
 // block, and the callback URL that `{{ redirect_url }}` renders to.
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { Manifest, OAuthBlock } from "../../manifest/types.ts";
 import { integrationManifest } from "../../runner/prepared-manifest.ts";
 import type { IntegrationRecord } from "../../store/records.ts";
 import type { ResolvedDeps } from "./api-deps.ts";
-import { conflict, mustGetIntegration } from "../../runner/lookup.ts";
+import { mustGetIntegration } from "../../runner/lookup.ts";
 
 export interface OAuthTarget {
   integration: IntegrationRecord;
@@ -19,17 +19,15 @@ export async function oauthTarget(deps: ResolvedDeps, id: string): Promise<OAuth
   const validation = integrationManifest(integration);
   if (!validation.ok) {
     const first = validation.problems.find((problem) => problem.severity === "error");
-    throw new HirewireError({
-      code: "VALIDATION",
-      message: `the integration's manifest is invalid${first !== undefined ? `: ${first.path}: ${first.message}` : ""}`,
-      ...(first !== undefined ? { path: first.path } : {}),
-    });
+    throw hirewireError(
+      "VALIDATION",
+      "integrationManifestInvalid",
+      { first },
+      { path: first?.path },
+    );
   }
   const oauth = validation.manifest.oauth;
-  if (oauth === undefined)
-    throw conflict(
-      `integration ${id} has no oauth block in its manifest; there is nothing to connect`,
-    );
+  if (oauth === undefined) throw hirewireError("CONFLICT", "noOAuthBlock", { integrationId: id });
   return { integration, manifest: validation.manifest, oauth };
 }
 
@@ -37,11 +35,7 @@ export async function oauthTarget(deps: ResolvedDeps, id: string): Promise<OAuth
 export function callbackUrl(deps: ResolvedDeps, integrationId: string): string {
   const url = deps.oauthCallbackUrl?.(integrationId);
   if (url === undefined || url === "") {
-    throw new HirewireError({
-      code: "INPUT_MISSING",
-      message:
-        "the service does not know its public URL, so it has no OAuth callback to give the provider; set HIREWIRE_PUBLIC_URL",
-    });
+    throw hirewireError("INPUT_MISSING", "noPublicUrl", {});
   }
   return url;
 }

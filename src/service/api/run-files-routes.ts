@@ -1,7 +1,8 @@
 // /api/runs/{id}/files: the files a run saved (`save_as_file`), listed and downloaded while they
 // are retained. Downloads stream from the file store; an expired or deleted file is a 404.
 import { createRoute, z } from "@hono/zod-openapi";
-import { HirewireError, isHirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError, isHirewireError } from "../../errors/index.ts";
 import type { FileRecord } from "../../store/records.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { mustGetRun } from "../../runner/lookup.ts";
@@ -27,7 +28,7 @@ function retained(files: FileRecord[], now: number): FileRecord[] {
  * Only the base name is sent: a saved name comes from a manifest and may hold a hire's props, and
  * `../../tmp/x` must not steer where a browser or `curl -J` writes the download.
  */
-export function contentDisposition(name: string): string {
+function contentDisposition(name: string): string {
   const base = baseName(name);
   const ascii = base.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(base)}`;
@@ -51,10 +52,7 @@ function encodeRfc5987(text: string): string {
 }
 
 function gone(runId: string, name: string): HirewireError {
-  return new HirewireError({
-    code: "NOT_FOUND",
-    message: `run ${runId} has no file ${JSON.stringify(name)} (never saved, expired or deleted)`,
-  });
+  return hirewireError("NOT_FOUND", "runFile", { runId, name }, {});
 }
 
 /** Registers the run file routes on `app`. */

@@ -79,7 +79,7 @@ export const RunSchema = z
   })
   .openapi("Run");
 
-export const AttemptSchema = z
+const AttemptSchema = z
   .object({
     id: z.string(),
     seq: z.number().int(),

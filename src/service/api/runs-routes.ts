@@ -1,11 +1,12 @@
 // /api/runs: trigger a run (checked before anything is queued), list and filter runs, get one with
 // every attempt and file, and ask for a cancel or a resume. The scheduler does the running.
+import { hirewireError } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { FINAL_STATUSES, RUN_STATUSES, type RunStatus } from "../../engine/index.ts";
 import type { RunRecord, RunRequest } from "../../store/records.ts";
 import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
 import { assertCount, assertJsonSize, LIMITS } from "./input-limits.ts";
-import { conflict, mustGetRun } from "../../runner/lookup.ts";
+import { mustGetRun } from "../../runner/lookup.ts";
 import { startRun } from "../../runner/run-start.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunDetailSchema, RunSchema } from "./run-schemas.ts";
@@ -83,10 +84,10 @@ async function shownRun(masker: RunMasker, run: RunRecord) {
 async function requestRun(deps: ResolvedDeps, id: string, request: RunRequest): Promise<RunRecord> {
   const run = await mustGetRun(deps.store, id);
   if (request === "cancel" && FINAL_STATUSES.has(run.status)) {
-    throw conflict(`run ${id} is already ${run.status}; only unfinished runs can be cancelled`);
+    throw hirewireError("CONFLICT", "runNotCancellable", { runId: id, status: run.status });
   }
   if (request === "resume" && run.status !== "failed" && run.status !== "blocked") {
-    throw conflict(`run ${id} is ${run.status}; only failed or blocked runs can be resumed`);
+    throw hirewireError("CONFLICT", "runNotResumable", { runId: id, status: run.status });
   }
   const updated = await deps.store.requestRun(id, request, deps.now());
   deps.notify();

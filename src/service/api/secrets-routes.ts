@@ -1,7 +1,7 @@
 // /api/integrations/{id}/secrets: write-only secrets. Values go in (encrypted by the store) and
 // never come out: every answer is the status list — which are set, which are missing.
 import { createRoute, z } from "@hono/zod-openapi";
-import { HirewireError } from "../../errors/index.ts";
+import { errorMessage, hirewireError } from "../../errors/index.ts";
 import { OAUTH_SECRET_KEY } from "../../secrets/oauth-secret.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { problemError } from "./api-errors.ts";
@@ -88,7 +88,10 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
       if (OAUTH_SECRET_KEY in input) {
         throw problemError(
           "INPUT_INVALID",
-          `${OAUTH_SECRET_KEY} is reserved for the OAuth tokens; connect with /api/integrations/${record.id}/oauth/authorize`,
+          errorMessage("INPUT_INVALID", "reservedSecret", {
+            key: OAUTH_SECRET_KEY,
+            integrationId: record.id,
+          }),
           [{ path: OAUTH_SECRET_KEY, message: "reserved for the OAuth tokens" }],
           OAUTH_SECRET_KEY,
         );
@@ -97,7 +100,7 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
       if (refused.length > 0) {
         throw problemError(
           "INPUT_INVALID",
-          `${refused.join(", ")} ${refused.length === 1 ? "is" : "are"} generated afresh for every run ("name": "generate") and cannot be set`,
+          errorMessage("INPUT_INVALID", "generatedSecrets", { keys: refused }),
           refused.map((key) => ({ path: key, message: "generated per run; cannot be set" })),
           refused[0],
         );
@@ -130,10 +133,7 @@ export function secretRoutes(app: ApiApp, deps: ResolvedDeps): void {
       await mustGetIntegration(deps.store, id);
       // The OAuth tokens are not a secret here: DELETE /api/integrations/{id}/oauth disconnects.
       if (key === OAUTH_SECRET_KEY || !(await deps.store.deleteSecret(id, key))) {
-        throw new HirewireError({
-          code: "NOT_FOUND",
-          message: `integration ${id} has no secret ${JSON.stringify(key)}`,
-        });
+        throw hirewireError("NOT_FOUND", "secret", { integrationId: id, key }, {});
       }
       return c.body(null, 204);
     },

@@ -2,7 +2,7 @@
 // An admin can read, correct or remove them; a field set here has `run_id: null`. A field that holds
 // a secret (judged by the run that stored it, or marked `secret` here) is only ever shown masked.
 import { createRoute, z } from "@hono/zod-openapi";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/index.ts";
 import type { ApiApp, ResolvedDeps } from "./api-deps.ts";
 import { secretFieldView } from "../../runner/stored-secrets.ts";
@@ -114,10 +114,7 @@ export function storedFieldRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const { id, name } = c.req.valid("param");
       await mustGetHire(deps.store, id);
       if (!(await deps.store.deleteStoredField(id, name))) {
-        throw new HirewireError({
-          code: "NOT_FOUND",
-          message: `hire ${id} has no stored field ${JSON.stringify(name)}`,
-        });
+        throw hirewireError("NOT_FOUND", "storedField", { hireId: id, name }, {});
       }
       return c.body(null, 204);
     },

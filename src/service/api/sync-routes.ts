@@ -1,6 +1,7 @@
 // /api/integrations/{id}/sync: start a user sync by hand, preview what it would change once it has
 // run (hires to create, stored fields to write, who is skipped and why), then apply it — once.
 // Scheduled syncs (runner/sync-schedule.ts) are applied without a preview.
+import { hirewireError } from "../../errors/index.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { isSyncUsersManifest } from "../../manifest/types.ts";
 import { integrationManifest } from "../../runner/prepared-manifest.ts";
@@ -13,7 +14,7 @@ import {
   type SyncPlan,
 } from "../../sync/index.ts";
 import { startDeps, type ApiApp, type ResolvedDeps } from "./api-deps.ts";
-import { conflict, mustGetIntegration, notFound } from "../../runner/lookup.ts";
+import { mustGetIntegration, notFound } from "../../runner/lookup.ts";
 import { blockedError, runBlockers } from "../../runner/run-start.ts";
 import { RunMasker } from "./run-masking.ts";
 import { RunSchema } from "./run-schemas.ts";
@@ -167,9 +168,7 @@ export function syncRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const integration = await mustGetIntegration(deps.store, c.req.valid("param").id);
       const validation = integrationManifest(integration);
       if (validation.ok && !isSyncUsersManifest(validation.manifest))
-        throw conflict(
-          `integration ${integration.id} is not a sync-users manifest (it has no "action"); nothing to sync`,
-        );
+        throw hirewireError("CONFLICT", "notSyncIntegration", { integrationId: integration.id });
       const problems = await runBlockers(
         startDeps(deps),
         integration,
@@ -186,7 +185,7 @@ export function syncRoutes(app: ApiApp, deps: ResolvedDeps): void {
       });
       const busy = unfinished.items.find((run) => run.block === "sync");
       if (busy !== undefined)
-        throw conflict(`sync run ${busy.id} of this integration is still ${busy.status}`);
+        throw hirewireError("CONFLICT", "syncBusy", { runId: busy.id, status: busy.status });
       const { run } = await deps.store.createRun({
         integrationId: integration.id,
         hireId: null,

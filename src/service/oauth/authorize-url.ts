@@ -1,7 +1,7 @@
 // The URL the admin is sent to for authorizing an integration: the manifest's
 // `oauth.authenticate_url` rendered with the integration's secrets and `{{ redirect_url }}`, plus
 // the `state` the callback checks.
-import { HirewireError, isHirewireError, toErrorInfo } from "../../errors/index.ts";
+import { hirewireError, isHirewireError, placeError } from "../../errors/index.ts";
 import type { Manifest } from "../../manifest/types.ts";
 import { createScope, renderTemplate } from "../../template/index.ts";
 
@@ -17,11 +17,12 @@ export interface AuthorizeUrlInput {
 export function authorizeUrl(input: AuthorizeUrlInput): string {
   const template = input.manifest.oauth?.authenticate_url;
   if (template === undefined) {
-    throw new HirewireError({
-      code: "INPUT_INVALID",
-      message: "the manifest's oauth block has no authenticate_url to send the admin to",
-      path: "oauth.authenticate_url",
-    });
+    throw hirewireError(
+      "INPUT_INVALID",
+      "noAuthenticateUrl",
+      {},
+      { path: "oauth.authenticate_url" },
+    );
   }
   let rendered: string;
   try {
@@ -31,7 +32,7 @@ export function authorizeUrl(input: AuthorizeUrlInput): string {
     );
   } catch (error) {
     if (!isHirewireError(error)) throw error;
-    throw new HirewireError({ ...toErrorInfo(error), path: "oauth.authenticate_url" });
+    throw placeError(error, { path: "oauth.authenticate_url" });
   }
   let url: URL;
   try {
@@ -40,11 +41,7 @@ export function authorizeUrl(input: AuthorizeUrlInput): string {
     url = new URL("invalid:");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new HirewireError({
-      code: "URL_INVALID",
-      message: "oauth.authenticate_url must render to an absolute http(s) URL",
-      path: "oauth.authenticate_url",
-    });
+    throw hirewireError("URL_INVALID", "authenticateUrl", {}, { path: "oauth.authenticate_url" });
   }
   if (url.searchParams.has("state")) {
     // The manifest brought its own state; ours must win or the callback is refused.

@@ -5,7 +5,7 @@ import { integrationEgress, type EgressSettings } from "../../runner/egress-poli
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ErrorInfo } from "../../errors/index.ts";
+import { type ErrorInfo, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { runManifest } from "../../runner/run-manifest.ts";
 import {
@@ -54,20 +54,13 @@ export async function connectOAuth(input: ConnectInput): Promise<ConnectResult> 
       const first = result.problems?.[0];
       return {
         ok: false,
-        error: {
-          code: "INPUT_INVALID",
-          message: `the token request cannot be sent: ${first !== undefined ? `${first.path !== undefined && first.path !== "" ? `${first.path}: ` : ""}${first.message}` : "the manifest is invalid"}`,
-          ...(first?.path !== undefined ? { path: first.path } : {}),
-        },
+        error: problem("INPUT_INVALID", "tokenRequest", { first }, { path: first?.path }),
       };
     }
     if (result.status !== "succeeded") {
       return {
         ok: false,
-        error: result.error ?? {
-          code: "INTERNAL",
-          message: `the token request ended ${result.status}`,
-        },
+        error: result.error ?? problem("INTERNAL", "tokenRequestEnded", { status: result.status }),
       };
     }
   } finally {
@@ -77,11 +70,7 @@ export async function connectOAuth(input: ConnectInput): Promise<ConnectResult> 
   if (tokens === undefined || names.length === 0) {
     return {
       ok: false,
-      error: {
-        code: "HTTP_INVALID_JSON",
-        message: "the token response held no JSON object of tokens; nothing was stored",
-        path: "oauth.access_token",
-      },
+      error: problem("HTTP_INVALID_JSON", "noTokens", {}, { path: "oauth.access_token" }),
     };
   }
   await input.store.setSecret(input.integration.id, OAUTH_SECRET_KEY, oauthSecretValue(tokens));

@@ -2,7 +2,7 @@
 // processes open the same database at once: SQLite runs the whole batch in one BEGIN IMMEDIATE
 // transaction (see sqlite-dialect.ts); Postgres holds an advisory lock per schema (postgres/open-postgres-store.ts).
 import { Migrator, sql, type DatabaseIntrospector, type Kysely, type TableMetadata } from "kysely";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { DialectTraits } from "../dialect.ts";
 import type { Database } from "../schema.ts";
 import { migrationProvider } from "./provider.ts";
@@ -25,11 +25,10 @@ export async function migrateToLatest(
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
-    throw new HirewireError(
-      {
-        code: "INTERNAL",
-        message: `The store's schema could not be updated${failed ? ` (migration ${failed})` : ""}.`,
-      },
+    throw hirewireError(
+      "INTERNAL",
+      "migrate",
+      { migration: failed || undefined },
       { cause: error },
     );
   }

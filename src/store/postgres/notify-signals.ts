@@ -9,7 +9,7 @@ import { Listeners, type RunSignals } from "../run-signals.ts";
 import type { Database } from "../schema.ts";
 
 /** The channel every hirewire store notifies on. */
-export const RUNS_DUE_CHANNEL = "hirewire_runs_due";
+const RUNS_DUE_CHANNEL = "hirewire_runs_due";
 
 export interface NotifySignalsOptions {
   /** Settings for the LISTEN connection (the pool's). */

@@ -6,10 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Kysely } from "kysely";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError, type HirewireError } from "../../errors/index.ts";
 import type { FileRef } from "../../exchange/types.ts";
 import {
-  formatBytes,
   safeSegment,
   type FileStore,
   type PartialFile,
@@ -80,11 +79,12 @@ export class PostgresFileStore implements FileStore {
         const chunk = typeof part === "string" ? Buffer.from(part) : part;
         received += chunk.byteLength;
         if (received > options.maxBytes) {
-          throw new HirewireError({
-            code: "HTTP_BODY_TOO_LARGE",
-            message: `${name} is larger than the ${formatBytes(options.maxBytes)} limit for run files`,
-            details: { file: name, maxBytes: options.maxBytes },
-          });
+          throw hirewireError(
+            "HTTP_BODY_TOO_LARGE",
+            "runFile",
+            { file: name, maxBytes: options.maxBytes },
+            { details: { file: name, maxBytes: options.maxBytes } },
+          );
         }
         pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         pendingBytes += chunk.byteLength;
@@ -112,13 +112,11 @@ export class PostgresFileStore implements FileStore {
         .execute()
         .catch(() => undefined);
       if (this.#traits.isDiskFull(error)) {
-        throw new HirewireError(
-          {
-            code: "DISK_FULL",
-            message: `could not save ${name}: the database holding run files (${this.#location}) is full`,
-            details: { file: name },
-          },
-          { cause: error },
+        throw hirewireError(
+          "DISK_FULL",
+          "runFileInDatabase",
+          { file: name, location: this.#location },
+          { details: { file: name }, cause: error },
         );
       }
       throw error;
@@ -367,17 +365,19 @@ function partialRef(ref: string, id: string): string {
 const PARTIAL_REF = /\.([0-9a-f-]{36})\.partial$/;
 
 function removedWhileSaving(name: string): HirewireError {
-  return new HirewireError({
-    code: "FILE_NOT_SAVED",
-    message: `${name} was removed from run storage while it was being saved`,
-    details: { file: name },
-  });
+  return hirewireError(
+    "FILE_NOT_SAVED",
+    "removedWhileSaving",
+    { name },
+    { details: { file: name } },
+  );
 }
 
 function missing(file: FileRef): HirewireError {
-  return new HirewireError({
-    code: "FILE_NOT_SAVED",
-    message: `${file.name} is no longer in run storage`,
-    details: { ref: file.ref },
-  });
+  return hirewireError(
+    "FILE_NOT_SAVED",
+    "gone",
+    { name: file.name },
+    { details: { ref: file.ref } },
+  );
 }

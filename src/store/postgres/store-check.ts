@@ -3,7 +3,8 @@
 // and cheaply again on demand for /healthz. Messages name the database by host, port and name,
 // never by the URL, which may carry a password.
 import { sql, type Kysely } from "kysely";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { Database } from "../schema.ts";
 import { STORE_TABLES } from "../sqlite/store-check.ts";
 import type { StoreHealth } from "../store.ts";
@@ -13,10 +14,7 @@ const MIGRATION_TABLE = "kysely_migration";
 
 /** STORE_UNUSABLE naming the database. */
 export function unusable(where: string, problem: string, todo: string): HirewireError {
-  return new HirewireError({
-    code: "STORE_UNUSABLE",
-    message: `The ${where} ${problem}; ${todo}.`,
-  });
+  return hirewireError("STORE_UNUSABLE", "check", { store: where, problem, todo });
 }
 
 /** A connection or authentication failure as one sentence saying what to check. */
@@ -28,13 +26,7 @@ export function unreachable(where: string, error: unknown): HirewireError {
       : state === "3D000"
         ? "does not exist"
         : `could not be reached (${(error as Error)?.message ?? String(error)})`;
-  return new HirewireError(
-    {
-      code: "STORE_UNUSABLE",
-      message: `The ${where} ${reason}; check HIREWIRE_DATABASE_URL and that PostgreSQL is running and accepts this user.`,
-    },
-    { cause: error },
-  );
+  return hirewireError("STORE_UNUSABLE", "unreachable", { store: where, reason }, { cause: error });
 }
 
 async function tablesIn(db: Kysely<Database>): Promise<Set<string>> {

@@ -2,7 +2,7 @@
 // stored fields in ONE transaction, guarded by its lease. A crash leaves either all or none.
 import type { Selectable } from "kysely";
 import { FINAL_STATUSES } from "../../engine/index.ts";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import {
   announceDue,
@@ -75,11 +75,12 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
           .where("id", "=", input.runId)
           .executeTakeFirst();
         if (!exists) throw notFound("run", input.runId);
-        throw new HirewireError({
-          code: "CONFLICT",
-          message: `The lease on run "${input.runId}" was lost: another driver has taken the run over.`,
-          details: { owner: input.owner },
-        });
+        throw hirewireError(
+          "CONFLICT",
+          "leaseLost",
+          { runId: input.runId },
+          { details: { owner: input.owner } },
+        );
       }
       if (attempt) {
         const last = await trx
@@ -127,9 +128,10 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      foreignKey: `The checkpoint of run "${input.runId}" refers to a hire that does not exist${
-        stored ? ` ("${stored.hireId}")` : ""
-      }; nothing was saved.`,
+      foreignKey: problem("CONFLICT", "checkpointHire", {
+        runId: input.runId,
+        hireId: stored?.hireId,
+      }),
     });
   }
 }

@@ -4,7 +4,8 @@
 // are marked `email_duplicate` and kept). Deleting a hire erases it (see erasure.ts).
 import type { Kysely, Selectable } from "kysely";
 import { FINAL_STATUSES, type RunStatus } from "../../engine/index.ts";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
@@ -32,12 +33,12 @@ export function emailKey(email: unknown): string | null {
 
 /** CONFLICT naming the hire that already has this email; details carry its id for clients. */
 function emailTaken(existing: { id: string; email: string | null }, email: string): HirewireError {
-  return new HirewireError({
-    code: "CONFLICT",
-    message: `A hire with the email ${email} already exists (${existing.id}); edit that hire instead of adding another.`,
-    path: "email",
-    details: { existing_hire_id: existing.id, existing_email: existing.email },
-  });
+  return hirewireError(
+    "CONFLICT",
+    "duplicateEmail",
+    { email, existing: existing.id },
+    { path: "email", details: { existing_hire_id: existing.id, existing_email: existing.email } },
+  );
 }
 
 /** The hire (other than `exceptId`) that already has `key` as its email, if any. */
@@ -65,7 +66,7 @@ export async function createHire(ctx: StoreContext, input: CreateHireInput): Pro
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      unique: `A hire with id "${row.id}" or the email ${String(input.props.email)} already exists.`,
+      unique: problem("CONFLICT", "hireTaken", { id: row.id, email: String(input.props.email) }),
     });
   }
   return toHire(row);
@@ -136,7 +137,7 @@ export async function updateHire(
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      unique: `A hire with the email ${String(props.email)} already exists.`,
+      unique: problem("CONFLICT", "hireTaken", { email: String(props.email) }),
     });
   }
 }
@@ -158,11 +159,12 @@ export async function deleteHire(ctx: StoreContext, id: string): Promise<HireEra
     const unfinished = runs.filter((run) => !FINAL_STATUSES.has(run.status as RunStatus));
     if (unfinished.length > 0) {
       const first = unfinished[0]!;
-      throw new HirewireError({
-        code: "CONFLICT",
-        message: `The hire "${id}" has ${unfinished.length} unfinished ${unfinished.length === 1 ? "run" : "runs"} (${first.id} is ${first.status}); cancel ${unfinished.length === 1 ? "it" : "them"} first, then delete the hire.`,
-        details: { unfinished_run_ids: unfinished.map((run) => run.id) },
-      });
+      throw hirewireError(
+        "CONFLICT",
+        "hasUnfinishedRuns",
+        { owner: `The hire "${id}"`, count: unfinished.length, first, then: "delete the hire" },
+        { details: { unfinished_run_ids: unfinished.map((run) => run.id) } },
+      );
     }
     const runIds = runs.map((run) => run.id);
     await eraseRunDetails(trx, runIds, "hire deleted", now);

@@ -2,7 +2,8 @@
 // can write a plaintext secret to the database by mistake.
 import type { Selectable } from "kysely";
 import { FINAL_STATUSES, type RunStatus } from "../../engine/index.ts";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError, problem, type Problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
@@ -28,8 +29,8 @@ function normalizeOptions(options: Partial<IntegrationOptions> | undefined): Int
   return normalized;
 }
 
-function nameTaken(name: string): string {
-  return `An integration named "${name}" already exists; choose another name.`;
+function nameTaken(name: string): Problem {
+  return problem("CONFLICT", "nameTaken", { name });
 }
 
 export async function createIntegration(
@@ -127,11 +128,17 @@ export async function deleteIntegration(ctx: StoreContext, id: string): Promise<
       const unfinished = runs.filter((run) => !FINAL_STATUSES.has(run.status as RunStatus));
       if (unfinished.length > 0) {
         const first = unfinished[0]!;
-        throw new HirewireError({
-          code: "CONFLICT",
-          message: `The integration "${found.name}" has ${unfinished.length} unfinished ${unfinished.length === 1 ? "run" : "runs"} (${first.id} is ${first.status}); cancel ${unfinished.length === 1 ? "it" : "them"} first, then delete the integration.`,
-          details: { unfinished_run_ids: unfinished.map((run) => run.id) },
-        });
+        throw hirewireError(
+          "CONFLICT",
+          "hasUnfinishedRuns",
+          {
+            owner: `The integration "${found.name}"`,
+            count: unfinished.length,
+            first,
+            then: "delete the integration",
+          },
+          { details: { unfinished_run_ids: unfinished.map((run) => run.id) } },
+        );
       }
       await trx.deleteFrom("integration_secrets").where("integration_id", "=", id).execute();
       await trx.deleteFrom("rate_limits").where("integration_id", "=", id).execute();
@@ -152,7 +159,7 @@ export async function deleteIntegration(ctx: StoreContext, id: string): Promise<
     });
   } catch (error) {
     throw translateConstraint(ctx, error, {
-      foreignKey: `The integration "${id}" could not be deleted because rows still refer to it.`,
+      foreignKey: problem("CONFLICT", "stillReferenced", { id }),
     });
   }
 }
@@ -216,17 +223,18 @@ export async function getSecrets(
  * key file was lost or replaced. `details.keys` lists them; `details.problems` too, for the API.
  */
 function unreadableSecrets(integrationId: string, keys: string[]): HirewireError {
-  const list = keys.join(", ");
-  const them = keys.length === 1 ? `secret ${list}` : `secrets ${list}`;
-  return new HirewireError({
-    code: "SECRETS_UNREADABLE",
-    message: `The ${them} of integration "${integrationId}" cannot be decrypted: the secret key changed or was lost since ${keys.length === 1 ? "it was" : "they were"} saved; set ${keys.length === 1 ? "it" : "them"} again, or restore the old secret key.`,
-    details: {
-      integrationId,
-      keys,
-      problems: keys.map((key) => ({ path: key, message: "cannot be decrypted; set it again" })),
+  return hirewireError(
+    "SECRETS_UNREADABLE",
+    "integration",
+    { integrationId, keys },
+    {
+      details: {
+        integrationId,
+        keys,
+        problems: keys.map((key) => ({ path: key, message: "cannot be decrypted; set it again" })),
+      },
     },
-  });
+  );
 }
 
 export async function listSecretKeys(

@@ -11,7 +11,7 @@ import {
   type RunStatus,
 } from "../../engine/index.ts";
 import { describeRunStateProblem, parseRunState } from "../../engine/parse-run-state.ts";
-import type { ErrorInfo } from "../../errors/index.ts";
+import { type ErrorInfo, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import type { StoreContext } from "../context.ts";
 import { decodeJsonOrNull, encodeJson, toMillis, toMillisOrNull } from "../json-codec.ts";
@@ -82,11 +82,8 @@ function decodeState(ctx: StoreContext, row: RunRow): RunState | null {
 }
 
 /** The error a run row that cannot be trusted reads as (and is failed with when claimed). */
-export function rowFault(runId: string, reason: string): ErrorInfo {
-  return {
-    code: "STATE_INVALID",
-    message: `The stored row of run "${runId}" cannot be used: ${reason}; the run was set aside as failed so other runs go on, so start a new run for this hire.`,
-  };
+function rowFault(runId: string, reason: string): ErrorInfo {
+  return problem("STATE_INVALID", "runRow", { runId, reason });
 }
 
 /** Reads a run row; a row that cannot be trusted reads as `failed` with `fault` set, never throws. */

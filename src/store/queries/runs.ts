@@ -1,6 +1,6 @@
 // Creating, reading, listing runs and recording requests (cancel, resume) for their driver.
 import { FINAL_STATUSES } from "../../engine/index.ts";
-import { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import { announceDue, newId, notFound, write, type StoreContext } from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { encodeJson } from "../json-codec.ts";
@@ -132,22 +132,18 @@ export async function requestRun(
       current.erased_reason !== null &&
       current.erased_reason !== undefined
     )
-      throw conflict(
-        `The run "${runId}" cannot be resumed: its details were erased (${current.erased_reason}); start a new run.`,
-      );
+      throw hirewireError("CONFLICT", "runErased", { runId, reason: current.erased_reason });
     const status = current.status as RunRecord["status"];
     let query = trx.updateTable("runs").where("id", "=", runId);
     if (request === "cancel") {
       if (FINAL_STATUSES.has(status))
-        throw conflict(`The run "${runId}" has already finished (${status}).`);
+        throw hirewireError("CONFLICT", "runFinished", { runId, status });
       // A waiting run is made due now so its cancel does not wait for the wake-up time.
       query = query.set({ request, updated_at: now });
       if (status === "waiting") query = query.set({ wake_at: now });
     } else {
       if (status !== "failed" && status !== "blocked") {
-        throw conflict(
-          `Only failed or blocked runs can be resumed; the run "${runId}" is ${status}.`,
-        );
+        throw hirewireError("CONFLICT", "notResumable", { runId, status });
       }
       query = query.set({
         request,
@@ -161,8 +157,4 @@ export async function requestRun(
     await announceDue(ctx, trx);
     return toRun(ctx, row);
   });
-}
-
-function conflict(message: string): HirewireError {
-  return new HirewireError({ code: "CONFLICT", message });
 }

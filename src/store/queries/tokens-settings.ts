@@ -1,5 +1,6 @@
 // API tokens (stored as SHA-256 digests only) and the small settings table.
 import type { Selectable } from "kysely";
+import { problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, translateConstraint, write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
@@ -32,7 +33,9 @@ export async function createApiToken(
   try {
     await write(ctx, (trx) => trx.insertInto("api_tokens").values(row).execute());
   } catch (error) {
-    throw translateConstraint(ctx, error, { unique: "This API token is already registered." });
+    throw translateConstraint(ctx, error, {
+      unique: problem("CONFLICT", "tokenRegistered", {}),
+    });
   }
   return toToken(row);
 }

@@ -7,7 +7,7 @@
 // too) waited more turns and the p99 got worse.
 
 /** Default budget of continuous work, in ms, before a query yields to the event loop. */
-export const DEFAULT_SLICE_MS = 25;
+const DEFAULT_SLICE_MS = 25;
 
 /** Tracks how long the current event-loop turn has been running queries. */
 export class LoopSlice {

@@ -3,7 +3,7 @@
 // processes.
 import Database from "better-sqlite3";
 import { Kysely } from "kysely";
-import { HirewireError, isHirewireError } from "../../errors/index.ts";
+import { hirewireError, isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
 import { migrateToLatest, storeMigrations } from "../migrations/index.ts";
 import { LocalRunSignals } from "../run-signals.ts";
@@ -92,12 +92,6 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     const damaged = damageError(file, error);
     if (damaged !== undefined) throw damaged;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new HirewireError(
-      {
-        code: "INTERNAL",
-        message: `The store file "${file}" could not be opened: ${reason}.`,
-      },
-      { cause: error },
-    );
+    throw hirewireError("INTERNAL", "openStore", { file, reason }, { cause: error });
   }
 }

@@ -5,7 +5,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { SqliteDatabase } from "kysely";
 
 /** Distinct SQL texts kept; `in (...)` lists of varying length make the set open-ended. */
-export const STATEMENT_CACHE_LIMIT = 500;
+const STATEMENT_CACHE_LIMIT = 500;
 
 /**
  * The database as Kysely's SQLite driver sees it, preparing each SQL text once. Statements are

@@ -4,7 +4,8 @@
 // refused with a sentence naming the file and what to do, never silently replaced.
 import { stat } from "node:fs/promises";
 import type BetterSqlite3 from "better-sqlite3";
-import { HirewireError } from "../../errors/index.ts";
+import type { HirewireError } from "../../errors/index.ts";
+import { hirewireError } from "../../errors/index.ts";
 import type { StoreHealth } from "../store.ts";
 
 /** The tables of the latest schema; a store without one of them is damaged. */
@@ -31,11 +32,8 @@ const RESTORE = 'restore the latest backup (see docs/operations.md, "A corrupt d
 const CREATING_MS = 2_000;
 
 /** STORE_UNUSABLE naming the file. */
-export function unusable(file: string, problem: string, todo = RESTORE): HirewireError {
-  return new HirewireError({
-    code: "STORE_UNUSABLE",
-    message: `The store file "${file}" ${problem}; ${todo}.`,
-  });
+function unusable(file: string, problem: string, todo = RESTORE): HirewireError {
+  return hirewireError("STORE_UNUSABLE", "check", { store: `store file "${file}"`, problem, todo });
 }
 
 /** Whether the file is new (missing); throws STORE_UNUSABLE for an empty file. */
@@ -120,7 +118,7 @@ export function checkBeforeMigrate(
 }
 
 /** The latest schema's tables that are missing, in STORE_TABLES order. */
-export function missingTables(database: BetterSqlite3.Database): string[] {
+function missingTables(database: BetterSqlite3.Database): string[] {
   const tables = tableNames(database);
   return STORE_TABLES.filter((name) => !tables.has(name));
 }

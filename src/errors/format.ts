@@ -1,4 +1,4 @@
-// Human sizes for limit messages ("50 MiB", "5 GiB"), shared by the file store and the sender.
+// Human sizes and durations for error messages ("50 MiB", "30 s").
 
 const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB"] as const;
 
@@ -12,4 +12,9 @@ export function formatBytes(bytes: number): string {
   }
   const rounded = Math.round(value * 10) / 10;
   return `${rounded} ${UNITS[unit]}`;
+}
+
+/** "30 s", "0.25 s": a duration as the manifest's `timeout` would write it. */
+export function formatSeconds(ms: number): string {
+  return `${Math.round(ms) / 1000} s`;
 }
