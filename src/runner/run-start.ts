@@ -88,10 +88,12 @@ export async function runBlockers(
         message: `the saved manifest is no longer valid: ${problem.message}`,
       }));
   }
-  const { secrets, oauth } = splitOAuthSecret(await deps.store.getSecrets(integration.id));
+  const stored = await deps.store.getSecrets(integration.id);
+  const { secrets, oauth } = splitOAuthSecret(stored);
+  // Which secrets are set, from the same read (only `set` matters here, not when).
   const status = secretsStatus(
     integration.manifest,
-    await deps.store.listSecretKeys(integration.id),
+    Object.keys(stored).map((key) => ({ key, updatedAt: 0 })),
   );
   const problems: RunProblem[] = missingSecrets(status).map((item) => ({
     path: `initial_data_form[${(validation.manifest.initial_data_form ?? []).findIndex((f) => f.id === item.id)}]`,
@@ -216,11 +218,12 @@ export interface StartRunInput {
  * another trigger, 422 naming every blocker. A repeated key returns the run it created
  * (`created: false`) even when the checks would now fail. A manifest that uses
  * `{{ access_overview }}` gets the hire's overview, taken now, as a param unless params give it.
+ * Also returns the integration as read for the checks.
  */
 export async function startRun(
   deps: StartDeps,
   input: StartRunInput,
-): Promise<{ run: RunRecord; created: boolean }> {
+): Promise<{ run: RunRecord; created: boolean; integration: IntegrationRecord }> {
   const block = input.block ?? "execute";
   const params = input.params ?? {};
   const key = input.idempotencyKey;
@@ -242,7 +245,7 @@ export async function startRun(
         hireId: hire.id,
         params: withEarlierOverview(params, earlier.params),
       });
-      return { run: earlier, created: false };
+      return { run: earlier, created: false, integration };
     }
   }
   const inputs: HireInputs = {
@@ -261,11 +264,12 @@ export async function startRun(
   );
   const problems = await runBlockers(deps, integration, inputs, runParams, block);
   if (problems.length > 0) throw blockedError(problems, "the run");
-  return queueRun(deps, {
+  const queued = await queueRun(deps, {
     integrationId: integration.id,
     hireId: hire.id,
     params: runParams,
     block,
     ...(key !== undefined ? { idempotencyKey: key } : {}),
   });
+  return { ...queued, integration };
 }

@@ -8,7 +8,7 @@ import type { Redactor, SecretEntry } from "../../redact/index.ts";
 import { runRedactor } from "../../runner/lifecycle.ts";
 import { splitOAuthSecret, type OAuthTokens } from "../../secrets/oauth-secret.ts";
 import { storedInputs } from "../../runner/stored-secrets.ts";
-import type { RunRecord } from "../../store/records.ts";
+import type { IntegrationRecord, RunRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 
 interface IntegrationSecrets {
@@ -38,22 +38,32 @@ export class RunMasker {
   readonly #hires = new Map<string, Promise<SecretEntry[]>>();
 
   readonly #withStored: boolean;
+  readonly #known: IntegrationRecord | undefined;
 
   /**
    * @param options.storedSecrets also mask the secrets in the run's hire's stored fields: one
    * more read per hire, so the run detail asks for it and listings (whose stored fields the
    * runner already masked) do not.
+   * @param options.integration the integration as the caller has just read it (a run it has
+   * just started): its manifest is used instead of reading it again; its secrets are still read.
    */
-  constructor(store: Store, options: { storedSecrets?: boolean } = {}) {
+  constructor(
+    store: Store,
+    options: { storedSecrets?: boolean; integration?: IntegrationRecord } = {},
+  ) {
     this.#store = store;
     this.#withStored = options.storedSecrets === true;
+    this.#known = options.integration;
   }
 
   #load(integrationId: string): Promise<IntegrationSecrets> {
     let entry = this.#cache.get(integrationId);
     if (entry === undefined) {
       entry = (async () => {
-        const integration = await this.#store.getIntegration(integrationId);
+        const integration =
+          this.#known?.id === integrationId
+            ? this.#known
+            : await this.#store.getIntegration(integrationId);
         const manifest = integration?.manifest;
         // secretsToMask only reads initial_data_form; a manifest that is not an object has none.
         const usable =

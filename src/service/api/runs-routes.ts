@@ -121,14 +121,14 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const params = input.params ?? {};
       assertCount(Object.keys(params).length, LIMITS.runParams, "params per run", "params");
       assertJsonSize(params, LIMITS.runParamsBytes, "a run's params", "params");
-      const { run, created } = await startRun(startDeps(deps), {
+      const { run, created, integration } = await startRun(startDeps(deps), {
         integrationId: input.integration_id,
         hireId: input.hire_id,
         params,
         ...(input.block !== undefined ? { block: input.block } : {}),
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
-      const shown = await shownRun(new RunMasker(deps.store), run);
+      const shown = await shownRun(new RunMasker(deps.store, { integration }), run);
       return created ? c.json(shown, 202) : c.json(shown, 200);
     },
   );

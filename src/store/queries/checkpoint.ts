@@ -1,6 +1,6 @@
 // The checkpoint: after every attempt the driver writes the run row, the attempt and the step's
 // stored fields in ONE transaction, guarded by its lease. A crash leaves either all or none.
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { hirewireError, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
@@ -62,13 +62,16 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
 
   try {
     return await write(ctx, async (trx) => {
+      // RETURNING hands back the row as written: no read after the writes unless a cancel
+      // request is cleared below.
       const updated = await trx
         .updateTable("runs")
         .set(runChanges)
         .where("id", "=", input.runId)
         .where("lease_owner", "=", input.owner)
+        .returningAll()
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
+      if (updated === undefined) {
         const exists = await trx
           .selectFrom("runs")
           .select("id")
@@ -83,14 +86,16 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
         );
       }
       if (attempt) {
-        const last = await trx
-          .selectFrom("attempts")
-          .select((eb) => eb.fn.max("seq").as("seq"))
-          .where("run_id", "=", input.runId)
-          .executeTakeFirst();
+        // The next seq is computed by the insert itself (one round trip instead of two).
         await trx
           .insertInto("attempts")
-          .values({ ...attempt, seq: Number(last?.seq ?? 0) + 1 })
+          .values((eb) => ({
+            ...attempt,
+            seq: eb
+              .selectFrom("attempts")
+              .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
+              .where("run_id", "=", input.runId),
+          }))
           .execute();
       }
       for (const field of fieldRows) {
@@ -108,6 +113,7 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
           )
           .execute();
       }
+      let row = updated;
       if (input.clearRequest !== undefined) {
         await trx
           .updateTable("runs")
@@ -115,12 +121,12 @@ export async function checkpoint(ctx: StoreContext, input: CheckpointInput): Pro
           .where("id", "=", input.runId)
           .where("request", "=", input.clearRequest)
           .execute();
+        row = await trx
+          .selectFrom("runs")
+          .selectAll()
+          .where("id", "=", input.runId)
+          .executeTakeFirstOrThrow();
       }
-      const row = await trx
-        .selectFrom("runs")
-        .selectAll()
-        .where("id", "=", input.runId)
-        .executeTakeFirstOrThrow();
       // A run let go while unfinished (waiting until its wake time) is for any scheduler to take.
       if (input.releaseLease === true && !FINAL_STATUSES.has(input.status))
         await announceDue(ctx, trx);

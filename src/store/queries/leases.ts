@@ -48,12 +48,12 @@ export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promi
     }
     if (picked.length === 0) return [];
     const ids = picked.map((p) => p.id);
-    await trx
+    const rows = await trx
       .updateTable("runs")
       .set({ lease_owner: input.owner, lease_expires_at: input.now + input.leaseMs })
       .where("id", "in", ids)
+      .returningAll()
       .execute();
-    const rows = await trx.selectFrom("runs").selectAll().where("id", "in", ids).execute();
     const byId = new Map(rows.map((row) => [row.id, row]));
     const claimed = picked.map((p) => ({
       ...toRun(ctx, byId.get(p.id)!),

@@ -34,20 +34,24 @@ export async function createRun(
     finished_at: null,
   };
   return write(ctx, async (trx) => {
-    const integration = await trx
-      .selectFrom("integrations")
-      .select("id")
-      .where("id", "=", input.integrationId)
-      .executeTakeFirst();
-    if (!integration) throw notFound("integration", input.integrationId);
-    if (row.hire_id !== null) {
-      const hire = await trx
-        .selectFrom("hires")
-        .select("id")
-        .where("id", "=", row.hire_id)
-        .executeTakeFirst();
-      if (!hire) throw notFound("hire", row.hire_id);
-    }
+    // Both existence checks in one round trip (a run without a hire looks up no hire).
+    const hireId = row.hire_id;
+    const found = await trx
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom("integrations")
+          .select("id")
+          .where("id", "=", input.integrationId)
+          .as("integration"),
+        eb
+          .selectFrom("hires")
+          .select("id")
+          .where("id", "=", hireId ?? "")
+          .as("hire"),
+      ])
+      .executeTakeFirstOrThrow();
+    if (found.integration === null) throw notFound("integration", input.integrationId);
+    if (hireId !== null && found.hire === null) throw notFound("hire", hireId);
     // ON CONFLICT DO NOTHING rather than select-then-insert: under Postgres' concurrency the
     // unique index decides which of two simultaneous creates wins.
     const inserted = await trx
