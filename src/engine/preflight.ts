@@ -50,36 +50,33 @@ export function preflight(ctx: RunContext): Preflight {
 
   blockSteps(ctx).forEach((step, index) => {
     const stepProblems: ErrorInfo[] = [];
-    const missing =
-      (stepPath: string) =>
-      (expr: TemplateExpr, inner?: string): string | undefined => {
-        const path = inner ?? stepPath;
-        const root = expr.segments[0] ?? "";
-        if (root === "responses") {
-          const ref = Number(expr.segments[1]);
-          if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
-            return `<${expr.path}>`;
-          stepProblems.push(
-            problem(
-              "TEMPLATE_UNDEFINED_VARIABLE",
-              "notRunYet",
-              { variable: expr.path, step: index },
-              { path, step: index, details: { variable: expr.path } },
-            ),
-          );
+    const missing = (expr: TemplateExpr, path: string): string | undefined => {
+      const root = expr.segments[0] ?? "";
+      if (root === "responses") {
+        const ref = Number(expr.segments[1]);
+        if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
           return `<${expr.path}>`;
-        }
-        if (storedBefore.has(root)) return `<${expr.path}>`;
         stepProblems.push(
           problem(
             "TEMPLATE_UNDEFINED_VARIABLE",
-            "unknown",
-            { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+            "notRunYet",
+            { variable: expr.path, step: index },
             { path, step: index, details: { variable: expr.path } },
           ),
         );
-        return `<unknown ${expr.path}>`;
-      };
+        return `<${expr.path}>`;
+      }
+      if (storedBefore.has(root)) return `<${expr.path}>`;
+      stepProblems.push(
+        problem(
+          "TEMPLATE_UNDEFINED_VARIABLE",
+          "unknown",
+          { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+          { path, step: index, details: { variable: expr.path } },
+        ),
+      );
+      return `<unknown ${expr.path}>`;
+    };
     try {
       const built = buildRequest(step, runScope(ctx, state), {
         stepPath: blockStepPath(ctx, index),
@@ -90,7 +87,7 @@ export function preflight(ctx: RunContext): Preflight {
         files: savedBefore,
         defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs,
         maxRedirects: ctx.options?.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects,
-        renderFor: (path) => ({ missing: missing(path) }),
+        missing,
         placeholderFiles: true,
       });
       derived.push(...built.derived);

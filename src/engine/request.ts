@@ -1,11 +1,17 @@
 // Turns one manifest step into a RequestSpec: every template rendered, headers merged, Basic auth
 // encoded and the body encoded by Content-Type (docs/manifest.md). Anything that cannot be
 // rendered throws before a byte is sent — hirewire never sends a half-rendered request.
-import { HirewireError, hirewireError, placeError } from "../errors/index.ts";
+import { hirewireError } from "../errors/index.ts";
 import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
-import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
-import { renderData, renderTemplate, type RenderOptions, type Scope } from "../template/index.ts";
-import { formatPath } from "../manifest/path.ts";
+import type { JsonValue, Step } from "../manifest/types.ts";
+import type { RenderOptions, Scope, TemplateExpr } from "../template/index.ts";
+import {
+  assertAbsoluteUrl,
+  planStep,
+  renderDataPlan,
+  renderText,
+  type StepPlan,
+} from "./request-plan.ts";
 
 export interface BuildOptions {
   /** Path prefix of the step in the manifest, e.g. `execute[2]`. */
@@ -22,8 +28,11 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** The URL is already rendered (a sync page from a response): send it as it is. */
   literalUrl?: boolean;
-  /** Render options for the template at `path` (dry-run placeholders for values known only at run time). */
-  renderFor?: (path: string) => RenderOptions;
+  /**
+   * Dry-run placeholders: called for a variable not found, with the path of the template it is
+   * in; a string stands in for the whole expression (`<responses.0.id>`), undefined throws.
+   */
+  missing?: (expr: TemplateExpr, path: string) => string | undefined;
   /** Dry-run: a file name holding a run-time placeholder (`<responses.0.name>`) cannot be checked yet. */
   placeholderFiles?: boolean;
   /**
@@ -45,11 +54,17 @@ export interface BuiltRequest {
 // Filters whose result carries nothing of the value's text.
 const CONTENT_FREE_FILTERS = new Set(["length"]);
 
+/** Renders the step's plan (made once per step of a prepared manifest) into a request. */
 export function buildRequest(step: Step, scope: Scope, options: BuildOptions): BuiltRequest {
-  const at = (path: string) => `${options.stepPath}.${path}`;
+  const plan = planStep(step, options.stepPath, options.manifestHeaders);
+  const stepIndex = options.stepIndex;
   const derived: Array<{ name: string; value: string }> = [];
+  // One set of render options for the whole request: what differs per template (its path, and
+  // whether it is the URL) is handed over or read from these two variables.
+  let inUrl = false;
+  let placeholders = 0;
   const secretVariable = options.secretVariable;
-  const provenance = (inUrl: boolean): RenderOptions["onSubstitute"] =>
+  const onSubstitute: RenderOptions["onSubstitute"] =
     secretVariable === undefined
       ? undefined
       : (expr, text) => {
@@ -60,59 +75,53 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
           if (expr.filters.length > 0) derived.push({ name, value: text });
           if (inUrl) for (const form of urlNormalised(text)) derived.push({ name, value: form });
         };
-  // A run renders with the same options at every path (the path only names an error), so they
-  // are made once; a dry-run's `renderFor` gives each path its own.
-  const renderFor = options.renderFor;
-  const substitute = provenance(false);
-  const fixed: RenderOptions = substitute === undefined ? NO_OPTIONS : { onSubstitute: substitute };
-  const optionsAt = (path: TemplatePath): RenderOptions =>
-    renderFor === undefined ? fixed : { ...renderFor(pathText(path)), onSubstitute: substitute };
-  const render = (source: string, path: TemplatePath) =>
-    renderAt(source, scope, path, optionsAt(path), options.stepIndex);
-  const method: HttpMethod = step.method ?? "POST";
+  const missing = options.missing;
+  const renderOptions: RenderOptions =
+    missing === undefined
+      ? onSubstitute === undefined
+        ? NO_OPTIONS
+        : { onSubstitute }
+      : {
+          onSubstitute,
+          missing: (expr, path) => {
+            const placeholder = missing(expr, path ?? "");
+            if (placeholder !== undefined) placeholders += 1;
+            return placeholder;
+          },
+        };
 
-  const urlPath = at("url");
-  const urlRender = placeholderAware(renderFor?.(urlPath));
-  const urlSubstitute = provenance(true);
-  const url =
-    options.literalUrl === true
-      ? step.url
-      : renderAt(
-          step.url,
-          scope,
-          urlPath,
-          renderFor === undefined
-            ? urlSubstitute === undefined
-              ? NO_OPTIONS
-              : { onSubstitute: urlSubstitute }
-            : { ...renderFor(urlPath), onSubstitute: urlSubstitute, ...urlRender.options },
-          options.stepIndex,
-        );
-  // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value is
-  // checked when its step is rendered with that value, as a step error (docs/manifest.md, URLs).
-  if (!urlRender.used()) assertAbsoluteUrl(url, urlPath, options.stepIndex);
+  let url: string;
+  if (options.literalUrl === true) url = step.url;
+  else {
+    inUrl = true;
+    const before = placeholders;
+    url = renderText(plan.url, scope, renderOptions, stepIndex);
+    inUrl = false;
+    // A placeholder (`<responses.0.next>`) is no URL to judge: a URL that needs a run-time value
+    // is checked when its step is rendered with that value, as a step error (docs/manifest.md).
+    if (placeholders === before && !plan.urlChecked) {
+      assertAbsoluteUrl(url, plan.url.path, stepIndex);
+      if (plan.url.parts === undefined) plan.urlChecked = true;
+    }
+  }
 
-  const useStepHeaders = step.headers !== undefined && Object.keys(step.headers).length > 0;
-  const source = useStepHeaders ? step.headers! : (options.manifestHeaders ?? {});
-  const sourcePath = useStepHeaders ? at("headers") : "headers";
   const headers: Array<[string, string]> = [];
-  for (const rawName in source) {
-    if (!Object.hasOwn(source, rawName)) continue;
-    const rawValue = source[rawName]!;
-    const headerPath: TemplatePath = { base: sourcePath, key: rawName };
-    const name = render(rawName, headerPath);
-    let value = render(rawValue, headerPath);
-    if (name.toLowerCase() === "authorization") {
+  for (const header of plan.headers) {
+    const name = renderText(header.name, scope, renderOptions, stepIndex);
+    let value = renderText(header.value, scope, renderOptions, stepIndex);
+    if ((header.lower ?? name.toLowerCase()) === "authorization") {
       const encoded = encodeBasicAuth(value);
       if (encoded !== value) {
         derived.push({ name: "BASIC_CREDENTIAL", value: encoded.slice(encoded.indexOf(" ") + 1) });
         value = encoded;
       }
     }
-    setHeader(headers, name, value);
+    if (plan.distinctNames) headers.push([name, value]);
+    else setHeader(headers, name, value);
   }
 
-  const body = encodeBody(step, headers, scope, options, optionsAt);
+  const body = encodeBody(step, plan, headers, scope, renderOptions, options);
+  const method = plan.method;
   if (
     options.idempotencyKey !== undefined &&
     (method === "POST" || method === "PATCH") &&
@@ -130,54 +139,36 @@ export function buildRequest(step: Step, scope: Scope, options: BuildOptions): B
       step.timeout !== undefined ? Math.round(step.timeout * 1000) : options.defaultTimeoutMs,
     maxRedirects: options.maxRedirects,
   };
-  if (step.save_as_file !== undefined)
-    request.saveAs = render(step.save_as_file, at("save_as_file"));
-  if (step.extra_headers === "pritunl") request.sign = pritunlSigning(options, at("extra_headers"));
+  if (plan.saveAs !== undefined)
+    request.saveAs = renderText(plan.saveAs, scope, renderOptions, stepIndex);
+  if (step.extra_headers === "pritunl")
+    request.sign = pritunlSigning(options, plan.extraHeadersPath);
   return { request, derived };
 }
 
 const NO_OPTIONS: RenderOptions = Object.freeze({});
 
-/**
- * Where a template sits in the manifest, for errors and a dry-run's `renderFor`: a path, or a
- * key under a base path, written out only when it is needed (a run renders its headers on every
- * attempt, and formatting each key's path is most of that work).
- */
-type TemplatePath = string | { base: string; key: string };
-
-function pathText(path: TemplatePath): string {
-  return typeof path === "string" ? path : keyPath(path.base, path.key);
-}
-
-/** `base.key`, or `base["odd key"]`. */
-function keyPath(base: string, key: string): string {
-  return `${base}${formatPath([key]).replace(/^(?!\[)/, ".")}`;
-}
-
 function encodeBody(
   step: Step,
+  plan: StepPlan,
   headers: Array<[string, string]>,
   scope: Scope,
+  renderOptions: RenderOptions,
   options: BuildOptions,
-  optionsAt: (path: TemplatePath) => RenderOptions,
 ): RequestBody {
-  const at = `${options.stepPath}.data`;
   const data =
-    step.data === undefined
-      ? undefined
-      : renderData(step.data, scope, { ...optionsAt(at), basePath: at });
+    plan.data === undefined ? undefined : renderDataPlan(plan.data, scope, renderOptions);
 
-  if (step.files !== undefined && Object.keys(step.files).length > 0) {
+  if (plan.files !== undefined) {
     removeHeader(headers, "content-type");
     const fields: Array<{ name: string; value: string }> = [];
     if (data !== null && typeof data === "object" && !Array.isArray(data)) {
       for (const [name, value] of Object.entries(data))
         fields.push({ name, value: typeof value === "string" ? value : JSON.stringify(value) });
     }
-    const files = Object.entries(step.files).map(([field, rawName]) => {
-      const filePath = keyPath(`${options.stepPath}.files`, field);
-      const name = renderAt(rawName, scope, filePath, optionsAt(filePath), options.stepIndex);
-      return { field, file: savedFile(name, filePath, options) };
+    const files = plan.files.map(({ field, name: namePlan }) => {
+      const name = renderText(namePlan, scope, renderOptions, options.stepIndex);
+      return { field, file: savedFile(name, namePlan.path, options) };
     });
     return { kind: "multipart", fields, files };
   }
@@ -241,27 +232,6 @@ function savedFile(name: string, path: string, options: BuildOptions): FileRef {
   );
 }
 
-/** Wraps render options so the caller can tell whether a placeholder stood in for a value. */
-function placeholderAware(options: RenderOptions | undefined): {
-  options: RenderOptions;
-  used: () => boolean;
-} {
-  const missing = options?.missing;
-  if (missing === undefined) return { options: options ?? {}, used: () => false };
-  let used = false;
-  return {
-    options: {
-      ...options,
-      missing: (expr, path) => {
-        const placeholder = missing(expr, path);
-        if (placeholder !== undefined) used = true;
-        return placeholder;
-      },
-    },
-    used: () => used,
-  };
-}
-
 /**
  * How the WHATWG URL parser (which the HTTP client uses) writes `text` in a path and in a query,
  * when that differs from `text`: the target sees, and may echo, these forms.
@@ -278,44 +248,13 @@ function urlNormalised(text: string): string[] {
   return [...forms];
 }
 
-function renderAt(
-  source: string,
-  scope: Scope,
-  path: TemplatePath,
-  options: RenderOptions,
-  stepIndex: number,
-): string {
-  try {
-    return renderTemplate(source, scope, options);
-  } catch (error) {
-    if (error instanceof HirewireError)
-      throw placeError(error, { path: pathText(path), step: stepIndex });
-    throw error;
-  }
-}
-
-const ABSOLUTE_HTTP = /^https?:\/\//;
-
-function assertAbsoluteUrl(url: string, path: string, step: number): void {
-  // What nearly every URL looks like: `canParse` builds no URL object, and a URL that parses
-  // after a lower-case "http://" or "https://" has that protocol.
-  if (ABSOLUTE_HTTP.test(url) && URL.canParse(url)) return;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    throw hirewireError("URL_INVALID", "notAbsolute", { url }, { path, step });
-  }
-}
-
 /**
  * `Basic user:pass` (a colon after rendering) is sent as `Basic base64(user:pass)`, as
  * ChiefOnboarding does; `Basic <token without a colon>` is taken as already encoded.
  */
 function encodeBasicAuth(value: string): string {
+  // Most Authorization values are Bearer tokens: no pattern to run on them.
+  if (value.length < 7 || (value.charCodeAt(0) | 0x20) !== 0x62) return value;
   const match = /^(basic)\s+(.*)$/is.exec(value);
   if (match === null || !match[2]!.includes(":")) return value;
   return `${match[1]} ${base64Utf8(match[2]!)}`;

@@ -2,7 +2,12 @@
 // the result into text (docs/manifest.md). Unknown variables are errors, never empty text.
 import { hirewireError } from "../errors/index.ts";
 import { applyFilters, FilterFailure, MISSING } from "./filters.ts";
-import { isTemplated, parseTemplate, type TemplateExpr } from "./parse-template.ts";
+import {
+  isTemplated,
+  parseTemplate,
+  type TemplateExpr,
+  type TemplatePart,
+} from "./parse-template.ts";
 import type { Scope } from "./scope.ts";
 import { valueToText } from "./value-text.ts";
 
@@ -27,15 +32,34 @@ export interface RenderOptions {
  */
 export function renderTemplate(source: string, scope: Scope, options: RenderOptions = {}): string {
   if (!isTemplated(source)) return source;
-  let out = "";
   // parseTemplate answers from its own bounded cache: the same strings render on every attempt.
-  for (const part of parseTemplate(source)) {
-    out += part.type === "text" ? part.text : renderExpression(part.expr, scope, options);
+  return renderParts(parseTemplate(source), scope, options);
+}
+
+/**
+ * Renders a template already parsed (a step's request plan keeps its templates parsed). `path`
+ * is handed to `options.missing` as where the template sits.
+ */
+export function renderParts(
+  parts: readonly TemplatePart[],
+  scope: Scope,
+  options: RenderOptions,
+  path?: string,
+): string {
+  let out = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    out += part.type === "text" ? part.text : renderExpression(part.expr, scope, options, path);
   }
   return out;
 }
 
-function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptions): string {
+function renderExpression(
+  expr: TemplateExpr,
+  scope: Scope,
+  options: RenderOptions,
+  path: string | undefined,
+): string {
   const lookup = scope.lookup(expr.segments);
   let value: unknown;
   try {
@@ -54,7 +78,7 @@ function renderExpression(expr: TemplateExpr, scope: Scope, options: RenderOptio
     options.onSubstitute?.(expr, text);
     return text;
   }
-  const placeholder = options.missing?.(expr);
+  const placeholder = options.missing?.(expr, path);
   if (placeholder !== undefined) return placeholder;
   throw hirewireError(
     "TEMPLATE_UNDEFINED_VARIABLE",
