@@ -54,7 +54,7 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       if (state.status !== "waiting" || (state.wakeAt !== undefined && event.now < state.wakeAt)) {
         return ignore(state);
       }
-      return sendCurrent(ctx, withoutWake({ ...state, status: "running" }));
+      return sendCurrent(ctx, { ...state, status: "running", wakeAt: undefined });
     case "outcome":
       if (state.status !== "running" || state.inFlight === undefined) return ignore(state);
       return onOutcome(ctx, state, event.outcome, event.now, { sendCurrent, finish, wait });
@@ -111,7 +111,7 @@ function onRefreshedElsewhere(
   const next: RunState = { ...state, inFlight: undefined };
   if (needsRefresh(withTokens, now)) return sendCurrent(withTokens, next);
   next.oauthRefreshed = true;
-  delete next.phase;
+  next.phase = undefined;
   return sendCurrent(withTokens, next);
 }
 
@@ -237,10 +237,7 @@ function ignore(state: RunState): Transition {
 }
 
 function clearError(state: RunState): RunState {
-  const next = { ...state };
-  delete next.error;
-  delete next.lastOutcome;
-  return next;
+  return { ...state, error: undefined, lastOutcome: undefined };
 }
 
 export type { AttemptOutcome, MachineOps };

@@ -287,8 +287,8 @@ function advanceStep(
     attempt: 0,
     pollAttempts: 0,
     retries: 0,
+    lastOutcome: undefined,
   };
-  delete next.lastOutcome;
   if (blockOf(ctx) === "sync" && next.step >= blockSteps(ctx).length) {
     const sync = nextSyncState(ctx, next, response, path);
     if ("error" in sync) return ops.finish(next, "failed", sync.error);
@@ -327,8 +327,12 @@ function onRefreshOutcome(
   }
   const response = (outcome as Extract<AttemptOutcome, { type: "response" }>).response;
   const tokens = refreshedTokens(ctx, response, now);
-  const next: RunState = { ...state, attempt: state.attempt - 1, oauthRefreshed: true };
-  delete next.phase;
+  const next: RunState = {
+    ...state,
+    attempt: state.attempt - 1,
+    oauthRefreshed: true,
+    phase: undefined,
+  };
   // The new tokens are used for the very next request; the driver keeps them from now on.
   const rest = ops.sendCurrent({ ...ctx, oauth: tokens }, next);
   return { state: rest.state, commands: [{ type: "oauth", tokens }, ...rest.commands] };

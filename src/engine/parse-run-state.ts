@@ -88,7 +88,8 @@ const fields = (shape: Record<string, Check>): Check =>
     for (const [spec, item] of Object.entries(shape)) {
       const optional = spec.endsWith("?");
       const key = optional ? spec.slice(0, -1) : spec;
-      if (!Object.hasOwn(value, key)) {
+      // An optional key set to undefined (as the engine clears one in memory) is absent in JSON.
+      if (!Object.hasOwn(value, key) || (optional && value[key] === undefined)) {
         if (optional) continue;
         return { path: formatPath([...path, key]), message: "is missing" };
       }

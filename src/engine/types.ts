@@ -70,20 +70,20 @@ export interface RunState {
   /** Values generated for `initial_data_form` items named "generate"; reused on resume. */
   generated: Record<string, string>;
   /** Epoch milliseconds to wake at, while `waiting`. */
-  wakeAt?: number;
+  wakeAt?: number | undefined;
   /** The request being sent; set to undefined to clear it (JSON leaves the key out). */
   inFlight?: InFlight | undefined;
   /** Why the run failed or is blocked. */
-  error?: ErrorInfo;
+  error?: ErrorInfo | undefined;
   /** The last attempt's outcome for the current step: used for messages after polling ends. */
-  lastOutcome?: string;
+  lastOutcome?: string | undefined;
   /** What the block produced: `exists` → {exists, reason}; `sync` → {users, skipped, pages}; `oauth` → tokens. */
   result?: JsonValue;
   /** Sync: the next page to fetch (already rendered) and pages fetched so far. */
   nextPage?: string;
   pages?: number;
   /** Set while the OAuth refresh request runs before (or instead of) the current step. */
-  phase?: "oauth-refresh";
+  phase?: "oauth-refresh" | undefined;
   /** The OAuth token was refreshed once in this run (a second 401 is a failure, not a loop). */
   oauthRefreshed?: boolean;
   /** post_execute_notification after a successful `execute` run: sending, then the masked results. */

@@ -144,7 +144,7 @@ async function driveTurns(
     if (handingBack !== undefined) transition = withoutSend(transition);
     const turn: Turn = {
       state: transition.state,
-      checkpoint: lazyCheckpoint(transition.state, hooks.redactor),
+      checkpoint: new LazyCheckpoint(transition.state, hooks.redactor),
     };
     if (handingBack !== undefined) Object.assign(turn.checkpoint, { handBack: true }, handingBack);
     for (const command of transition.commands) {
@@ -229,8 +229,7 @@ function sendGate(hooks: DriveHooks): SendGate {
 
 /** The transition as if its send had not been asked for: the state has no request in flight. */
 function withoutSend(transition: Transition): Transition {
-  const state = { ...transition.state };
-  delete state.inFlight;
+  const state: RunState = { ...transition.state, inFlight: undefined };
   return { state, commands: transition.commands.filter((command) => command.type !== "send") };
 }
 
@@ -323,6 +322,7 @@ async function sendOne(
   // Tokens this response carried are secrets before the record of it is built and cut.
   const oauth = transition.commands.find((command) => command.type === "oauth");
   if (oauth?.type === "oauth") learnTokens(hooks.redactor, oauth);
+  // Masked as it is built.
   const record = attemptRecord(
     {
       step: send.step,
@@ -335,9 +335,8 @@ async function sendOne(
     },
     hooks.redactor,
   );
-  const masked = hooks.redactor.redact(record);
-  hooks.onAttempt?.(masked);
-  return { transition, attempt: masked };
+  hooks.onAttempt?.(record);
+  return { transition, attempt: record };
 }
 
 /** The label the engine gives the send of an OAuth token refresh. */
@@ -379,27 +378,45 @@ function learnTokens(redactor: Redactor, command: Extract<RunCommand, { type: "o
 
 // Masking walks the whole state (every response so far) on each transition; runManifest without
 // onCheckpoint never reads it, so it is masked on first read. Reading it later is safe: states are
-// never mutated, and the redactor only ever learns more secrets.
-function lazyCheckpoint(state: RunState, redactor: Redactor): Checkpoint {
-  let masked: RunState | undefined;
-  return {
-    get state(): RunState {
-      masked ??= maskState(state, redactor);
-      return masked;
-    },
-    set state(value: RunState) {
-      masked = value;
-    },
-  };
+// never mutated, and the redactor only ever learns more secrets. `state` is an accessor of the
+// class, not an own property: whoever hands a checkpoint on as plain data copies it out.
+class LazyCheckpoint implements Checkpoint {
+  // Declared only: set when there is something to say, as on a plain checkpoint object.
+  declare attempt?: AttemptRecord;
+  declare handBack?: true;
+  declare resumeAt?: number;
+  declare stored?: NonNullable<Checkpoint["stored"]>;
+  #state: RunState;
+  #redactor: Redactor | undefined;
+
+  constructor(state: RunState, redactor: Redactor) {
+    this.#state = state;
+    this.#redactor = redactor;
+  }
+
+  get state(): RunState {
+    if (this.#redactor !== undefined) {
+      this.#state = maskState(this.#state, this.#redactor);
+      this.#redactor = undefined;
+    }
+    return this.#state;
+  }
+
+  set state(value: RunState) {
+    this.#state = value;
+    this.#redactor = undefined;
+  }
 }
 
 /** Masks everything in the state but the generated values, which a resumed run must send again. */
 export function maskState(state: RunState, redactor: Redactor): RunState {
   // One pass, keys in the same order as masking a copy without `generated` and adding it last.
   const masked: Record<string, unknown> = {};
+  // Keys a transition cleared (set to undefined) are left out, as JSON leaves them out.
   for (const key of Object.keys(state)) {
-    if (key === "generated") continue;
-    masked[redactor.redactString(key)] = redactor.redact(state[key as keyof RunState]);
+    const value = state[key as keyof RunState];
+    if (key === "generated" || value === undefined) continue;
+    masked[redactor.redactString(key)] = redactor.redact(value);
   }
   masked.generated = state.generated;
   return masked as unknown as RunState;

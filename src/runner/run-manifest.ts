@@ -180,7 +180,9 @@ async function drive(
     onCheckpoint: async (checkpoint) => {
       if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
       if (checkpoint.stored !== undefined) Object.assign(storedByRun, checkpoint.stored.fields);
-      await options.onCheckpoint?.(checkpoint);
+      // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
+      if (options.onCheckpoint !== undefined)
+        await options.onCheckpoint({ ...checkpoint, state: checkpoint.state });
     },
   });
   const final = maskState(result.state, redactor);
