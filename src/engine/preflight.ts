@@ -27,8 +27,12 @@ export interface Preflight {
   derived: Array<{ name: string; value: string }>;
 }
 
-/** Renders every step without sending; run-time values appear as placeholders like `<responses.0.data.id>`. */
-export function preflight(ctx: RunContext): Preflight {
+/**
+ * Renders every step without sending; run-time values appear as placeholders like
+ * `<responses.0.data.id>`. `keepSteps: false` checks without keeping the rendered requests (a run
+ * that is about to start only needs the problems).
+ */
+export function preflight(ctx: RunContext, keepSteps = true): Preflight {
   const problems: ErrorInfo[] = [...missingExtraUserInfo(ctx), ...formProblems(ctx)];
   const generated = Object.fromEntries(
     generatedSecretIds(ctx).map((id) => [id, `<generated ${id}>`]),
@@ -91,11 +95,12 @@ export function preflight(ctx: RunContext): Preflight {
         placeholderFiles: true,
       });
       derived.push(...built.derived);
-      steps.push(
-        step.name !== undefined
-          ? { index, name: step.name, request: built.request }
-          : { index, request: built.request },
-      );
+      if (keepSteps)
+        steps.push(
+          step.name !== undefined
+            ? { index, name: step.name, request: built.request }
+            : { index, request: built.request },
+        );
     } catch (error) {
       stepProblems.push(toErrorInfo(error));
     }

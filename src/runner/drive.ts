@@ -103,11 +103,21 @@ interface Turn {
 /** What carrying out a command leads to: the next transition (and the attempt it recorded), or the end. */
 type Next = { transition: Transition; attempt?: AttemptRecord } | { done: DriveResult };
 
+/**
+ * One drive: its hooks, the notifications' results for the drive's result (`sent`), and the
+ * `oauth` commands whose tokens were already persisted under the refresh lock (`saved`).
+ */
+interface Drive {
+  hooks: DriveHooks;
+  sent: { notifications?: NotificationResult[] };
+  saved: WeakSet<RunCommand> | undefined;
+}
+
 interface CommandHandler<C extends RunCommand> {
   /** Before the checkpoint: what the command adds to it, or teaches the redactor. */
-  prepare?(command: C, turn: Turn): void | Promise<void>;
+  prepare?(drive: Drive, command: C, turn: Turn): void | Promise<void>;
   /** After the checkpoint: carry the command out. A `Next` ends this transition's turn. */
-  carryOut?(command: C, turn: Turn): Promise<Next | undefined>;
+  carryOut?(drive: Drive, command: C, turn: Turn): Promise<Next | undefined>;
 }
 
 type CommandMap = {
@@ -136,7 +146,7 @@ async function driveTurns(
 ): Promise<DriveResult> {
   // Excerpts of responses in messages are cut short: the engine masks them before the cut.
   hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
-  const handlers = commandMap(hooks, {}, new WeakSet());
+  const drive: Drive = { hooks, sent: {}, saved: undefined };
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
@@ -148,7 +158,7 @@ async function driveTurns(
     };
     if (handingBack !== undefined) Object.assign(turn.checkpoint, { handBack: true }, handingBack);
     for (const command of transition.commands) {
-      const prepared = handlerOf(handlers, command).prepare?.(command, turn);
+      const prepared = handlerOf(command).prepare?.(drive, command, turn);
       if (prepared !== undefined) await prepared;
     }
     if (pendingAttempt !== undefined) turn.checkpoint.attempt = pendingAttempt;
@@ -165,7 +175,7 @@ async function driveTurns(
 
     let next: Next | undefined;
     for (const command of transition.commands) {
-      next = await handlerOf(handlers, command).carryOut?.(command, turn);
+      next = await handlerOf(command).carryOut?.(drive, command, turn);
       if (next !== undefined) break;
     }
     // A transition with nothing to carry out (an event the state ignores) ends the drive.
@@ -234,80 +244,77 @@ function withoutSend(transition: Transition): Transition {
 }
 
 /** The handler of a command's type. */
-function handlerOf(handlers: CommandMap, command: RunCommand): CommandHandler<RunCommand> {
+function handlerOf(command: RunCommand): CommandHandler<RunCommand> {
   // The map is keyed by command type, so this handler takes exactly this command.
-  return handlers[command.type] as CommandHandler<RunCommand>;
+  return HANDLERS[command.type] as CommandHandler<RunCommand>;
 }
 
-/**
- * The handlers of one drive; `sent` keeps the notifications' results for the drive's result, and
- * `saved` the `oauth` commands whose tokens were already persisted (under the refresh lock).
- */
-function commandMap(
-  hooks: DriveHooks,
-  sent: { notifications?: NotificationResult[] },
-  saved: WeakSet<RunCommand>,
-): CommandMap {
-  const { ctx, redactor } = hooks;
-  return {
-    store: {
-      prepare(command, turn) {
-        turn.store = command;
-      },
+// One set of handlers for every drive (the drive is an argument): a run allocates no closures here.
+const HANDLERS: CommandMap = {
+  store: {
+    prepare(_drive, command, turn) {
+      turn.store = command;
     },
-    oauth: {
-      async prepare(command) {
-        learnTokens(redactor, command);
-        ctx.oauth = command.tokens;
-        if (!saved.has(command)) await hooks.onOAuthTokens?.(command.tokens);
-      },
+  },
+  oauth: {
+    async prepare({ hooks, saved }, command) {
+      learnTokens(hooks.redactor, command);
+      hooks.ctx.oauth = command.tokens;
+      if (saved?.has(command) !== true) await hooks.onOAuthTokens?.(command.tokens);
     },
-    send: {
-      // What the request makes of its secrets (`{{ TOKEN|upper }}`, a Basic credential) is
-      // masked from this checkpoint on, before the request leaves.
-      prepare(command) {
-        for (const derived of command.derived ?? []) redactor.add(derived.name, derived.value);
-      },
-      async carryOut(command, turn) {
-        if ((await hooks.cancelled?.()) === true)
-          return { transition: advance(ctx, turn.state, { type: "cancel", now: hooks.now() }) };
-        if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined)
-          return hooks.refreshLock((stored) =>
-            refreshOnce(hooks, command, turn.state, stored, saved),
-          );
-        return sendOne(hooks, command, turn.state);
-      },
+  },
+  send: {
+    // What the request makes of its secrets (`{{ TOKEN|upper }}`, a Basic credential) is
+    // masked from this checkpoint on, before the request leaves.
+    prepare({ hooks }, command) {
+      const derived = command.derived;
+      if (derived !== undefined)
+        for (const item of derived) hooks.redactor.add(item.name, item.value);
     },
-    wait: {
-      async carryOut(command, turn) {
-        if (!(await hooks.wait(command.until, command.reason, turn.state)))
-          return { done: { state: turn.state, yielded: true } };
-        const now = Math.max(hooks.now(), command.until);
-        return { transition: advance(ctx, turn.state, { type: "wake", now }) };
-      },
-    },
-    notify: {
-      async carryOut(_command, turn) {
-        const results = await notifyAfterSuccess(
-          ctx,
-          turn.state,
-          hooks.notify ?? {},
-          redactor,
-          hooks.signal,
+    async carryOut(drive, command, turn) {
+      const hooks = drive.hooks;
+      // Awaited only when the hook answers with a promise: most answer at once.
+      const cancelled = hooks.cancelled?.();
+      if (cancelled === true || (typeof cancelled === "object" && (await cancelled) === true))
+        return { transition: advance(hooks.ctx, turn.state, { type: "cancel", now: hooks.now() }) };
+      if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined) {
+        const saved = (drive.saved ??= new WeakSet());
+        return hooks.refreshLock((stored) =>
+          refreshOnce(hooks, command, turn.state, stored, saved),
         );
-        sent.notifications = results;
-        const now = hooks.now();
-        const event: RunEvent = { type: "notified", now, results: notificationsJson(results) };
-        return { transition: advance(ctx, turn.state, event) };
-      },
+      }
+      return sendOne(hooks, command, turn.state);
     },
-    finish: {
-      async carryOut(_command, turn) {
-        return { done: { state: turn.state, yielded: false, ...sent } };
-      },
+  },
+  wait: {
+    async carryOut({ hooks }, command, turn) {
+      if (!(await hooks.wait(command.until, command.reason, turn.state)))
+        return { done: { state: turn.state, yielded: true } };
+      const now = Math.max(hooks.now(), command.until);
+      return { transition: advance(hooks.ctx, turn.state, { type: "wake", now }) };
     },
-  };
-}
+  },
+  notify: {
+    async carryOut({ hooks, sent }, _command, turn) {
+      const results = await notifyAfterSuccess(
+        hooks.ctx,
+        turn.state,
+        hooks.notify ?? {},
+        hooks.redactor,
+        hooks.signal,
+      );
+      sent.notifications = results;
+      const now = hooks.now();
+      const event: RunEvent = { type: "notified", now, results: notificationsJson(results) };
+      return { transition: advance(hooks.ctx, turn.state, event) };
+    },
+  },
+  finish: {
+    async carryOut({ sent }, _command, turn) {
+      return { done: { state: turn.state, yielded: false, ...sent } };
+    },
+  },
+};
 
 /** Sends the request, then advances with its outcome; the attempt's record waits for the next checkpoint. */
 async function sendOne(

@@ -87,7 +87,8 @@ export function driveInProcess(
         await options.onCheckpoint?.(checkpoint);
       },
       wait: async (until, reason, current) => {
-        options.onWait?.(until, reason, maskState(current, redactor));
+        if (options.onWait !== undefined)
+          options.onWait(until, reason, maskState(current, redactor));
         return sleepUntil(until, signal);
       },
       cancelled: () => signal?.aborted === true,

@@ -46,6 +46,8 @@ export interface PrepareOptions {
   resume?: RunState;
   /** False for a context that only renders (form choices): no step is checked. */
   check?: boolean;
+  /** Keep every step rendered with placeholders in `steps` (the dry-run); else only checked. */
+  plan?: boolean;
 }
 
 /** A run ready to drive, or the reasons it cannot start (`problems`, masked by `redactor`). */
@@ -56,7 +58,7 @@ export interface PreparedRun {
   redactor: Redactor;
   /** Input problems found before anything is sent (unknown variables, missing answers), unmasked. */
   problems: ErrorInfo[];
-  /** Every step rendered with placeholders for run-time values (the dry-run), unmasked. */
+  /** With `plan`: every step rendered with placeholders for run-time values (the dry-run), unmasked. */
   steps: PlannedStep[];
 }
 
@@ -100,7 +102,7 @@ export function prepareRun(
   );
   const redactor = new Redactor(secretsToMask(context, state.generated));
   if (options.check === false) return { context, state, redactor, problems: [], steps: [] };
-  const plan = preflight(context);
+  const plan = preflight(context, options.plan === true);
   // Values derived from secrets while rendering (encoded Basic credentials) are masked too.
   for (const derived of plan.derived) redactor.add(derived.name, derived.value);
   return { context, state, redactor, problems: plan.problems, steps: plan.steps };

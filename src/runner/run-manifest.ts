@@ -257,7 +257,7 @@ export function dryRun(
   const validation = validated(manifestInput);
   if (!validation.ok)
     return { status: "invalid", steps: [], problems: validation.problems, warnings: [] };
-  const prepared = prepareRun(validation, inputs);
+  const prepared = prepareRun(validation, inputs, { plan: true });
   const warnings = [
     ...validation.warnings.map((w) => `${w.path}: ${w.message}`),
     ...tooShortWarnings(prepared.redactor),
