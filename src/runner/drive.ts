@@ -130,6 +130,8 @@ export async function driveRun(
   initial: RunState,
   event: RunEvent,
 ): Promise<DriveResult> {
+  // Without a rate limit there is no permit to hold: no gate, and nothing to await per turn.
+  if (hooks.admit === undefined) return driveTurns(hooks, initial, event, undefined);
   const gate = sendGate(hooks);
   try {
     return await driveTurns({ ...hooks, send: gate.send }, initial, event, gate);
@@ -142,7 +144,7 @@ async function driveTurns(
   hooks: DriveHooks,
   initial: RunState,
   event: RunEvent,
-  gate: SendGate,
+  gate: SendGate | undefined,
 ): Promise<DriveResult> {
   // Excerpts of responses in messages are cut short: the engine masks them before the cut.
   hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
@@ -150,7 +152,11 @@ async function driveTurns(
   let transition = advance(hooks.ctx, initial, event);
   let pendingAttempt: AttemptRecord | undefined;
   for (;;) {
-    const handingBack = handsBack(hooks, transition) ? {} : await gate.admit(transition);
+    const handingBack = handsBack(hooks, transition)
+      ? {}
+      : gate === undefined
+        ? undefined
+        : await gate.admit(transition);
     if (handingBack !== undefined) transition = withoutSend(transition);
     const turn: Turn = {
       state: transition.state,
@@ -191,6 +197,7 @@ async function driveTurns(
  * interruption goes ahead: its state already records the resend.
  */
 function handsBack(hooks: DriveHooks, transition: Transition): boolean {
+  if (hooks.handBack === undefined) return false;
   const send = transition.commands.find((command) => command.type === "send");
   return (
     send?.type === "send" && send.resentAfterInterruption !== true && hooks.handBack?.() === true

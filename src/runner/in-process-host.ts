@@ -68,6 +68,8 @@ export interface HostOptions extends SenderOptions {
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
+const settled = (): Promise<void> => Promise.resolve();
+
 /** Drives a prepared run in this process until it ends (or the signal stops it). */
 export function driveInProcess(
   run: Pick<PreparedRun, "context" | "redactor">,
@@ -77,28 +79,28 @@ export function driveInProcess(
 ): Promise<DriveResult> {
   const { context, redactor } = run;
   const signal = options.signal;
-  return driveRun(
-    {
-      ctx: context,
-      redactor,
-      now: () => Date.now(),
-      send: senderFor(options, state.runId, redactor),
-      checkpoint: async (checkpoint) => {
-        await options.onCheckpoint?.(checkpoint);
-      },
-      wait: async (until, reason, current) => {
-        if (options.onWait !== undefined)
-          options.onWait(until, reason, maskState(current, redactor));
-        return sleepUntil(until, signal);
-      },
-      cancelled: () => signal?.aborted === true,
-      ...(options.notify !== undefined ? { notify: options.notify } : {}),
-      ...(signal !== undefined ? { signal } : {}),
-      ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
-      ...(options.refreshLock !== undefined ? { refreshLock: options.refreshLock } : {}),
-      ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
+  const onCheckpoint = options.onCheckpoint;
+  const onWait = options.onWait;
+  const hooks: DriveHooks = {
+    ctx: context,
+    redactor,
+    now: Date.now,
+    send: senderFor(options, state.runId, redactor),
+    checkpoint:
+      onCheckpoint === undefined ? settled : async (checkpoint) => onCheckpoint(checkpoint),
+    wait: async (until, reason, current) => {
+      if (onWait !== undefined) onWait(until, reason, maskState(current, redactor));
+      return sleepUntil(until, signal);
     },
-    state,
-    event,
-  );
+  };
+  // Only what was given: most runs give none of these.
+  if (signal !== undefined) {
+    hooks.signal = signal;
+    hooks.cancelled = () => signal.aborted;
+  }
+  if (options.notify !== undefined) hooks.notify = options.notify;
+  if (options.onOAuthTokens !== undefined) hooks.onOAuthTokens = options.onOAuthTokens;
+  if (options.refreshLock !== undefined) hooks.refreshLock = options.refreshLock;
+  if (options.onAttempt !== undefined) hooks.onAttempt = options.onAttempt;
+  return driveRun(hooks, state, event);
 }

@@ -12,7 +12,7 @@ import { describeRunStateProblem, parseRunState } from "../engine/parse-run-stat
 import type { EngineOptions, RunBlock, RunEvent, RunState } from "../engine/types.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
 import { maskState, type Checkpoint, type DriveHooks } from "./drive.ts";
-import { driveInProcess } from "./in-process-host.ts";
+import { driveInProcess, type HostOptions } from "./in-process-host.ts";
 import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
@@ -166,25 +166,35 @@ async function drive(
     options.files ?? new DiskFileStore(options.filesDir ?? (await defaultFilesDir()));
   const attempts: AttemptRecord[] = [];
   const storedByRun: Record<string, JsonValue> = { ...state.stored };
-  const result = await driveInProcess(prepared, state, event, {
+  const onCheckpoint = options.onCheckpoint;
+  const host: HostOptions = {
     files,
-    ...(options.checkAddress !== undefined ? { checkAddress: options.checkAddress } : {}),
-    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
-    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    ...(options.notify !== undefined ? { notify: options.notify } : {}),
-    ...(options.onOAuthTokens !== undefined ? { onOAuthTokens: options.onOAuthTokens } : {}),
-    ...(options.refreshLock !== undefined ? { refreshLock: options.refreshLock } : {}),
-    ...(options.onAttempt !== undefined ? { onAttempt: options.onAttempt } : {}),
-    ...(options.onWait !== undefined ? { onWait: options.onWait } : {}),
-    onCheckpoint: async (checkpoint) => {
-      if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
-      if (checkpoint.stored !== undefined) Object.assign(storedByRun, checkpoint.stored.fields);
-      // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
-      if (options.onCheckpoint !== undefined)
-        await options.onCheckpoint({ ...checkpoint, state: checkpoint.state });
-    },
-  });
+    onCheckpoint:
+      onCheckpoint === undefined
+        ? (checkpoint) => {
+            if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
+            if (checkpoint.stored !== undefined)
+              Object.assign(storedByRun, checkpoint.stored.fields);
+          }
+        : async (checkpoint) => {
+            if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
+            if (checkpoint.stored !== undefined)
+              Object.assign(storedByRun, checkpoint.stored.fields);
+            // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
+            await onCheckpoint({ ...checkpoint, state: checkpoint.state });
+          },
+  };
+  // Only what was given: most runs give none of these.
+  if (options.checkAddress !== undefined) host.checkAddress = options.checkAddress;
+  if (options.maxBodyBytes !== undefined) host.maxBodyBytes = options.maxBodyBytes;
+  if (options.maxFileBytes !== undefined) host.maxFileBytes = options.maxFileBytes;
+  if (options.signal !== undefined) host.signal = options.signal;
+  if (options.notify !== undefined) host.notify = options.notify;
+  if (options.onOAuthTokens !== undefined) host.onOAuthTokens = options.onOAuthTokens;
+  if (options.refreshLock !== undefined) host.refreshLock = options.refreshLock;
+  if (options.onAttempt !== undefined) host.onAttempt = options.onAttempt;
+  if (options.onWait !== undefined) host.onWait = options.onWait;
+  const result = await driveInProcess(prepared, state, event, host);
   const final = maskState(result.state, redactor);
   const notifications = result.notifications;
   const steps = new Map<number, RunResult["steps"][number]>();
