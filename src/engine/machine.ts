@@ -29,7 +29,7 @@ import { stepVariables } from "./variables.ts";
 
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
 export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
-  return {
+  return shaped({
     version: STATE_VERSION,
     runId,
     status: "queued",
@@ -41,7 +41,49 @@ export function createRunState(runId: string, generated: Record<string, string> 
     stored: {},
     files: {},
     generated,
+  });
+}
+
+/**
+ * The state with every key in one order, the ones it does not have set to undefined (JSON and
+ * `maskState` leave those out). A state is copied on every transition: states that all have one
+ * shape are copied on V8's fast path, and their copies keep it. Keys this version does not know
+ * are kept, after the others.
+ */
+export function shaped(state: RunState): RunState {
+  const next: RunState = {
+    version: state.version,
+    runId: state.runId,
+    status: state.status,
+    step: state.step,
+    attempt: state.attempt,
+    pollAttempts: state.pollAttempts,
+    retries: state.retries,
+    responses: state.responses,
+    stored: state.stored,
+    files: state.files,
+    generated: state.generated,
+    wakeAt: state.wakeAt,
+    inFlight: state.inFlight,
+    error: state.error,
+    lastOutcome: state.lastOutcome,
+    result: state.result,
+    nextPage: state.nextPage,
+    pages: state.pages,
+    phase: state.phase,
+    oauthRefreshed: state.oauthRefreshed,
+    notifications: state.notifications,
+    resentAfterInterruption: state.resentAfterInterruption,
   };
+  for (const key of Object.keys(state))
+    if (!Object.hasOwn(next, key))
+      Object.defineProperty(next, key, {
+        value: state[key as keyof RunState],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  return next;
 }
 
 /** Feeds one event to the run. Never throws for run-level problems: they become a failed state. */

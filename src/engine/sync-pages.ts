@@ -98,9 +98,7 @@ export function nextSyncState(
 }
 
 function done(state: RunState, result: SyncResult): RunState {
-  const next: RunState = { ...state, result: result as unknown as JsonValue };
-  delete next.nextPage;
-  return next;
+  return { ...state, result: result as unknown as JsonValue, nextPage: undefined };
 }
 
 /**

@@ -78,18 +78,18 @@ export interface RunState {
   /** The last attempt's outcome for the current step: used for messages after polling ends. */
   lastOutcome?: string | undefined;
   /** What the block produced: `exists` → {exists, reason}; `sync` → {users, skipped, pages}; `oauth` → tokens. */
-  result?: JsonValue;
+  result?: JsonValue | undefined;
   /** Sync: the next page to fetch (already rendered) and pages fetched so far. */
-  nextPage?: string;
-  pages?: number;
+  nextPage?: string | undefined;
+  pages?: number | undefined;
   /** Set while the OAuth refresh request runs before (or instead of) the current step. */
   phase?: "oauth-refresh" | undefined;
   /** The OAuth token was refreshed once in this run (a second 401 is a failure, not a loop). */
-  oauthRefreshed?: boolean;
+  oauthRefreshed?: boolean | undefined;
   /** post_execute_notification after a successful `execute` run: sending, then the masked results. */
-  notifications?: NotificationsRecord;
+  notifications?: NotificationsRecord | undefined;
   /** POST/PATCH requests resent after an interruption with the same Idempotency-Key. */
-  resentAfterInterruption?: Resend[];
+  resentAfterInterruption?: Resend[] | undefined;
 }
 
 /**

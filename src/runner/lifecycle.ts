@@ -5,7 +5,7 @@
 // the exists check and form choices all call it; none builds a context of its own.
 import type { ErrorInfo, ListedProblem } from "../errors/index.ts";
 import type { JsonValue, Manifest } from "../manifest/types.ts";
-import { createRunState } from "../engine/machine.ts";
+import { createRunState, shaped } from "../engine/machine.ts";
 import { preflight, type PlannedStep } from "../engine/preflight.ts";
 import type { EngineOptions, RunBlock, RunContext, RunState } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
@@ -92,7 +92,7 @@ export function prepareRun(
 ): PreparedRun {
   const context = contextFor(manifest.manifest, inputs);
   if (options.resume !== undefined) {
-    const state = options.resume;
+    const state = shaped(options.resume);
     const redactor = new Redactor(secretsToMask(context, state.generated));
     return { context, state, redactor, problems: [], steps: [] };
   }
