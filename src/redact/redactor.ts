@@ -19,6 +19,8 @@ export class Redactor {
   #names = new Map<string, string>();
   #tooShort: string[] = [];
   #compiled: Compiled | undefined;
+  /** The names and values in the order added, as one string: the key of the shared compiled form. */
+  #key = "";
 
   constructor(secrets: Iterable<SecretEntry> = []) {
     for (const { name, value } of secrets) this.add(name, value);
@@ -30,12 +32,15 @@ export class Redactor {
    * value, the first one names it.
    */
   add(name: string, value: string): void {
-    if ([...value].length < MIN_SECRET_LENGTH) {
+    // Counted in code points (a value of 4 emoji is long enough); most values are plainly longer.
+    if (value.length < MIN_SECRET_LENGTH * 2 && [...value].length < MIN_SECRET_LENGTH) {
       if (!this.#tooShort.includes(name)) this.#tooShort.push(name);
       return;
     }
     if (this.#names.has(value)) return;
     this.#names.set(value, name);
+    // Lengths first, so no two different lists of names and values make the same key.
+    this.#key += `${name.length}:${name}${value.length}:${value}`;
     this.#compiled = undefined;
   }
 
@@ -181,7 +186,7 @@ export class Redactor {
     if (this.#compiled !== undefined) return this.#compiled;
     // Every run builds a Redactor for the same integration secrets; the forms and the pattern
     // depend on nothing else, so they are shared.
-    const key = JSON.stringify([...this.#names]);
+    const key = this.#key;
     let compiled = compiledCache.get(key);
     if (compiled === undefined) {
       compiled = compile(this.#names);
