@@ -29,7 +29,8 @@ import { stepVariables } from "./variables.ts";
 
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
 export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
-  return shaped({
+  // The shape `shaped` gives, written out: every key, in its order.
+  return {
     version: STATE_VERSION,
     runId,
     status: "queued",
@@ -41,7 +42,18 @@ export function createRunState(runId: string, generated: Record<string, string> 
     stored: {},
     files: {},
     generated,
-  });
+    wakeAt: undefined,
+    inFlight: undefined,
+    error: undefined,
+    lastOutcome: undefined,
+    result: undefined,
+    nextPage: undefined,
+    pages: undefined,
+    phase: undefined,
+    oauthRefreshed: undefined,
+    notifications: undefined,
+    resentAfterInterruption: undefined,
+  };
 }
 
 /**
