@@ -21,6 +21,7 @@ import { cachingStatements } from "./statement-cache.ts";
 export const sqliteTraits: DialectTraits = Object.freeze({
   name: "sqlite",
   skipLocked: false,
+  standaloneWrites: false,
   jsonType: "text",
   bytesType: "blob",
   isUniqueViolation: (error: unknown) =>
