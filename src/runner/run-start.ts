@@ -19,7 +19,7 @@ import type { Store } from "../store/store.ts";
 import { paramsWithAccessOverview, withEarlierOverview } from "./access-overview.ts";
 import type { EgressSettings } from "./egress-policy.ts";
 import { prepareRun, problemOf, type RunProblem } from "./lifecycle.ts";
-import { conflict, mustGetHire, mustGetIntegration } from "./lookup.ts";
+import { conflict, notFound } from "./lookup.ts";
 import { integrationManifest } from "./prepared-manifest.ts";
 import { missingSecrets, secretsStatus } from "./secrets-status.ts";
 import { storedInputs } from "./stored-secrets.ts";
@@ -67,6 +67,8 @@ export function syncOnlyMessage(integration: IntegrationRecord): string {
  * Every reason the integration's `block` (default `execute`) cannot run for this hire now, masked.
  * Empty when the run can start. A sync-users manifest is refused unless `options.sync` says the
  * caller starts a sync: run as an execute run it would fetch a page and apply nothing.
+ * `options.secrets` gives the integration's secrets as the caller read them (decrypted when
+ * called, throwing as `Store.getSecrets` does); without it they are read here.
  */
 export async function runBlockers(
   deps: Pick<StartDeps, "store" | "redirectUrlFor">,
@@ -74,7 +76,7 @@ export async function runBlockers(
   hire: HireInputs,
   params: Record<string, JsonValue>,
   block: RunBlock = "execute",
-  options: { sync?: boolean } = {},
+  options: { sync?: boolean; secrets?: () => Record<string, string> } = {},
 ): Promise<RunProblem[]> {
   if (options.sync !== true && isSyncIntegration(integration))
     return [{ path: "action", code: "INPUT_INVALID", message: syncOnlyMessage(integration) }];
@@ -88,7 +90,7 @@ export async function runBlockers(
         message: `the saved manifest is no longer valid: ${problem.message}`,
       }));
   }
-  const stored = await deps.store.getSecrets(integration.id);
+  const stored = options.secrets?.() ?? (await deps.store.getSecrets(integration.id));
   const { secrets, oauth } = splitOAuthSecret(stored);
   // Which secrets are set, from the same read (only `set` matters here, not when).
   const status = secretsStatus(
@@ -218,19 +220,29 @@ export interface StartRunInput {
  * another trigger, 422 naming every blocker. A repeated key returns the run it created
  * (`created: false`) even when the checks would now fail. A manifest that uses
  * `{{ access_overview }}` gets the hire's overview, taken now, as a param unless params give it.
- * Also returns the integration as read for the checks.
+ * Also returns the integration as read for the checks, and for a created run its secrets.
  */
 export async function startRun(
   deps: StartDeps,
   input: StartRunInput,
-): Promise<{ run: RunRecord; created: boolean; integration: IntegrationRecord }> {
+): Promise<{
+  run: RunRecord;
+  created: boolean;
+  integration: IntegrationRecord;
+  secrets?: Record<string, string>;
+}> {
   const block = input.block ?? "execute";
   const params = input.params ?? {};
   const key = input.idempotencyKey;
-  const integration = await mustGetIntegration(deps.store, input.integrationId, "integration_id");
+  // Integration, secrets, hire and stored fields in one read; the checks below keep their order.
+  const found = await deps.store.getRunInputs(input.integrationId, input.hireId);
+  const integration = found.integration;
+  if (integration === undefined)
+    throw notFound("integration", input.integrationId, "integration_id");
   if (isSyncIntegration(integration))
     throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
-  const hire = await mustGetHire(deps.store, input.hireId, "hire_id");
+  const hire = found.hire;
+  if (hire === undefined) throw notFound("hire", input.hireId, "hire_id");
   if (key !== undefined) {
     // A repeat must return the run even when the checks below would now fail (a secret changed),
     // and a key used for another hire or block is named as such before this hire is checked.
@@ -250,7 +262,7 @@ export async function startRun(
   }
   const inputs: HireInputs = {
     props: hire.props,
-    ...storedInputs(await deps.store.getStoredValues(hire.id)),
+    ...storedInputs(found.storedValues),
   };
   const runParams = await paramsWithAccessOverview(
     {
@@ -262,7 +274,9 @@ export async function startRun(
     inputs,
     params,
   );
-  const problems = await runBlockers(deps, integration, inputs, runParams, block);
+  const problems = await runBlockers(deps, integration, inputs, runParams, block, {
+    secrets: found.secrets,
+  });
   if (problems.length > 0) throw blockedError(problems, "the run");
   const queued = await queueRun(deps, {
     integrationId: integration.id,
@@ -271,5 +285,6 @@ export async function startRun(
     block,
     ...(key !== undefined ? { idempotencyKey: key } : {}),
   });
-  return { ...queued, integration };
+  // runBlockers found nothing to refuse, so it has read (and decrypted) the secrets.
+  return { ...queued, integration, secrets: found.secrets() };
 }

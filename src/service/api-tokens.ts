@@ -1,6 +1,7 @@
 // API token management shared by the service's start-up, the /api/tokens routes and `hirewire
-// token`: issue (the token is returned once and only its SHA-256 kept), revoke, and what
-// HIREWIRE_ADMIN_TOKEN means — the one `env` token, valid only while the variable holds it.
+// token`: issue (the token is returned once and only its SHA-256 kept), revoke, what
+// HIREWIRE_ADMIN_TOKEN means — the one `env` token, valid only while the variable holds it — and
+// the short-lived cache of known tokens that spares each API request a database read.
 import { hirewireError } from "../errors/index.ts";
 import { generateApiToken, hashApiToken } from "../secrets/index.ts";
 import type { ApiTokenRecord } from "../store/records.ts";
@@ -14,6 +15,63 @@ const REVOKED_ENV = "api_tokens.revoked_env";
 
 /** Token names: what an admin would write on a sticky note, not a paragraph. */
 export const MAX_TOKEN_NAME_CHARS = 100;
+
+/**
+ * How long a token this process found is trusted without reading it again. A revoke through this
+ * process (API, console) takes effect at once; one by another process (`hirewire token revoke`,
+ * another API process on PostgreSQL) within this bound. Unknown tokens are never cached, so a
+ * token created elsewhere works at once.
+ */
+export const TOKEN_CACHE_MS = 250;
+
+/** The known tokens of one store, by hash, each trusted for TOKEN_CACHE_MS after it was read. */
+export class ApiTokenCache {
+  readonly #store: Store;
+  readonly #entries = new Map<
+    string,
+    { until: number; record: Promise<ApiTokenRecord | undefined> }
+  >();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /**
+   * The token with this hash, from the cache while fresh, else from the store. Lookups of the
+   * same hash that arrive together share one read.
+   */
+  find(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+    // A monotonic clock: the service's injectable `now` may stand still in tests.
+    const time = performance.now();
+    const entry = this.#entries.get(tokenHash);
+    if (entry !== undefined && entry.until > time) return entry.record;
+    const record = this.#store.findApiTokenByHash(tokenHash);
+    const fresh = { until: time + TOKEN_CACHE_MS, record };
+    this.#entries.set(tokenHash, fresh);
+    const drop = () => {
+      if (this.#entries.get(tokenHash) === fresh) this.#entries.delete(tokenHash);
+    };
+    record.then((found) => found === undefined && drop(), drop);
+    return record;
+  }
+
+  /** Forgets every token (one was revoked or replaced). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+const caches = new WeakMap<Store, ApiTokenCache>();
+
+/** The token cache of `store` in this process (one per store, shared by every route). */
+export function apiTokenCache(store: Store): ApiTokenCache {
+  let cache = caches.get(store);
+  if (cache === undefined) {
+    cache = new ApiTokenCache(store);
+    caches.set(store, cache);
+  }
+  return cache;
+}
 
 /** A new token: the record, and the token itself (shown once, never kept). */
 export async function issueApiToken(
@@ -48,6 +106,7 @@ export async function revokeApiToken(store: Store, idOrName: string): Promise<Ap
       await store.setSetting(REVOKED_ENV, [...revoked, record.tokenHash]);
   }
   await store.deleteApiToken(record.id);
+  caches.get(store)?.clear();
   return record;
 }
 
@@ -89,6 +148,7 @@ export async function applyAdminToken(
     hash = null;
   }
   await store.replaceEnvApiToken(hash, ENV_TOKEN_NAME);
+  caches.get(store)?.clear();
   if ((await store.countApiTokens()) === 0) {
     const token = generateApiToken();
     await store.createApiToken({

@@ -62,6 +62,20 @@ export async function write<T>(
   }
 }
 
+/**
+ * Runs one write statement on its own where the dialect allows it (`traits.standaloneWrites`),
+ * else inside `write`'s transaction. Either way a full disk is DISK_FULL.
+ */
+export async function writeStatement<T>(ctx: StoreContext, fn: () => Promise<T>): Promise<T> {
+  if (!ctx.traits.standaloneWrites) return write(ctx, () => fn());
+  try {
+    return await fn();
+  } catch (error) {
+    if (!ctx.traits.isDiskFull(error)) throw error;
+    throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
+  }
+}
+
 /** Inside a write transaction that made a run due (or moved its wake time): wake the schedulers. */
 export function announceDue(ctx: StoreContext, trx: Kysely<Database>): Promise<void> {
   return ctx.signals.announce(trx);

@@ -10,6 +10,12 @@ export interface DialectTraits {
    * (every store transaction starts with `BEGIN IMMEDIATE`).
    */
   readonly skipLocked: boolean;
+  /**
+   * Whether one write statement may run on its own, outside `write`'s transaction. Postgres: each
+   * statement is atomic by itself and waits for row locks on the server. SQLite: no, the write
+   * lock is taken up front with BEGIN IMMEDIATE so that waiting for it never blocks the event loop.
+   */
+  readonly standaloneWrites: boolean;
   /** Column type of JSON columns in migrations (`text` in SQLite, `jsonb` in Postgres). */
   readonly jsonType: ColumnDataType;
   /** Column type of byte columns in migrations (`blob` in SQLite, `bytea` in Postgres). */

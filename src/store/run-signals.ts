@@ -3,12 +3,18 @@
 // transaction commits. SQLite has one process per store in practice, so its signals stay in the
 // process; PostgreSQL's go through LISTEN/NOTIFY (postgres/notify-signals.ts). Either way they
 // are hints: schedulers keep their timed poll for whatever a lost signal would have told them.
-import type { Kysely } from "kysely";
+import type { Kysely, RawBuilder } from "kysely";
 import type { Database } from "./schema.ts";
 
 export interface RunSignals {
   /** Inside a write transaction: tell every listener once it commits (a rollback tells no one). */
   announce(trx: Kysely<Database>): Promise<void>;
+  /**
+   * Where announcing is SQL (PostgreSQL's pg_notify): the same announcement as an expression, for
+   * a write that is one statement and so can announce without a transaction of its own. Absent
+   * where announcing needs no SQL.
+   */
+  announcement?(): RawBuilder<unknown>;
   /** Calls `listener` on every announcement; returns the function that stops it. */
   subscribe(listener: () => void): () => void;
   /** Stops listening for good. */

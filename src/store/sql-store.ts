@@ -13,6 +13,7 @@ import * as leases from "./queries/leases.ts";
 import * as locks from "./queries/locks.ts";
 import * as rateLimits from "./queries/rate-limits.ts";
 import * as runCounts from "./queries/run-counts.ts";
+import * as runInputs from "./queries/run-inputs.ts";
 import * as runs from "./queries/runs.ts";
 import * as storedFields from "./queries/stored-fields.ts";
 import * as tokens from "./queries/tokens-settings.ts";
@@ -69,6 +70,8 @@ export class SqlStore implements S.Store {
   applyHireChanges = (input: S.ApplyHireChangesInput) =>
     hireBatch.applyHireChanges(this.#ctx, input);
 
+  getRunInputs = (integrationId: string, hireId: string) =>
+    runInputs.getRunInputs(this.#ctx, integrationId, hireId);
   createRun = (input: S.CreateRunInput) => runs.createRun(this.#ctx, input);
   getRun = (id: string) => runs.getRun(this.#ctx, id);
   findRunByIdempotencyKey = (integrationId: string, key: string) =>

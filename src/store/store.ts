@@ -192,6 +192,15 @@ export interface RunCounts {
 /** The answer of `Store.health()`: ok, or the sentence saying what is wrong and what to do. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
+/** See `Store.getRunInputs`. */
+export interface RunInputs {
+  integration: IntegrationRecord | undefined;
+  hire: HireRecord | undefined;
+  /** Empty when there is no such hire. */
+  storedValues: Record<string, StoredValue>;
+  secrets(): Record<string, string>;
+}
+
 /**
  * Everything hirewire keeps. Methods are async and throw HirewireError: NOT_FOUND for a missing
  * row an operation needs, CONFLICT for a uniqueness or lease clash. `get*` return undefined when
@@ -257,6 +266,13 @@ export interface Store {
    * already set nothing is written and the earlier record is returned.
    */
   applyHireChanges(input: ApplyHireChangesInput): Promise<AppliedHireChanges>;
+
+  /**
+   * What starting a run of the integration for the hire reads, in one round trip: each part as
+   * its own read would return it (`getIntegration`, `getHire`, `getStoredValues`); secrets are
+   * decrypted on the first call of `secrets()`, which throws as `getSecrets` does.
+   */
+  getRunInputs(integrationId: string, hireId: string): Promise<RunInputs>;
 
   // Runs
   /** `created` is false when the idempotency key was already used: the existing run is returned. */

@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { openCipher } from "../../src/secrets/index.ts";
+import { issueApiToken, revokeApiToken, TOKEN_CACHE_MS } from "../../src/service/api-tokens.ts";
+import { openStore } from "../../src/service/open-store.ts";
 import { startService, type RunningService } from "../../src/service/serve.ts";
 import { configFromEnv } from "../../src/service/service-config.ts";
 
@@ -93,6 +96,24 @@ describe("/api/tokens", () => {
     ).toBe(404);
     const blank = await call("hw_env_token_one", "POST", "/api/tokens", { name: " " });
     expect(blank.status).toBe(422);
+  });
+
+  it("a token revoked by another process stops working within TOKEN_CACHE_MS; one made there works at once", async () => {
+    const dir = await dataDir();
+    await start(dir, "hw_env_token_cache");
+    // A second store on the same file, as `hirewire token` in another process opens it.
+    const cipher = await openCipher(dir, undefined);
+    const { store: other } = await openStore({ dataDir: dir }, cipher);
+    try {
+      const { record, token } = await issueApiToken(other, "elsewhere");
+      expect((await call(token, "GET", "/api/integrations")).status).toBe(200);
+      await revokeApiToken(other, record.id);
+      await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 50));
+      expect((await call(token, "GET", "/api/integrations")).status).toBe(401);
+      expect((await call("hw_env_token_cache", "GET", "/api/integrations")).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it("a changed HIREWIRE_ADMIN_TOKEN replaces the old one instead of adding a second", async () => {

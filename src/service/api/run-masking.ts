@@ -39,31 +39,37 @@ export class RunMasker {
 
   readonly #withStored: boolean;
   readonly #known: IntegrationRecord | undefined;
+  readonly #knownSecrets: Record<string, string> | undefined;
 
   /**
    * @param options.storedSecrets also mask the secrets in the run's hire's stored fields: one
    * more read per hire, so the run detail asks for it and listings (whose stored fields the
    * runner already masked) do not.
    * @param options.integration the integration as the caller has just read it (a run it has
-   * just started): its manifest is used instead of reading it again; its secrets are still read.
+   * just started): its manifest is used instead of reading it again.
+   * @param options.secrets that integration's secrets as the caller read them in the same request;
+   * without them they are read.
    */
   constructor(
     store: Store,
-    options: { storedSecrets?: boolean; integration?: IntegrationRecord } = {},
+    options: {
+      storedSecrets?: boolean;
+      integration?: IntegrationRecord;
+      secrets?: Record<string, string>;
+    } = {},
   ) {
     this.#store = store;
     this.#withStored = options.storedSecrets === true;
     this.#known = options.integration;
+    this.#knownSecrets = options.integration !== undefined ? options.secrets : undefined;
   }
 
   #load(integrationId: string): Promise<IntegrationSecrets> {
     let entry = this.#cache.get(integrationId);
     if (entry === undefined) {
       entry = (async () => {
-        const integration =
-          this.#known?.id === integrationId
-            ? this.#known
-            : await this.#store.getIntegration(integrationId);
+        const known = this.#known?.id === integrationId;
+        const integration = known ? this.#known : await this.#store.getIntegration(integrationId);
         const manifest = integration?.manifest;
         // secretsToMask only reads initial_data_form; a manifest that is not an object has none.
         const usable =
@@ -71,7 +77,10 @@ export class RunMasker {
         const stored =
           integration === undefined
             ? { secrets: {} }
-            : splitOAuthSecret(await secretsOrNone(this.#store, integrationId));
+            : splitOAuthSecret(
+                (known ? this.#knownSecrets : undefined) ??
+                  (await secretsOrNone(this.#store, integrationId)),
+              );
         return { manifest: (usable ? manifest : {}) as unknown as Manifest, ...stored };
       })();
       this.#cache.set(integrationId, entry);

@@ -121,14 +121,18 @@ export function runRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const params = input.params ?? {};
       assertCount(Object.keys(params).length, LIMITS.runParams, "params per run", "params");
       assertJsonSize(params, LIMITS.runParamsBytes, "a run's params", "params");
-      const { run, created, integration } = await startRun(startDeps(deps), {
+      const { run, created, integration, secrets } = await startRun(startDeps(deps), {
         integrationId: input.integration_id,
         hireId: input.hire_id,
         params,
         ...(input.block !== undefined ? { block: input.block } : {}),
         ...(key !== undefined ? { idempotencyKey: key } : {}),
       });
-      const shown = await shownRun(new RunMasker(deps.store, { integration }), run);
+      const masker = new RunMasker(deps.store, {
+        integration,
+        ...(secrets !== undefined ? { secrets } : {}),
+      });
+      const shown = await shownRun(masker, run);
       return created ? c.json(shown, 202) : c.json(shown, 200);
     },
   );

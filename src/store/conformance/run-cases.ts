@@ -85,6 +85,7 @@ export function runCases(harness: StoreHarness): void {
         store.createRun({ integrationId: "int_missing", block: "sync" }),
       );
       expect(isHirewireError(noIntegration, "NOT_FOUND")).toBe(true);
+      expect((noIntegration as Error).message).toContain("int_missing");
       const noHire = await caught(() =>
         store.createRun({
           integrationId: integration.id,
@@ -93,7 +94,33 @@ export function runCases(harness: StoreHarness): void {
         }),
       );
       expect(isHirewireError(noHire, "NOT_FOUND")).toBe(true);
+      expect((noHire as Error).message).toContain("hire_missing");
       expect((await store.listRuns()).items).toEqual([]);
+    });
+
+    it("reads what a run start needs in one call, each part as its own read returns it", async () => {
+      const store = t.store();
+      const { integration, hire } = await seed(store);
+      await store.setSecret(integration.id, "TOKEN", "t0k3n ünïcode");
+      await store.setSecret(integration.id, "BASE_URL", "https://example.test");
+      await store.setStoredField(hire.id, "team", { id: 7, name: "core" });
+      await store.setStoredField(hire.id, "a_note", "plain text");
+      await store.setStoredField(hire.id, "password", "S3cret!", { shown: "********" });
+      const inputs = await store.getRunInputs(integration.id, hire.id);
+      expect(inputs.integration).toEqual(await store.getIntegration(integration.id));
+      expect(inputs.hire).toEqual(await store.getHire(hire.id));
+      const values = await store.getStoredValues(hire.id);
+      expect(inputs.storedValues).toEqual(values);
+      expect(Object.keys(inputs.storedValues)).toEqual(Object.keys(values));
+      expect(inputs.secrets()).toEqual(await store.getSecrets(integration.id));
+
+      const none = await store.getRunInputs("int_missing", "hire_missing");
+      expect(none).toMatchObject({ integration: undefined, hire: undefined, storedValues: {} });
+      expect(none.secrets()).toEqual({});
+      await store.deleteIntegration(integration.id);
+      const deleted = await store.getRunInputs(integration.id, hire.id);
+      expect(deleted.integration).toBeUndefined();
+      expect(deleted.hire).toEqual(await store.getHire(hire.id));
     });
 
     it("returns the existing run when an idempotency key is used again", async () => {

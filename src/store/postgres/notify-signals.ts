@@ -3,7 +3,7 @@
 // connection per store LISTENs and calls the local listeners. The payload is the schema, so
 // stores in other schemas of the same database ignore each other's runs. A dropped LISTEN
 // connection is reopened after a pause; the schedulers' timed poll covers the gap.
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import pg from "pg";
 import { Listeners, type RunSignals } from "../run-signals.ts";
 import type { Database } from "../schema.ts";
@@ -35,7 +35,11 @@ export class NotifySignals implements RunSignals {
   }
 
   async announce(trx: Kysely<Database>): Promise<void> {
-    await sql`select pg_notify(${RUNS_DUE_CHANNEL}, ${this.#options.schema})`.execute(trx);
+    await sql`select ${this.announcement()}`.execute(trx);
+  }
+
+  announcement(): RawBuilder<unknown> {
+    return sql`pg_notify(${RUNS_DUE_CHANNEL}, ${this.#options.schema})`;
   }
 
   subscribe(listener: () => void): () => void {

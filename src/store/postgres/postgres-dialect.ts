@@ -8,6 +8,7 @@ import type { DialectTraits } from "../dialect.ts";
 export const postgresTraits: DialectTraits = Object.freeze({
   name: "postgres",
   skipLocked: true,
+  standaloneWrites: true,
   // `json`, not `jsonb`: it keeps the text as written (key order, duplicate keys, \u0000), so a
   // manifest reads back exactly as it was saved, the same as in SQLite.
   jsonType: "json",

@@ -16,9 +16,9 @@ import type { CreateHireInput, HireErasure, ListHiresInput } from "../store.ts";
 import { eraseRunDetails } from "./erasure.ts";
 import { toFile } from "./files.ts";
 
-type HireRow = Pick<Selectable<HiresTable>, "id" | "props" | "created_at" | "updated_at">;
+export type HireRow = Pick<Selectable<HiresTable>, "id" | "props" | "created_at" | "updated_at">;
 
-function toHire(row: HireRow): HireRecord {
+export function toHire(row: HireRow): HireRecord {
   return {
     id: row.id,
     props: decodeJson<Record<string, JsonValue>>(row.props),

@@ -11,7 +11,9 @@ import type { IntegrationOptions, IntegrationRecord, SecretKeyRecord } from "../
 import type { IntegrationsTable } from "../schema.ts";
 import type { CreateIntegrationInput, UpdateIntegrationInput } from "../store.ts";
 
-function toIntegration(row: Omit<Selectable<IntegrationsTable>, "deleted_at">): IntegrationRecord {
+export function toIntegration(
+  row: Omit<Selectable<IntegrationsTable>, "deleted_at">,
+): IntegrationRecord {
   return {
     id: row.id,
     name: row.name,
@@ -205,6 +207,15 @@ export async function getSecrets(
     .select(["key", "value_enc"])
     .where("integration_id", "=", integrationId)
     .execute();
+  return decryptSecrets(ctx, integrationId, rows);
+}
+
+/** Decrypted secret rows; SECRETS_UNREADABLE naming those another key encrypted. */
+export function decryptSecrets(
+  ctx: StoreContext,
+  integrationId: string,
+  rows: ReadonlyArray<{ key: string; value_enc: string }>,
+): Record<string, string> {
   const secrets: Record<string, string> = {};
   const unreadable: string[] = [];
   for (const row of rows) {

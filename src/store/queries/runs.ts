@@ -1,10 +1,19 @@
 // Creating, reading, listing runs and recording requests (cancel, resume) for their driver.
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { hirewireError } from "../../errors/index.ts";
-import { announceDue, newId, notFound, write, type StoreContext } from "../context.ts";
+import type { Insertable, QueryCreator, Selectable } from "kysely";
+import {
+  announceDue,
+  newId,
+  notFound,
+  write,
+  writeStatement,
+  type StoreContext,
+} from "../context.ts";
 import { newestFirst, pageLimit, toPage } from "../cursor.ts";
 import { encodeJson } from "../json-codec.ts";
 import type { Page, RunRecord, RunRequest } from "../records.ts";
+import type { Database, RunsTable } from "../schema.ts";
 import type { CreateRunInput, ListRunsInput } from "../store.ts";
 import { encodeState, toRun } from "./run-row.ts";
 
@@ -33,45 +42,75 @@ export async function createRun(
     updated_at: now,
     finished_at: null,
   };
-  return write(ctx, async (trx) => {
-    // Both existence checks in one round trip (a run without a hire looks up no hire).
-    const hireId = row.hire_id;
-    const found = await trx
-      .selectNoFrom((eb) => [
-        eb
-          .selectFrom("integrations")
-          .select("id")
-          .where("id", "=", input.integrationId)
-          .as("integration"),
-        eb
-          .selectFrom("hires")
-          .select("id")
-          .where("id", "=", hireId ?? "")
-          .as("hire"),
-      ])
-      .executeTakeFirstOrThrow();
-    if (found.integration === null) throw notFound("integration", input.integrationId);
-    if (hireId !== null && found.hire === null) throw notFound("hire", hireId);
-    // ON CONFLICT DO NOTHING rather than select-then-insert: under Postgres' concurrency the
-    // unique index decides which of two simultaneous creates wins.
-    const inserted = await trx
+  let inserted: Selectable<RunsTable> | undefined;
+  try {
+    inserted = await insertRun(ctx, row);
+  } catch (error) {
+    if (!ctx.traits.isForeignKeyViolation(error)) throw error;
+    throw (await missingParent(ctx, input.integrationId, row.hire_id)) ?? error;
+  }
+  if (inserted) return { run: toRun(ctx, inserted), created: true };
+  const existing = await ctx.db
+    .selectFrom("runs")
+    .selectAll()
+    .where("integration_id", "=", input.integrationId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirstOrThrow();
+  return { run: toRun(ctx, existing), created: false };
+}
+
+/**
+ * Inserts the run and announces it, or inserts nothing when its idempotency key is taken (the
+ * unique index decides between two simultaneous creates, also across processes). The foreign
+ * keys refuse a missing integration or hire. Where a write may be one statement on its own
+ * (PostgreSQL), insert and pg_notify are one statement: one round trip, and the announcement
+ * commits with the row. Elsewhere they share a write transaction.
+ */
+async function insertRun(
+  ctx: StoreContext,
+  row: Insertable<RunsTable>,
+): Promise<Selectable<RunsTable> | undefined> {
+  const insert = (db: QueryCreator<Database>) =>
+    db
       .insertInto("runs")
       .values(row)
       .onConflict((oc) => oc.columns(["integration_id", "idempotency_key"]).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted) {
-      await announceDue(ctx, trx);
-      return { run: toRun(ctx, inserted), created: true };
-    }
-    const existing = await trx
-      .selectFrom("runs")
+      .returningAll();
+  const announcement = ctx.signals.announcement?.();
+  if (ctx.traits.standaloneWrites && announcement !== undefined) {
+    const statement = ctx.db
+      .with("inserted", (db) => insert(db))
+      .selectFrom("inserted")
       .selectAll()
-      .where("integration_id", "=", input.integrationId)
-      .where("idempotency_key", "=", key)
-      .executeTakeFirstOrThrow();
-    return { run: toRun(ctx, existing), created: false };
+      .select(announcement.as("announced"));
+    return writeStatement(ctx, () => statement.executeTakeFirst());
+  }
+  return write(ctx, async (trx) => {
+    const created = await insert(trx).executeTakeFirst();
+    if (created) await announceDue(ctx, trx);
+    return created;
   });
+}
+
+/** NOT_FOUND for the integration, else the hire, that a refused insert referred to. */
+async function missingParent(
+  ctx: StoreContext,
+  integrationId: string,
+  hireId: string | null,
+): Promise<Error | undefined> {
+  const found = await ctx.db
+    .selectNoFrom((eb) => [
+      eb.selectFrom("integrations").select("id").where("id", "=", integrationId).as("integration"),
+      eb
+        .selectFrom("hires")
+        .select("id")
+        .where("id", "=", hireId ?? "")
+        .as("hire"),
+    ])
+    .executeTakeFirstOrThrow();
+  if (found.integration === null) return notFound("integration", integrationId);
+  if (hireId !== null && found.hire === null) return notFound("hire", hireId);
+  return undefined;
 }
 
 export async function getRun(ctx: StoreContext, id: string): Promise<RunRecord | undefined> {

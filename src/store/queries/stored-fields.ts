@@ -59,8 +59,22 @@ export async function getStoredValues(
   ctx: StoreContext,
   hireId: string,
 ): Promise<Record<string, StoredValue>> {
+  return toStoredValues(ctx, await readRows(ctx, hireId));
+}
+
+/** Stored field rows as runs get them: sensitive values decrypted (null and flagged when unreadable). */
+export function toStoredValues(
+  ctx: StoreContext,
+  rows: ReadonlyArray<{
+    name: string;
+    value: unknown;
+    sensitive: unknown;
+    value_enc: string | null;
+    run_id: string | null;
+  }>,
+): Record<string, StoredValue> {
   const values: Record<string, StoredValue> = {};
-  for (const row of await readRows(ctx, hireId)) {
+  for (const row of rows) {
     const shown = decodeJson<JsonValue>(row.value);
     const sensitive = Number(row.sensitive) === 1 && row.value_enc !== null;
     const field: StoredValue = { value: shown, shown, sensitive, runId: row.run_id };
