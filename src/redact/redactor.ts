@@ -60,13 +60,27 @@ export class Redactor {
    */
   redactString(text: string): string {
     if (this.#names.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
-    const { pattern, shortestForm } = this.#compile();
+    const { pattern, shortestForm, memo } = this.#compile();
     if (text.length < shortestForm) return text;
+    // Header names and values, methods and URLs repeat on every attempt of every run with these
+    // secrets: a short text's answer is kept (bounded), a lookup being cheaper than the pattern.
+    const short = text.length <= MEMO_MAX_LENGTH;
+    if (short) {
+      const known = memo.get(text);
+      if (known !== undefined) return known;
+    }
+    let masked = text;
     // Most strings hold no secret: a test is cheaper than a replace that finds nothing.
     pattern.lastIndex = 0;
-    if (!pattern.test(text)) return text;
-    pattern.lastIndex = 0;
-    return text.replace(pattern, (...args: unknown[]) => this.#token(args));
+    if (pattern.test(text)) {
+      pattern.lastIndex = 0;
+      masked = text.replace(pattern, (...args: unknown[]) => this.#token(args));
+    }
+    if (short) {
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(text, masked);
+    }
+    return masked;
   }
 
   /** True when `text` holds a secret in any form (e.g. a header a redirect must not carry away). */
@@ -216,7 +230,13 @@ interface Compiled {
   longestMatch: number;
   /** Numeric secrets by their JSON text. */
   numberNames: ReadonlyMap<string, string>;
+  /** Short texts already masked with this pattern, and what they became (bounded). */
+  memo: Map<string, string>;
 }
+
+/** Texts up to this long have their masked form kept, at most MEMO_LIMIT of them per secret set. */
+const MEMO_MAX_LENGTH = 256;
+const MEMO_LIMIT = 512;
 
 // Bounded: a service sees one entry per integration secret set (plus derived values), and the
 // entries hold secret values, which should not pile up in memory beyond what is in use.
@@ -246,6 +266,7 @@ function compile(names: ReadonlyMap<string, string>): Compiled {
     shortestForm: values.at(-1)?.length ?? MIN_SECRET_LENGTH,
     longestMatch,
     numberNames,
+    memo: new Map(),
   };
 }
 
