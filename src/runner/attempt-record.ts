@@ -1,9 +1,8 @@
 // The record of one attempt as it is logged, stored and shown: what was sent, what came back, how
-// long it took — masked. Bodies are masked before they are cut to length (a cut first could leave
-// part of a secret that no longer matches) and put in after the rest of the record went through
-// the redactor, so each body is scanned once.
+// long it took — masked as it is built. Bodies are masked before they are cut to length (a cut
+// first could leave part of a secret that no longer matches).
 import type { ErrorInfo } from "../errors/index.ts";
-import type { AttemptOutcome, RedirectHop, RequestBody, RequestSpec } from "../exchange/types.ts";
+import type { AttemptOutcome, RedirectHop, RequestSpec } from "../exchange/types.ts";
 import type { Redactor } from "../redact/index.ts";
 
 /** Longest body text kept in a record, after masking; the rest is summarised. */
@@ -44,80 +43,74 @@ export function attemptRecord(
     outcome: AttemptOutcome;
     resentAfterInterruption?: true;
   },
-  redactor: Pick<Redactor, "redactClipped" | "redact">,
+  redactor: Pick<Redactor, "redactClipped" | "redact" | "redactString">,
 ): AttemptRecord {
   const { request, outcome } = input;
   const clip = (text: string): string => {
     const kept = redactor.redactClipped(text, RECORD_BODY_CHARS);
     return kept.omitted > 0 ? `${kept.text}… (${kept.omitted} more chars)` : kept.text;
   };
+  // Masked field by field as it is built (the record's own keys are no secrets' values), each
+  // text scanned once: a walk over the finished record would copy every part holding a secret.
+  const text = (value: string): string => redactor.redactString(value);
+  // A number equal to a numeric secret is masked too (it becomes its `***NAME***`).
+  const count = (value: number): number => redactor.redact(value);
   const headers: Record<string, string> = {};
-  for (const [name, value] of request.headers)
-    if (name === "__proto__")
-      Object.defineProperty(headers, name, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    else headers[name] = value;
-  const sent = describeBody(request.body);
-  const record: AttemptRecord = {
-    step: input.step,
-    attempt: input.attempt,
-    startedAt: input.startedAt,
-    durationMs: outcome.durationMs,
-    request: { method: request.method, url: request.url, headers, ...sent.shape },
-    redirects: outcome.redirects,
+  for (const [name, value] of request.headers) setOwn(headers, text(name), text(value));
+  const sent: AttemptRecord["request"] = {
+    method: text(request.method),
+    url: text(request.url),
+    headers,
   };
-  if (input.name !== undefined) record.name = input.name;
+  const body = request.body;
+  if (body.kind === "text") sent.body = clip(body.text);
+  else if (body.kind === "multipart") {
+    sent.body = clip(
+      JSON.stringify(Object.fromEntries(body.fields.map((field) => [field.name, field.value]))),
+    );
+    sent.files = body.files.map(({ field, file }) => ({
+      field: text(field),
+      name: text(file.name),
+      size: count(file.size),
+      contentType: text(file.contentType),
+    }));
+  }
+  const record: AttemptRecord = {
+    step: count(input.step),
+    attempt: count(input.attempt),
+    startedAt: count(input.startedAt),
+    durationMs: count(outcome.durationMs),
+    request: sent,
+    redirects: redactor.redact(outcome.redirects),
+  };
+  if (input.name !== undefined) record.name = text(input.name);
   if (input.resentAfterInterruption === true) record.resentAfterInterruption = true;
   const response = outcome.response;
-  const received = response?.file === undefined ? response?.text : undefined;
   if (response !== undefined) {
-    record.response = { status: response.status, headers: response.headers };
+    record.response = {
+      status: count(response.status),
+      headers: redactor.redact(response.headers),
+    };
     if (response.file !== undefined)
       record.response.file = {
-        name: response.file.name,
-        size: response.file.size,
-        contentType: response.file.contentType,
+        name: text(response.file.name),
+        size: count(response.file.size),
+        contentType: text(response.file.contentType),
       };
-    // The key holds its place (and its order) until the masked body is put in.
-    else if (received !== undefined) record.response.body = undefined;
+    else if (response.text !== undefined) record.response.body = clip(response.text);
   }
-  if (outcome.type === "error") record.error = outcome.error;
-  // Everything but the bodies: copied only where something is masked, so the request and
-  // response objects below may be this function's own or copies of them — never shared.
-  const masked = redactor.redact(record);
-  if (sent.text !== undefined) masked.request.body = clip(sent.text);
-  if (received !== undefined) masked.response!.body = clip(received);
-  return masked;
+  if (outcome.type === "error") record.error = redactor.redact(outcome.error);
+  return record;
 }
 
-/** The request body's text (masked and cut later) and the record's keys for it, in order. */
-function describeBody(body: RequestBody): {
-  text?: string;
-  shape: { body?: undefined; files?: NonNullable<AttemptRecord["request"]["files"]> };
-} {
-  switch (body.kind) {
-    case "none":
-      return { shape: {} };
-    case "text":
-      return { text: body.text, shape: { body: undefined } };
-    case "multipart":
-      return {
-        text: JSON.stringify(
-          Object.fromEntries(body.fields.map((field) => [field.name, field.value])),
-        ),
-        shape: {
-          body: undefined,
-          files: body.files.map(({ field, file }) => ({
-            field,
-            name: file.name,
-            size: file.size,
-            contentType: file.contentType,
-          })),
-        },
-      };
-  }
+/** Sets an own data property, even one named "__proto__" (which assignment would not). */
+function setOwn(target: Record<string, string>, key: string, value: string): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
 }
