@@ -147,10 +147,17 @@ export class ServiceMetrics {
         this.#attempts.inc({ outcome: outcomeOf(input.attempt.record) });
       return record;
     };
+    const saveCheckpoint: Store["saveCheckpoint"] = async (input) => {
+      const note = await store.saveCheckpoint(input);
+      if (input.attempt !== undefined)
+        this.#attempts.inc({ outcome: outcomeOf(input.attempt.record) });
+      return note;
+    };
     return new Proxy(store, {
       get(target, property) {
         if (property === "claimRuns") return claimRuns;
         if (property === "checkpoint") return checkpoint;
+        if (property === "saveCheckpoint") return saveCheckpoint;
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === "function" ? value.bind(target) : value;
       },

@@ -89,6 +89,7 @@ export class SqlStore implements S.Store {
     rateLimits.getRateLimitState(this.#ctx, integrationId, now);
 
   checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
+  saveCheckpoint = (input: S.CheckpointInput) => checkpoints.saveCheckpoint(this.#ctx, input);
   listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);
   eraseFinishedRuns = (before: number, limit?: number) =>
     erasure.eraseFinishedBefore(this.#ctx, before, limit);

@@ -122,6 +122,17 @@ export interface CheckpointInput {
    * integration's rate limit is paused); it is then taken up like a run whose driver stopped.
    */
   heldUntil?: number;
+  /**
+   * Without `releaseLease`: the lease now runs until this time (a driver waiting a moment in
+   * place keeps the run only a little past its wake-up time, so a crash then is soon recovered).
+   */
+  leaseUntil?: number;
+}
+
+/** What the driver's checkpoint needs back from the row it wrote. */
+export interface CheckpointNote {
+  /** The run's pending request after the write (a cancel asked for while it was being driven). */
+  request: RunRequest | null;
 }
 
 export interface AddFileInput {
@@ -310,6 +321,8 @@ export interface Store {
 
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;
+  /** The same write as `checkpoint`; answers only the run's pending request, not the whole row. */
+  saveCheckpoint(input: CheckpointInput): Promise<CheckpointNote>;
   listAttempts(runId: string): Promise<AttemptRecord[]>;
   /**
    * Attempt retention: reduces up to `limit` runs that finished before `before` to their skeleton
