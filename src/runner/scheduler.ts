@@ -75,6 +75,12 @@ export interface SchedulerOptions {
   rateLimits?: { parkAfterMs?: number; slotGraceMs?: number; observer?: RateGateObserver };
 }
 
+/** What every run of an integration reads first: its row and its secrets. */
+interface IntegrationReads {
+  integration: Promise<IntegrationRecord | undefined>;
+  secrets: Promise<Record<string, string>>;
+}
+
 const SILENT: SchedulerLogger = { info() {}, warn() {}, error() {} };
 /** Unexpected errors in a row before a run is set aside as failed. */
 const DRIVE_ATTEMPTS = 3;
@@ -103,6 +109,8 @@ export class Scheduler {
   private stopping = false;
   /** Unexpected errors in a row while driving each run (cleared when a drive goes through). */
   private readonly driveFailures = new Map<string, number>();
+  /** Reads shared by the runs of the claim being handed over (cleared once it is). */
+  private readonly claimReads = new Map<string, IntegrationReads>();
   /** Waits in place in progress: each ends early (resolving false) when called. */
   private readonly pauses = new Set<() => void>();
   private readonly waitInPlaceMs: number;
@@ -307,7 +315,8 @@ export class Scheduler {
   ): Promise<
     { integration: IntegrationRecord; prepared: PreparedRun; event: RunEvent } | undefined
   > {
-    const integration = await this.store.getIntegration(run.integrationId);
+    const reads = this.integrationReads(run.integrationId);
+    const integration = await reads.integration;
     if (integration === undefined)
       return this.failEarly(run, {
         code: "NOT_FOUND",
@@ -323,7 +332,7 @@ export class Scheduler {
         path: first.path,
       });
     }
-    const loaded = await this.loadInputs(run, integration);
+    const loaded = await this.loadInputs(run, integration, reads.secrets);
     if ("code" in loaded) return this.failEarly(run, loaded);
     const { inputs, storedValues } = loaded;
     const now = this.now();
@@ -355,8 +364,30 @@ export class Scheduler {
     return { integration, prepared, event };
   }
 
-  private loadInputs(run: ClaimedRun, integration: IntegrationRecord) {
+  /**
+   * The integration and its secrets, read once for all the runs of one claim that share it (they
+   * are read the moment the claim hands them over, as each run would read them itself).
+   */
+  private integrationReads(integrationId: string): IntegrationReads {
+    let reads = this.claimReads.get(integrationId);
+    if (reads === undefined) {
+      const secrets = this.store.getSecrets(integrationId);
+      // Awaited (and its error met) by each run after it found its integration and manifest.
+      secrets.catch(() => undefined);
+      reads = { integration: this.store.getIntegration(integrationId), secrets };
+      if (this.claimReads.size === 0) queueMicrotask(() => this.claimReads.clear());
+      this.claimReads.set(integrationId, reads);
+    }
+    return reads;
+  }
+
+  private loadInputs(
+    run: ClaimedRun,
+    integration: IntegrationRecord,
+    secrets: Promise<Record<string, string>>,
+  ) {
     return loadRunInputs(this.store, run, integration, {
+      secrets,
       ...(this.options.engine !== undefined ? { engine: this.options.engine } : {}),
       ...(this.options.redirectUrlFor !== undefined
         ? { redirectUrlFor: this.options.redirectUrlFor }
