@@ -141,6 +141,11 @@ export class ServiceMetrics {
       for (const run of claimed) this.#claimed(run, input.now);
       return claimed;
     };
+    const claimDue: Store["claimDue"] = async (input) => {
+      const result = await store.claimDue(input);
+      for (const run of result.runs) this.#claimed(run, input.now);
+      return result;
+    };
     const checkpoint: Store["checkpoint"] = async (input) => {
       const record = await store.checkpoint(input);
       if (input.attempt !== undefined)
@@ -156,6 +161,7 @@ export class ServiceMetrics {
     return new Proxy(store, {
       get(target, property) {
         if (property === "claimRuns") return claimRuns;
+        if (property === "claimDue") return claimDue;
         if (property === "checkpoint") return checkpoint;
         if (property === "saveCheckpoint") return saveCheckpoint;
         const value: unknown = Reflect.get(target, property, target);

@@ -78,6 +78,7 @@ export class SqlStore implements S.Store {
     runs.requestRun(this.#ctx, runId, request, now);
 
   claimRuns = (input: S.ClaimRunsInput) => leases.claimRuns(this.#ctx, input);
+  claimDue = (input: S.ClaimRunsInput) => leases.claimDue(this.#ctx, input);
   renewLease = (input: S.LeaseInput) => leases.renewLease(this.#ctx, input);
   releaseLease = (runId: string, owner: string) => leases.releaseLease(this.#ctx, runId, owner);
   nextWakeAt = () => leases.nextWakeAt(this.#ctx);

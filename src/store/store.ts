@@ -86,6 +86,16 @@ export interface ClaimRunsInput {
   limit: number;
 }
 
+/** What `claimDue` answers. */
+export interface ClaimResult {
+  runs: ClaimedRun[];
+  /**
+   * When fewer runs than the limit were due: what `nextWakeAt` answers after this claim (null:
+   * none pending). Undefined when the limit was reached.
+   */
+  nextWakeAt?: number | null;
+}
+
 export interface LeaseInput {
   runId: string;
   owner: string;
@@ -291,6 +301,8 @@ export interface Store {
    * same transaction and returned with `fault` set (not leased): report it, do not drive it.
    */
   claimRuns(input: ClaimRunsInput): Promise<ClaimedRun[]>;
+  /** `claimRuns`, with the next wake-up time when fewer than `limit` runs were due. */
+  claimDue(input: ClaimRunsInput): Promise<ClaimResult>;
   /** Extends the lease; false when `owner` no longer holds it. */
   renewLease(input: LeaseInput): Promise<boolean>;
   releaseLease(runId: string, owner: string): Promise<void>;

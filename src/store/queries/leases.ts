@@ -3,10 +3,10 @@
 import { sql, type ExpressionBuilder, type Kysely } from "kysely";
 import { hirewireError } from "../../errors/index.ts";
 import { announceDue, write, type StoreContext } from "../context.ts";
-import { toMillisOrNull } from "../json-codec.ts";
+import { decodeJson, toMillisOrNull } from "../json-codec.ts";
 import type { ClaimedRun } from "../records.ts";
 import type { Database } from "../schema.ts";
-import type { ClaimRunsInput, LeaseInput } from "../store.ts";
+import type { ClaimResult, ClaimRunsInput, LeaseInput } from "../store.ts";
 import { quarantineFaulty } from "./quarantine.ts";
 import { toRun, type RunRow } from "./run-row.ts";
 
@@ -16,6 +16,14 @@ function leaseFree(now: number) {
   return (eb: RunsExpression) =>
     eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<=", now)]);
 }
+
+/**
+ * A run is claimable from max(base, lease expiry), where base is the wake time of a waiting run
+ * and the creation time otherwise. Plain CASE/COALESCE so every dialect runs it unchanged.
+ */
+const DUE_BASE = sql<number>`case when status = 'waiting' then coalesce(wake_at, created_at) else created_at end`;
+const DUE_AT = sql<number>`case when lease_expires_at is not null and lease_expires_at > ${DUE_BASE}
+    then lease_expires_at else ${DUE_BASE} end`;
 
 /**
  * The three kinds of due run, each an index-friendly query of its own, in the order they are
@@ -35,7 +43,15 @@ function dueQueries(trx: Kysely<Database>, now: number) {
 }
 
 export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promise<ClaimedRun[]> {
-  if (input.limit <= 0) return [];
+  return (await claimDue(ctx, input)).runs;
+}
+
+/**
+ * Claims like `claimRuns`; when fewer than `limit` runs were due, also tells the earliest time one
+ * will be (`nextWakeAt`, read in the same transaction), so the scheduler needs no second look.
+ */
+export async function claimDue(ctx: StoreContext, input: ClaimRunsInput): Promise<ClaimResult> {
+  if (input.limit <= 0) return { runs: [] };
   if (ctx.traits.name === "postgres") return claimInOneStatement(ctx, input);
   return write(ctx, async (trx) => {
     const picked: Array<{ id: string; status: string }> = [];
@@ -48,7 +64,7 @@ export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promi
         ...(await (ctx.traits.skipLocked ? limited.forUpdate().skipLocked() : limited).execute()),
       );
     }
-    if (picked.length === 0) return [];
+    if (picked.length === 0) return { runs: [], nextWakeAt: await nextDue(trx) };
     const ids = picked.map((p) => p.id);
     const rows = await trx
       .updateTable("runs")
@@ -62,9 +78,10 @@ export async function claimRuns(ctx: StoreContext, input: ClaimRunsInput): Promi
       recovered: p.status === "running",
     }));
     await quarantineFaulty(ctx, trx, claimed);
-    return claimed.map((run) =>
+    const runs = claimed.map((run) =>
       run.fault === undefined ? run : { ...run, leaseOwner: null, leaseExpiresAt: null },
     );
+    return picked.length < input.limit ? { runs, nextWakeAt: await nextDue(trx) } : { runs };
   });
 }
 
@@ -77,13 +94,12 @@ const KINDS = ["running", "waiting", "queued"];
  * (PostgreSQL reads a CTE only as far as it is pulled, so no row past the limit is locked), and
  * the UPDATE takes the lease of those. A row that cannot be trusted is then failed, its lease ours.
  */
-async function claimInOneStatement(
-  ctx: StoreContext,
-  input: ClaimRunsInput,
-): Promise<ClaimedRun[]> {
+async function claimInOneStatement(ctx: StoreContext, input: ClaimRunsInput): Promise<ClaimResult> {
   const { now, limit } = input;
   const free = sql`(lease_expires_at is null or lease_expires_at <= ${now})`;
-  const statement = sql<RunRow & { claimed_status: string; claimed_key: unknown }>`
+  // The rows come back as one JSON array (bigints as numbers, jsonb columns as their values,
+  // which is how the run row reads them too), beside the next due time when fewer than `limit`.
+  const statement = sql<{ claimed: unknown; next_due: unknown }>`
     with r as (select id, status, lease_expires_at as k from runs
         where status = 'running' and ${free}
         order by lease_expires_at, id limit ${limit} for update skip locked),
@@ -94,20 +110,26 @@ async function claimInOneStatement(
         where status = 'queued' and ${free}
         order by created_at, id limit ${limit} for update skip locked),
       picked as (select * from r union all select * from w union all select * from q
-        limit ${limit})
-    update runs set lease_owner = ${input.owner}, lease_expires_at = ${now + input.leaseMs}
-    from picked where runs.id = picked.id
-    returning runs.*, picked.status as claimed_status, picked.k as claimed_key`;
-  let rows: Array<RunRow & { claimed_status: string; claimed_key: unknown }>;
+        limit ${limit}),
+      upd as (update runs set lease_owner = ${input.owner},
+          lease_expires_at = ${now + input.leaseMs}
+        from picked where runs.id = picked.id
+        returning runs.*, picked.status as claimed_status, picked.k as claimed_key)
+    select coalesce((select json_agg(upd) from upd), '[]'::json) as claimed,
+      case when (select count(*) from upd) < ${limit} then
+        (select min(${DUE_AT}) from runs where status in ('queued', 'waiting', 'running')
+          and id not in (select id from upd))
+      end as next_due`;
+  let result: { claimed: unknown; next_due: unknown };
   try {
-    ({ rows } = await statement.execute(ctx.db));
+    result = (await statement.execute(ctx.db)).rows[0]!;
   } catch (error) {
     if (!ctx.traits.isDiskFull(error)) throw error;
     throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
   }
+  const rows = decodeJson<ClaimedRow[]>(result.claimed);
   // Served in the order the separate queries would have given them.
-  const key = (row: { claimed_key: unknown }) =>
-    row.claimed_key === null ? Infinity : Number(row.claimed_key);
+  const key = (row: ClaimedRow) => (row.claimed_key === null ? Infinity : Number(row.claimed_key));
   rows.sort(
     (a, b) =>
       KINDS.indexOf(a.claimed_status) - KINDS.indexOf(b.claimed_status) ||
@@ -120,10 +142,13 @@ async function claimInOneStatement(
   }));
   if (claimed.some((run) => run.fault !== undefined))
     await write(ctx, (trx) => quarantineFaulty(ctx, trx, claimed));
-  return claimed.map((run) =>
+  const runs = claimed.map((run) =>
     run.fault === undefined ? run : { ...run, leaseOwner: null, leaseExpiresAt: null },
   );
+  return rows.length < limit ? { runs, nextWakeAt: toMillisOrNull(result.next_due) } : { runs };
 }
+
+type ClaimedRow = RunRow & { claimed_status: string; claimed_key: unknown };
 
 export async function renewLease(ctx: StoreContext, input: LeaseInput): Promise<boolean> {
   const result = await write(ctx, (trx) =>
@@ -150,17 +175,15 @@ export async function releaseLease(ctx: StoreContext, runId: string, owner: stri
   });
 }
 
-/**
- * A run is claimable from max(base, lease expiry), where base is the wake time of a waiting run
- * and the creation time otherwise. Plain CASE/COALESCE/MIN so every dialect runs it unchanged.
- */
+/** The earliest time a run will be due (see DUE_AT); null when none is pending. */
 export async function nextWakeAt(ctx: StoreContext): Promise<number | null> {
-  const base = sql<number>`case when status = 'waiting' then coalesce(wake_at, created_at) else created_at end`;
-  const dueAt = sql<number>`case when lease_expires_at is not null and lease_expires_at > ${base}
-    then lease_expires_at else ${base} end`;
-  const row = await ctx.db
+  return nextDue(ctx.db);
+}
+
+async function nextDue(db: Kysely<Database>): Promise<number | null> {
+  const row = await db
     .selectFrom("runs")
-    .select(sql<number | null>`min(${dueAt})`.as("due"))
+    .select(sql<number | null>`min(${DUE_AT})`.as("due"))
     .where("status", "in", ["queued", "waiting", "running"])
     .executeTakeFirst();
   return toMillisOrNull(row?.due);
