@@ -89,8 +89,8 @@ const DRIVE_RETRY_MS = 500;
 /** Waiting in place per drive, at most; then the run waits as a row like any other. */
 const IN_PLACE_BUDGET_MS = 5_000;
 /**
- * A run waiting in place stays leased until this long past its wake-up time (not a whole lease):
- * if this process dies meanwhile, another takes the run soon after it was due.
+ * A run waiting in place stays leased until this long past its wake-up time (or a lease, if
+ * shorter): if this process dies meanwhile, another takes the run soon after it was due.
  */
 const IN_PLACE_GRACE_MS = 5_000;
 
@@ -242,7 +242,7 @@ export class Scheduler {
         inPlace = !this.stopping && ms <= this.waitInPlaceMs && ms <= budget;
         if (!inPlace) return undefined;
         budget -= ms;
-        return wakeAt + IN_PLACE_GRACE_MS;
+        return wakeAt + Math.min(IN_PLACE_GRACE_MS, this.leaseMs);
       },
     });
     await driveRun(
