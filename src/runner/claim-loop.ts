@@ -2,7 +2,7 @@
 // running whose driver died) up to the free capacity, hands each to `drive`, and sleeps until the
 // earliest wake-up (at most `idleMs`, to see runs other processes created) or until `notify()`.
 import { toErrorInfo } from "../errors/index.ts";
-import type { ClaimedRun, Store } from "../store/index.ts";
+import type { ClaimedRun, ClaimResult, Store } from "../store/index.ts";
 
 export interface ClaimLoopLogger {
   error(object: object, message?: string): void;
@@ -28,6 +28,8 @@ export class ClaimLoop {
   private running = false;
   private done: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A notify() came since the last look began: the next sleep ends at once. */
+  private notified = false;
 
   constructor(private readonly options: ClaimLoopOptions) {}
 
@@ -37,8 +39,9 @@ export class ClaimLoop {
     this.done = this.loop();
   }
 
-  /** Look at the store now. */
+  /** Look at the store now (or again, once the look in progress ends). */
   notify(): void {
+    this.notified = true;
     this.wakeUp?.();
   }
 
@@ -53,9 +56,12 @@ export class ClaimLoop {
     const { store, logger } = this.options;
     while (this.running) {
       let claimed: ClaimedRun[] = [];
+      // When the claim took fewer runs than it had room for, it also tells when the next is due.
+      let next: number | null | undefined;
       const capacity = this.options.concurrency - this.options.active();
+      this.notified = false;
       try {
-        if (capacity > 0) claimed = await this.claim(capacity);
+        if (capacity > 0) ({ runs: claimed, nextWakeAt: next } = await this.claim(capacity));
         await this.options.afterClaim();
       } catch (error) {
         logger.error({ err: toErrorInfo(error) }, "claiming runs failed");
@@ -67,12 +73,12 @@ export class ClaimLoop {
         await this.sleep(this.options.idleMs); // full: a finishing run or notify() wakes us
         continue;
       }
-      if (claimed.length > 0) continue;
+      const now = this.options.now();
+      if (claimed.length > 0 && (next === undefined || (next !== null && next <= now))) continue;
       let delay = this.options.idleMs;
       try {
-        const next = await store.nextWakeAt();
-        if (next !== null)
-          delay = Math.min(this.options.idleMs, Math.max(next - this.options.now(), 10));
+        if (next === undefined) next = await store.nextWakeAt();
+        if (next !== null) delay = Math.min(this.options.idleMs, Math.max(next - now, 10));
       } catch (error) {
         logger.error({ err: toErrorInfo(error) }, "reading the next wake-up time failed");
       }
@@ -80,22 +86,23 @@ export class ClaimLoop {
     }
   }
 
-  private async claim(capacity: number): Promise<ClaimedRun[]> {
-    const claimed = await this.options.store.claimRuns({
+  private async claim(capacity: number): Promise<ClaimResult> {
+    const result = await this.options.store.claimDue({
       owner: this.options.owner,
       now: this.options.now(),
       leaseMs: this.options.leaseMs,
       limit: capacity,
     });
-    for (const run of claimed) {
+    for (const run of result.runs) {
       if (run.fault === undefined) this.options.drive(run);
       else
         this.options.logger.error({ runId: run.id, err: run.fault }, "run set aside: row unusable");
     }
-    return claimed;
+    return result;
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.notified) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {

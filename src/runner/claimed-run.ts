@@ -11,6 +11,8 @@ import { storedInputs } from "./stored-secrets.ts";
 export interface ContextOptions {
   engine?: EngineOptions;
   redirectUrlFor?: (integrationId: string) => string | undefined;
+  /** The integration's secrets, when already being read (for every run of one claim at once). */
+  secrets?: Promise<Record<string, string>>;
 }
 
 /** The inputs `prepareRun` gives a claimed run, and the hire's stored values as the store holds them. */
@@ -24,7 +26,9 @@ export async function loadRunInputs(
   const storedValues = run.hireId !== null ? await store.getStoredValues(run.hireId) : {};
   const { stored, storedSecrets, unreadableStored } = storedInputs(storedValues);
   // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
-  const { secrets, oauth } = splitOAuthSecret(await store.getSecrets(integration.id));
+  const { secrets, oauth } = splitOAuthSecret(
+    await (options.secrets ?? store.getSecrets(integration.id)),
+  );
   const inputs: PrepareInputs = {
     hire: hire?.props ?? {},
     stored,

@@ -141,16 +141,29 @@ export class ServiceMetrics {
       for (const run of claimed) this.#claimed(run, input.now);
       return claimed;
     };
+    const claimDue: Store["claimDue"] = async (input) => {
+      const result = await store.claimDue(input);
+      for (const run of result.runs) this.#claimed(run, input.now);
+      return result;
+    };
     const checkpoint: Store["checkpoint"] = async (input) => {
       const record = await store.checkpoint(input);
       if (input.attempt !== undefined)
         this.#attempts.inc({ outcome: outcomeOf(input.attempt.record) });
       return record;
     };
+    const saveCheckpoint: Store["saveCheckpoint"] = async (input) => {
+      const note = await store.saveCheckpoint(input);
+      if (input.attempt !== undefined)
+        this.#attempts.inc({ outcome: outcomeOf(input.attempt.record) });
+      return note;
+    };
     return new Proxy(store, {
       get(target, property) {
         if (property === "claimRuns") return claimRuns;
+        if (property === "claimDue") return claimDue;
         if (property === "checkpoint") return checkpoint;
+        if (property === "saveCheckpoint") return saveCheckpoint;
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === "function" ? value.bind(target) : value;
       },

@@ -81,6 +81,7 @@ export class SqlStore implements S.Store {
     runs.requestRun(this.#ctx, runId, request, now);
 
   claimRuns = (input: S.ClaimRunsInput) => leases.claimRuns(this.#ctx, input);
+  claimDue = (input: S.ClaimRunsInput) => leases.claimDue(this.#ctx, input);
   renewLease = (input: S.LeaseInput) => leases.renewLease(this.#ctx, input);
   releaseLease = (runId: string, owner: string) => leases.releaseLease(this.#ctx, runId, owner);
   nextWakeAt = () => leases.nextWakeAt(this.#ctx);
@@ -92,6 +93,7 @@ export class SqlStore implements S.Store {
     rateLimits.getRateLimitState(this.#ctx, integrationId, now);
 
   checkpoint = (input: S.CheckpointInput) => checkpoints.checkpoint(this.#ctx, input);
+  saveCheckpoint = (input: S.CheckpointInput) => checkpoints.saveCheckpoint(this.#ctx, input);
   listAttempts = (runId: string) => checkpoints.listAttempts(this.#ctx, runId);
   eraseFinishedRuns = (before: number, limit?: number) =>
     erasure.eraseFinishedBefore(this.#ctx, before, limit);

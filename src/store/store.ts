@@ -86,6 +86,16 @@ export interface ClaimRunsInput {
   limit: number;
 }
 
+/** What `claimDue` answers. */
+export interface ClaimResult {
+  runs: ClaimedRun[];
+  /**
+   * When fewer runs than the limit were due: what `nextWakeAt` answers after this claim (null:
+   * none pending). Undefined when the limit was reached.
+   */
+  nextWakeAt?: number | null;
+}
+
 export interface LeaseInput {
   runId: string;
   owner: string;
@@ -122,6 +132,17 @@ export interface CheckpointInput {
    * integration's rate limit is paused); it is then taken up like a run whose driver stopped.
    */
   heldUntil?: number;
+  /**
+   * Without `releaseLease`: the lease now runs until this time (a driver waiting a moment in
+   * place keeps the run only a little past its wake-up time, so a crash then is soon recovered).
+   */
+  leaseUntil?: number;
+}
+
+/** What the driver's checkpoint needs back from the row it wrote. */
+export interface CheckpointNote {
+  /** The run's pending request after the write (a cancel asked for while it was being driven). */
+  request: RunRequest | null;
 }
 
 export interface AddFileInput {
@@ -296,6 +317,8 @@ export interface Store {
    * same transaction and returned with `fault` set (not leased): report it, do not drive it.
    */
   claimRuns(input: ClaimRunsInput): Promise<ClaimedRun[]>;
+  /** `claimRuns`, with the next wake-up time when fewer than `limit` runs were due. */
+  claimDue(input: ClaimRunsInput): Promise<ClaimResult>;
   /** Extends the lease; false when `owner` no longer holds it. */
   renewLease(input: LeaseInput): Promise<boolean>;
   releaseLease(runId: string, owner: string): Promise<void>;
@@ -326,6 +349,8 @@ export interface Store {
 
   /** One transaction: lease check, run row, attempt row, stored fields. */
   checkpoint(input: CheckpointInput): Promise<RunRecord>;
+  /** The same write as `checkpoint`; answers only the run's pending request, not the whole row. */
+  saveCheckpoint(input: CheckpointInput): Promise<CheckpointNote>;
   listAttempts(runId: string): Promise<AttemptRecord[]>;
   /**
    * Attempt retention: reduces up to `limit` runs that finished before `before` to their skeleton

@@ -217,6 +217,92 @@ export function checkpointCases(harness: StoreHarness): void {
       expect(cleared).toMatchObject({ request: null, status: "cancelled" });
     });
 
+    it("saveCheckpoint writes the same as checkpoint and answers the request pending after it", async () => {
+      const store = t.store();
+      const { run, hireId } = await leasedRun(store);
+      const state = stateFor(run.id, "running", { step: 1, stored: { user_id: 7 } });
+      const first = await store.saveCheckpoint({
+        ...baseInput(run.id),
+        state,
+        status: "running",
+        attempt: attemptAt(0, 1),
+        storedFields: {
+          hireId,
+          fields: { user_id: 7, auth: "Bearer tok-123456" },
+          shown: { auth: "Bearer ***TOKEN***" },
+        },
+        leaseUntil: NOW + 5_000,
+      });
+      expect(first).toEqual({ request: null });
+      expect(await store.getRun(run.id)).toMatchObject({
+        status: "running",
+        state,
+        leaseOwner: "driver-1",
+        leaseExpiresAt: NOW + 5_000,
+      });
+      expect((await store.getStoredValues(hireId)).auth).toMatchObject({
+        value: "Bearer tok-123456",
+        sensitive: true,
+        runId: run.id,
+      });
+
+      // A cancel asked for while the run is driven is seen in the next checkpoint's answer; a
+      // request it clears is the one acted on only.
+      await store.requestRun(run.id, "cancel", NOW);
+      const seen = await store.saveCheckpoint({
+        ...baseInput(run.id),
+        status: "running",
+        attempt: attemptAt(1, 1),
+        clearRequest: "resume",
+      });
+      expect(seen).toEqual({ request: "cancel" });
+      const cleared = await store.saveCheckpoint({
+        ...baseInput(run.id),
+        status: "cancelled",
+        clearRequest: "cancel",
+        releaseLease: true,
+      });
+      expect(cleared).toEqual({ request: null });
+      expect(await store.getRun(run.id)).toMatchObject({
+        status: "cancelled",
+        request: null,
+        leaseOwner: null,
+      });
+      expect((await store.listAttempts(run.id)).map((a) => [a.seq, a.step])).toEqual([
+        [1, 0],
+        [2, 1],
+      ]);
+
+      // Not the lease holder: nothing is written, whichever way the checkpoint is asked for.
+      const before = await snapshot(store, run.id, hireId);
+      const lost = await caught(() =>
+        store.saveCheckpoint({
+          ...baseInput(run.id),
+          attempt: attemptAt(2, 1),
+          storedFields: { hireId, fields: { user_id: 8 } },
+        }),
+      );
+      expect(isHirewireError(lost, "CONFLICT")).toBe(true);
+      expect(await snapshot(store, run.id, hireId)).toEqual(before);
+      const missing = await caught(() => store.saveCheckpoint(baseInput("run_missing")));
+      expect(isHirewireError(missing, "NOT_FOUND")).toBe(true);
+    });
+
+    it("saveCheckpoint undoes the run row and attempt when a stored field fails to save", async () => {
+      const store = t.store();
+      const { run, hireId } = await leasedRun(store);
+      const before = await snapshot(store, run.id, hireId);
+      const error = await caught(() =>
+        store.saveCheckpoint({
+          ...baseInput(run.id),
+          attempt: attemptAt(0, 1),
+          storedFields: { hireId: "hire_missing", fields: { user_id: 1, other: 2 } },
+        }),
+      );
+      expect(isHirewireError(error, "CONFLICT")).toBe(true);
+      expect(await snapshot(store, run.id, hireId)).toEqual(before);
+    });
+
     it("keeps generated values, secrets and sensitive stored fields out of the database's bytes", async () => {
       const env = t.env();
       const store = t.store();

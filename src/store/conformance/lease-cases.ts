@@ -210,6 +210,34 @@ export function leaseCases(harness: StoreHarness): void {
       expect(await store.nextWakeAt()).toBeNull();
     });
 
+    it("claimDue tells the next wake-up time with a claim that took fewer runs than its limit", async () => {
+      const store = t.store();
+      expect(await store.claimDue({ owner: "d", now: T0, leaseMs: 500, limit: 5 })).toEqual({
+        runs: [],
+        nextWakeAt: null,
+      });
+      const ids = await queuedRuns(store, 3);
+      await parkAll(store, T0, (i) => T0 + [3_000, 1_000, 2_000][i]!);
+      expect(await store.claimDue({ owner: "d", now: T0 + 999, leaseMs: 500, limit: 5 })).toEqual({
+        runs: [],
+        nextWakeAt: T0 + 1_000,
+      });
+      // Full: nothing said about the next one.
+      const full = await store.claimDue({ owner: "d", now: T0 + 2_000, leaseMs: 60_000, limit: 1 });
+      expect(full.runs.map((r) => r.id)).toEqual([ids[1]]);
+      expect(full.nextWakeAt).toBeUndefined();
+      // Room left: the next one is the wake time of a run not claimed, not the lease just taken.
+      const partial = await store.claimDue({
+        owner: "d",
+        now: T0 + 2_000,
+        leaseMs: 60_000,
+        limit: 5,
+      });
+      expect(partial.runs.map((r) => r.id)).toEqual([ids[2]]);
+      expect(partial.nextWakeAt).toBe(T0 + 3_000);
+      expect(await store.nextWakeAt()).toBe(T0 + 3_000);
+    });
+
     // 20,000 write transactions to set up: the timeout allows for a busy machine.
     it("keeps 10,000 waiting runs as rows: nothing is due early and the next wake time is exact", async () => {
       const store = t.store();

@@ -68,6 +68,51 @@ describe("openPostgresStore", () => {
     }
   });
 
+  it("claims running, then woken, then queued runs in one statement and fails a damaged row", async () => {
+    const db = await createTestSchema();
+    const store = await openPostgresStore({ url: db.url, schema: db.schema, cipher, max: 2 });
+    const raw = new pg.Client({ connectionString: db.url });
+    await raw.connect();
+    try {
+      const integration = await store.createIntegration({ name: "Directory", manifest: {} });
+      const runs = [];
+      for (let i = 0; i < 5; i += 1)
+        runs.push((await store.createRun({ integrationId: integration.id, block: "execute" })).run);
+      const [queued, waiting, running, damaged, later] = runs.map((run) => run.id);
+      const now = Date.now() + 10_000;
+      const table = `"${db.schema}".runs`;
+      await raw.query(`update ${table} set status = 'waiting', wake_at = $2 where id = $1`, [
+        waiting,
+        now - 1,
+      ]);
+      await raw.query(
+        `update ${table} set status = 'running', lease_owner = 'gone', lease_expires_at = $2
+         where id = $1`,
+        [running, now - 5],
+      );
+      await raw.query(`update ${table} set state = '"not a state"' where id = $1`, [damaged]);
+
+      const first = await store.claimRuns({ owner: "a", now, leaseMs: 60_000, limit: 3 });
+      expect(first.map((run) => [run.id, run.recovered])).toEqual([
+        [running, true],
+        [waiting, false],
+        [queued, false],
+      ]);
+      expect(first.every((run) => run.leaseOwner === "a")).toBe(true);
+
+      const second = await store.claimRuns({ owner: "b", now, leaseMs: 60_000, limit: 10 });
+      expect(second.map((run) => run.id)).toEqual([damaged, later]);
+      expect(second[0]).toMatchObject({ status: "failed", leaseOwner: null });
+      expect(second[0]!.fault?.code).toBe("STATE_INVALID");
+      expect(await store.getRun(damaged!)).toMatchObject({ status: "failed", leaseOwner: null });
+      expect(await store.claimRuns({ owner: "c", now, leaseMs: 60_000, limit: 10 })).toEqual([]);
+    } finally {
+      await raw.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+
   it("wakes a listener in another process when a run is created or resumed, not on a rollback", async () => {
     const db = await createTestSchema();
     const a = await openPostgresStore({ url: db.url, schema: db.schema, cipher, max: 2 });

@@ -26,13 +26,27 @@ export interface EncodedState {
   generated_enc: string | null;
 }
 
+/**
+ * The ciphertext of each run's generated values as last written by this process, by the object
+ * that holds them: a run's states share one `generated` object (states are never mutated), so its
+ * checkpoints write the same bytes again instead of encrypting them again for each transition.
+ */
+const sealed = new WeakMap<object, { cipher: StoreContext["cipher"]; text: string }>();
+
+function encodeGenerated(ctx: StoreContext, generated: RunState["generated"] | undefined) {
+  // No generated values read back as {} from a NULL column: nothing to encrypt.
+  if (generated === undefined || Object.keys(generated).length === 0) return null;
+  const known = sealed.get(generated);
+  if (known !== undefined && known.cipher === ctx.cipher) return known.text;
+  const text = ctx.cipher.encrypt(encodeJson(generated, "generated values"));
+  sealed.set(generated, { cipher: ctx.cipher, text });
+  return text;
+}
+
 export function encodeState(ctx: StoreContext, state: RunState | null | undefined): EncodedState {
   if (state === null || state === undefined) return { state: null, generated_enc: null };
   const { generated, ...rest } = state;
-  return {
-    state: encodeJson(rest, "run state"),
-    generated_enc: ctx.cipher.encrypt(encodeJson(generated ?? {}, "generated values")),
-  };
+  return { state: encodeJson(rest, "run state"), generated_enc: encodeGenerated(ctx, generated) };
 }
 
 /** A column that could not be used, as the phrase that ends up in the run's error. */
