@@ -22,12 +22,20 @@ export async function loadRunInputs(
   integration: IntegrationRecord,
   options: ContextOptions,
 ): Promise<{ inputs: PrepareInputs; storedValues: Record<string, StoredValue> }> {
-  const hire = run.hireId !== null ? await store.getHire(run.hireId) : undefined;
-  const storedValues = run.hireId !== null ? await store.getStoredValues(run.hireId) : {};
+  // The hire, its stored fields and the integration's secrets in one read (a run of a sync has no
+  // hire: its secrets alone).
+  const read =
+    run.hireId !== null ? await store.getRunInputs(integration.id, run.hireId) : undefined;
+  const hire = read?.hire;
+  const storedValues = read?.storedValues ?? {};
   const { stored, storedSecrets, unreadableStored } = storedInputs(storedValues);
   // Tokens are read afresh for every drive: another run may have refreshed (rotated) them.
   const { secrets, oauth } = splitOAuthSecret(
-    await (options.secrets ?? store.getSecrets(integration.id)),
+    options.secrets !== undefined
+      ? await options.secrets
+      : read !== undefined
+        ? read.secrets()
+        : await store.getSecrets(integration.id),
   );
   const inputs: PrepareInputs = {
     hire: hire?.props ?? {},
