@@ -5,6 +5,7 @@
 // for the one build.
 import { hirewireError, HirewireError, placeError } from "../errors/index.ts";
 import type { HttpMethod, JsonValue, Step } from "../manifest/types.ts";
+import { setOwn } from "../json/own-property.ts";
 import { formatPath } from "../manifest/path.ts";
 import {
   isTemplated,
@@ -216,18 +217,6 @@ export function renderDataPlan(plan: DataPlan, scope: Scope, options: RenderOpti
       return out;
     }
   }
-}
-
-/** Sets an own data property, even one named "__proto__" (which assignment would not). */
-function setOwn(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
-  if (key === "__proto__")
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else target[key] = value;
 }
 
 const ABSOLUTE_HTTP = /^https?:\/\//;

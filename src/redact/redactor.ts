@@ -3,6 +3,7 @@
 // numeric secret. Works on structured records, never on serialized JSON, so masked JSON stays
 // valid. Runs on every attempt record, so the work is one combined RegExp, built lazily and
 // shared by redactors with the same secrets, and it copies only what it changes.
+import { setOwn } from "../json/own-property.ts";
 import { secretPattern } from "./secret-forms.ts";
 
 /** A named secret value (an `initial_data_form` id, an OAuth token, a derived credential). */
@@ -268,19 +269,4 @@ function compile(names: ReadonlyMap<string, string>): Compiled {
     numberNames,
     memo: new Map(),
   };
-}
-
-/** Sets an own enumerable property, even one named "__proto__" (parsed from JSON). */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  // Plain assignment would set the prototype for a "__proto__" key.
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
 }

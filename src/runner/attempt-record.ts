@@ -4,6 +4,7 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome, RedirectHop, RequestSpec } from "../exchange/types.ts";
 import type { Redactor } from "../redact/index.ts";
+import { setOwn } from "../json/own-property.ts";
 
 /** Longest body text kept in a record, after masking; the rest is summarised. */
 const RECORD_BODY_CHARS = 64 * 1024;
@@ -101,16 +102,4 @@ export function attemptRecord(
   }
   if (outcome.type === "error") record.error = redactor.redact(outcome.error);
   return record;
-}
-
-/** Sets an own data property, even one named "__proto__" (which assignment would not). */
-function setOwn(target: Record<string, string>, key: string, value: string): void {
-  if (key === "__proto__")
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else target[key] = value;
 }

@@ -3,6 +3,7 @@
 // variable's value can never break the JSON or be rendered a second time (docs/manifest.md).
 import { HirewireError, placeError } from "../errors/index.ts";
 import type { JsonValue } from "../json/json-value.ts";
+import { setOwn } from "../json/own-property.ts";
 import { isTemplated } from "./parse-template.ts";
 import { renderTemplate, type RenderOptions } from "./render-template.ts";
 import type { Scope } from "./scope.ts";
@@ -45,18 +46,6 @@ function walk(value: JsonValue, path: string, scope: Scope, options: RenderOptio
     setOwn(out, renderedKey, walk(item, itemPath, scope, options));
   }
   return out;
-}
-
-/** Sets an own data property, even one named "__proto__" (which assignment would not). */
-function setOwn(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
-  if (key === "__proto__")
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else target[key] = value;
 }
 
 function renderAt(source: string, path: string, scope: Scope, options: RenderOptions): string {
