@@ -36,6 +36,15 @@ export interface ScaleOutResult {
 }
 
 const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 1000);
+// Node flags for the hirewire processes only ("--cpu-prof --cpu-prof-dir=/tmp/prof" profiles them).
+const NODE_ARGS = (process.env.BENCH_HIREWIRE_NODE_ARGS ?? "")
+  .split(" ")
+  .filter((arg) => arg !== "");
+// Which PostgreSQL setups run, by worker count ("1,2,4"; "" runs the SQLite setup alone).
+const PG_WORKERS = (process.env.BENCH_SCALE_PG_WORKERS ?? "1,2,4")
+  .split(",")
+  .filter((count) => count.trim() !== "")
+  .map(Number);
 const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const ADMIN = "hw_bench_admin_token_scale_0123456789";
 // dist-bench/bench/scale-out.js and bench/scale-out.ts: the package root is two or one up.
@@ -50,7 +59,7 @@ function startHirewire(
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, BIN, ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -230,7 +239,7 @@ await reportToParent(async (): Promise<ScaleOutResult> => {
     }
 
     // PostgreSQL: an API process and N workers, nothing shared but the database.
-    for (const workers of [1, 2, 4]) {
+    for (const workers of PG_WORKERS) {
       const db = await freshSchema();
       const dirs: string[] = [];
       const children: ChildProcess[] = [];

@@ -20,7 +20,7 @@ export interface StoreContext {
    * Called after personal data was erased, so the dialect can also clear it from places rows
    * do not reach (SQLite: the write-ahead log). Best effort; never throws.
    */
-  readonly afterErase?: () => void;
+  readonly afterErase?: () => Promise<void>;
   /** Wake-ups for schedulers when a write makes a run due (run-signals.ts). */
   readonly signals: RunSignals;
 }

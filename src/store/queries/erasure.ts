@@ -90,6 +90,6 @@ export async function eraseFinishedBefore(
     );
     return rows.length;
   });
-  if (count > 0) ctx.afterErase?.();
+  if (count > 0) await ctx.afterErase?.();
   return count;
 }

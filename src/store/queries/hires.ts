@@ -178,6 +178,6 @@ export async function deleteHire(ctx: StoreContext, id: string): Promise<HireEra
     await trx.deleteFrom("hires").where("id", "=", id).execute();
     return { runs: runIds.length, files: files.map(toFile) as FileRecord[] };
   });
-  ctx.afterErase?.();
+  await ctx.afterErase?.();
   return erased;
 }

@@ -51,14 +51,13 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
     database.pragma("secure_delete = ON");
     if (kind === "existing")
       checkBeforeMigrate(database, file, Object.keys(storeMigrations(sqliteTraits)).sort());
-    const db = new Kysely<Schema>({
-      dialect: new ImmediateSqliteDialect({
-        database,
-        busyTimeoutMs,
-        lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
-        onQueryError: (error) => (damage ??= damageError(file, error)?.message),
-      }),
+    const dialect = new ImmediateSqliteDialect({
+      database,
+      busyTimeoutMs,
+      lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+      onQueryError: (error) => (damage ??= damageError(file, error)?.message),
     });
+    const db = new Kysely<Schema>({ dialect });
     try {
       await migrateToLatest(db, sqliteTraits);
       checkAfterMigrate(database, file);
@@ -74,13 +73,15 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
         cipher: options.cipher,
         now: options.now ?? Date.now,
         // Old versions of erased rows also live in the WAL until it is checkpointed and cut.
-        afterErase: () => {
-          try {
-            if (opened.open) opened.pragma("wal_checkpoint(TRUNCATE)");
-          } catch {
-            // Another process is reading: its next checkpoint does it.
-          }
-        },
+        // A checkpoint inside a transaction does nothing: it runs once the open group committed.
+        afterErase: () =>
+          dialect.outsideTransaction(() => {
+            try {
+              if (opened.open) opened.pragma("wal_checkpoint(TRUNCATE)");
+            } catch {
+              // Another process is reading: its next checkpoint does it.
+            }
+          }),
         signals: new LocalRunSignals(),
         ...(options.file !== ":memory:" ? { location: options.file } : {}),
       },

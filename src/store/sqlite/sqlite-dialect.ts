@@ -3,6 +3,13 @@
 // lock is an async retry loop rather than SQLite's busy handler, which would block the event loop.
 // Statements are prepared once per SQL text (statement-cache.ts), and long bursts of queries
 // yield to the event loop (loop-slice.ts).
+//
+// Group commit: the write transactions that start within one turn of the event loop share one
+// SQLite transaction and one COMMIT. Each is a savepoint inside it, so one that fails is undone
+// alone; each caller's commit resolves only once the shared COMMIT is done, so nothing is
+// reported written before it is durable. A COMMIT cost more than the writes it ended (66 µs of
+// 100 in the service bench: the WAL frames and the shared-memory index of every commit), and a
+// burst of checkpoints and triggers now pays it once per turn.
 import type BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
@@ -12,6 +19,7 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type QueryResult,
 } from "kysely";
 import type { DialectTraits } from "../dialect.ts";
 import { LoopSlice } from "./loop-slice.ts";
@@ -53,31 +61,71 @@ export interface ImmediateSqliteOptions {
   onQueryError?: (error: unknown) => void;
 }
 
-/** The connection with every query's error shown to `onError` on its way to the caller. */
-function watched(
-  connection: DatabaseConnection,
-  onError: (error: unknown) => void,
-): DatabaseConnection {
-  return {
-    async executeQuery(query) {
-      try {
-        return await connection.executeQuery(query);
-      } catch (error) {
-        onError(error);
-        throw error;
-      }
-    },
-    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
-  };
+/** One acquire of the single connection: Kysely hands it back to begin, commit, rollback, release. */
+class Lease implements DatabaseConnection {
+  /** Still holds the connection's mutex (a commit gives it up early, to wait for the group). */
+  held = true;
+
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.inner.executeQuery<R>(query);
+    } catch (error) {
+      this.onError(error);
+      throw error;
+    }
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
 }
+
+/** The write transactions sharing one SQLite transaction, waiting for its COMMIT. */
+class CommitGroup {
+  readonly #waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** Why SQLite dropped the whole transaction (disk full, I/O error), once it has. */
+  lost: unknown;
+  done = false;
+
+  join(): Promise<void> {
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  settle(error?: unknown): void {
+    this.done = true;
+    for (const member of this.#waiting.splice(0)) {
+      if (error === undefined) member.resolve();
+      else member.reject(error);
+    }
+  }
+}
+
+const BEGIN = CompiledQuery.raw("begin immediate");
+const COMMIT = CompiledQuery.raw("commit");
+const ROLLBACK = CompiledQuery.raw("rollback");
+const SAVEPOINT = CompiledQuery.raw("savepoint member");
+const RELEASE = CompiledQuery.raw("release member");
+const ROLLBACK_TO = CompiledQuery.raw("rollback to member");
 
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #options: ImmediateSqliteOptions;
   readonly #slice = new LoopSlice();
-  #watched: DatabaseConnection | undefined;
   // better-sqlite3's pragma() prepares its statement on every call: twice per transaction, that
   // cost more than the transaction's own INSERT. Prepared once here instead.
   #busyTimeout: { none: BetterSqlite3.Statement; usual: BetterSqlite3.Statement } | undefined;
+  /** The SQLite transaction open now, shared by the write transactions of this turn. */
+  #group: CommitGroup | undefined;
+  /** The last error a query threw: the cause given when SQLite drops a whole group. */
+  #lastError: unknown;
+  readonly #noteError = (error: unknown): void => {
+    this.#lastError = error;
+    this.#options.onQueryError?.(error);
+  };
 
   constructor(options: ImmediateSqliteOptions) {
     super({ database: cachingStatements(options.database) });
@@ -96,22 +144,113 @@ class ImmediateSqliteDriver extends SqliteDriver {
   // Every query and transaction starts here: the place to let the event loop breathe (loop-slice.ts).
   override async acquireConnection(): Promise<DatabaseConnection> {
     await this.#slice.yieldIfLong();
-    const connection = await super.acquireConnection();
-    const onError = this.#options.onQueryError;
-    // SQLite has one connection per driver, so one wrapper serves every acquire.
-    if (onError === undefined) return connection;
-    this.#watched ??= watched(connection, onError);
-    return this.#watched;
+    return new Lease(await super.acquireConnection(), this.#noteError);
+  }
+
+  // Kysely passes the connection it acquired (its SqliteDriver declares no parameter).
+  override async releaseConnection(connection?: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    if (!lease.held) return;
+    lease.held = false;
+    await super.releaseConnection();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#group === undefined) {
+      await this.#beginImmediate(connection);
+      const group = new CommitGroup();
+      this.#group = group;
+      // Every write transaction that reaches the connection before this turn ends joins it.
+      setImmediate(() => void this.#commitGroup(group));
+    }
+    await connection.executeQuery(SAVEPOINT);
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(RELEASE);
+    const group = this.#group;
+    if (group === undefined) throw new Error("commit without an open SQLite transaction");
+    const committed = group.join();
+    // Let the next write transaction in while this one waits for the shared COMMIT.
+    await this.releaseConnection(connection);
+    await committed;
+  }
+
+  // On SQLITE_FULL (and I/O errors) SQLite has already rolled the whole transaction back, with
+  // every write of the group in it: they all fail with that error, and a second ROLLBACK would
+  // fail with "no transaction is active" and hide the error that matters.
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    // Its work was handed to the group, whose COMMIT failed: nothing of it is left to undo.
+    if (!lease.held) return;
+    if (!this.#options.database.inTransaction) {
+      const group = this.#group;
+      if (group !== undefined) {
+        group.lost = this.#lastError ?? new Error("SQLite rolled the transaction back");
+        this.#group = undefined;
+      }
+      return;
+    }
+    await connection.executeQuery(ROLLBACK_TO);
+    await connection.executeQuery(RELEASE);
+  }
+
+  /**
+   * Runs `fn` on the connection outside any transaction: the open group (if any) is committed
+   * first. For statements SQLite refuses inside one, such as a WAL checkpoint.
+   */
+  async outsideTransaction<T>(fn: () => T): Promise<T> {
+    const connection = await super.acquireConnection();
+    try {
+      if (this.#group !== undefined) await this.#finish(this.#group, connection);
+      return fn();
+    } finally {
+      await super.releaseConnection();
+    }
+  }
+
+  // The last group commits before the file closes: its members are waiting for that COMMIT.
+  override async destroy(): Promise<void> {
+    await this.outsideTransaction(() => undefined);
+    await super.destroy();
+  }
+
+  async #commitGroup(group: CommitGroup): Promise<void> {
+    if (group.done) return;
+    const connection = await super.acquireConnection();
+    try {
+      await this.#finish(group, connection);
+    } finally {
+      await super.releaseConnection();
+    }
+  }
+
+  /** COMMIT the group's transaction (the caller holds the connection) and tell its members. */
+  async #finish(group: CommitGroup, connection: DatabaseConnection): Promise<void> {
+    if (group.done) return;
+    if (this.#group === group) this.#group = undefined;
+    if (group.lost !== undefined) return group.settle(group.lost);
+    try {
+      await connection.executeQuery(COMMIT);
+      group.settle();
+    } catch (error) {
+      this.#noteError(error);
+      try {
+        if (this.#options.database.inTransaction) await connection.executeQuery(ROLLBACK);
+      } finally {
+        group.settle(error);
+      }
+    }
+  }
+
+  async #beginImmediate(connection: DatabaseConnection): Promise<void> {
     const deadline = Date.now() + this.#options.lockTimeoutMs;
     for (let round = 0; ; round++) {
       // With a zero busy timeout BEGIN IMMEDIATE answers at once; waiting happens in sleep()
       // below, so another connection in this same process can finish its transaction meanwhile.
       this.#setBusyTimeout("none");
       try {
-        await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+        await connection.executeQuery(BEGIN);
         return;
       } catch (error) {
         if (!isBusy(error) || Date.now() >= deadline) throw error;
@@ -120,13 +259,6 @@ class ImmediateSqliteDriver extends SqliteDriver {
       }
       await sleep(Math.min(50, 2 ** Math.min(round, 6)) * (0.5 + Math.random()));
     }
-  }
-
-  // On SQLITE_FULL (and I/O errors) SQLite has already rolled the whole transaction back; a
-  // second ROLLBACK fails with "no transaction is active" and would hide the error that matters.
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (!this.#options.database.inTransaction) return;
-    await super.rollbackTransaction(connection);
   }
 }
 
@@ -149,8 +281,17 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     this.#options = options;
   }
 
+  #driver: ImmediateSqliteDriver | undefined;
+
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#options);
+    this.#driver = new ImmediateSqliteDriver(this.#options);
+    return this.#driver;
+  }
+
+  /** Runs `fn` outside any transaction, once the open group (if any) has committed. */
+  outsideTransaction<T>(fn: () => T): Promise<T> {
+    if (this.#driver === undefined) return Promise.resolve(fn());
+    return this.#driver.outsideTransaction(fn);
   }
 
   override createAdapter(): DialectAdapter {
