@@ -6,6 +6,7 @@
 // here that counts round trips (a Sync or a simple Query message from the client each).
 // Usage (after `npx tsc -p bench/tsconfig.json`):
 //   node dist-bench/bench/trigger-cost.js ROOT sqlite|postgres [N=1000]
+// BENCH_HIREWIRE_NODE_ARGS: node flags for the hirewire process (a CPU profile, say).
 // PostgreSQL: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), a schema of its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +27,10 @@ const WARM_UP = 50;
 const ADMIN = "hw_bench_admin_token_trigger_0123456789";
 const PG_URL = new URL(process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test");
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+// Node flags for the hirewire process ("--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it).
+const NODE_ARGS = (process.env.BENCH_HIREWIRE_NODE_ARGS ?? "")
+  .split(" ")
+  .filter((arg) => arg !== "");
 
 /** User + system CPU time of a process, in ms. */
 async function cpuMs(pid: number): Promise<number> {
@@ -75,7 +80,7 @@ async function countingProxy(): Promise<{ server: Server; port: number; trips: (
 function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, "bin", "hirewire.js"), "serve", "--no-worker"],
+    [...NODE_ARGS, join(ROOT, "bin", "hirewire.js"), "serve", "--no-worker"],
     {
       env: { ...process.env, LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,12 @@
 // Limits on what the API stores, through the real API: each breach is refused with a status
 // and a message naming the limit, and nothing is stored.
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessService, type InProcessService } from "../support/in-process-service.ts";
+import {
+  ADMIN_TOKEN,
+  startInProcessService,
+  type InProcessService,
+} from "../support/in-process-service.ts";
 
 let svc: InProcessService;
 let integrationId: string;
@@ -122,5 +127,31 @@ describe("input limits", () => {
     expect(body.status).toBe(413);
     expect(body.body).toMatchObject({ code: "INPUT_TOO_LARGE" });
     expect(body.body.message).toContain("5 MiB limit");
+  });
+
+  it("caps a body sent in chunks, whose size no header declares, as it arrives", async () => {
+    const chunk = Buffer.alloc(1024 * 1024, "x");
+    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${svc.service.url}/api/hires/${hireId}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (data: Buffer) => (body += data.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      // The server may answer and close before the whole body is sent.
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
+      });
+      req.write('{"email":"limits@example.com","notes":"');
+      for (let i = 0; i < 6; i += 1) req.write(chunk);
+      req.end('"}');
+    });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body)).toMatchObject({ code: "INPUT_TOO_LARGE" });
+    const hire = await svc.api("GET", `/api/hires/${hireId}`);
+    expect(JSON.stringify(hire.body)).not.toContain("xxxx");
   });
 });

@@ -2,12 +2,12 @@
 // OpenAPI document at /openapi.json — routes, request validation and the document all come from
 // the same zod definitions. serve.ts mounts it next to /healthz and the sandbox.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { hirewireError, problem } from "../../errors/index.ts";
 import { accessRoutes } from "./access-routes.ts";
 import type { ApiDeps, ApiEnv, ResolvedDeps } from "./api-deps.ts";
 import { apiErrorHandler, validationHook } from "./api-errors.ts";
 import { bearerAuth } from "./auth.ts";
+import { requestBodyLimit } from "./body-limit.ts";
 import { formRoutes } from "./form-routes.ts";
 import { hireRoutes } from "./hires-routes.ts";
 import { LIMITS } from "./input-limits.ts";
@@ -41,7 +41,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use("/api/*", bearerAuth(deps.store, resolved.now));
   app.use(
     "/api/*",
-    bodyLimit({
+    requestBodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
         c.json(problem("INPUT_TOO_LARGE", "requestBody", { maxBytes: MAX_BODY_BYTES }), 413),
