@@ -1,6 +1,6 @@
 // The checkpoint: after every attempt the driver writes the run row, the attempt and the step's
 // stored fields in ONE transaction, guarded by its lease. A crash leaves either all or none.
-import { sql, type Insertable, type Selectable } from "kysely";
+import { sql, type CompiledQuery, type Selectable } from "kysely";
 import { FINAL_STATUSES } from "../../engine/index.ts";
 import { hirewireError, problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
@@ -16,6 +16,7 @@ import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
 import type { AttemptRecord, RunRecord, RunRequest } from "../records.ts";
 import type { AttemptsTable } from "../schema.ts";
 import type { CheckpointInput, CheckpointNote } from "../store.ts";
+import { compiledShape } from "../query-shapes.ts";
 import { encodeState, toRun, type RunRow } from "./run-row.ts";
 import { storedFieldColumns } from "./stored-fields.ts";
 
@@ -55,7 +56,7 @@ async function writeCheckpoint(
         ? { lease_expires_at: input.leaseUntil }
         : {}),
   };
-  const attempt = input.attempt && {
+  const attempt: AttemptRow | undefined = input.attempt && {
     id: newId("att"),
     run_id: input.runId,
     step: input.attempt.step,
@@ -115,10 +116,20 @@ interface FieldRow {
   updated_at: number;
 }
 
+interface AttemptRow {
+  id: string;
+  run_id: string;
+  step: number;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  record: string;
+}
+
 interface CheckpointWrite {
   input: CheckpointInput;
   runChanges: Record<string, unknown>;
-  attempt: (Record<string, unknown> & { run_id: string }) | undefined;
+  attempt: AttemptRow | undefined;
   fieldRows: FieldRow[];
   returning: Returning;
 }
@@ -154,31 +165,13 @@ async function inTransaction(
   { input, runChanges, attempt, fieldRows, returning }: CheckpointWrite,
   announce: boolean,
 ): Promise<Pick<RunRow, "request"> | undefined> {
-  const request = requestAfter(input.clearRequest);
+  const update = checkpointUpdate(ctx, input, runChanges, returning);
+  const insertAttempt = attempt && attemptInsert(ctx, attempt);
   return write(ctx, async (trx) => {
     // RETURNING hands back the row as written: no read after the writes.
-    const update = trx
-      .updateTable("runs")
-      .set({ ...runChanges, ...(request !== undefined ? { request } : {}) })
-      .where("id", "=", input.runId)
-      .where("lease_owner", "=", input.owner);
-    const updated = await (
-      returning === "row" ? update.returningAll() : update.returning(["request"])
-    ).executeTakeFirst();
+    const updated = (await trx.executeQuery<RunRow>(update)).rows[0];
     if (updated === undefined) return undefined;
-    if (attempt) {
-      // The next seq is computed by the insert itself (one round trip instead of two).
-      await trx
-        .insertInto("attempts")
-        .values((eb) => ({
-          ...(attempt as Insertable<AttemptsTable>),
-          seq: eb
-            .selectFrom("attempts")
-            .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
-            .where("run_id", "=", input.runId),
-        }))
-        .execute();
-    }
+    if (insertAttempt) await trx.executeQuery(insertAttempt);
     for (const field of fieldRows) {
       await trx
         .insertInto("stored_fields")
@@ -197,6 +190,62 @@ async function inTransaction(
     if (announce) await announceDue(ctx, trx);
     return updated;
   });
+}
+
+/** The run's guarded UPDATE, compiled once per set of columns (query-shapes.ts). */
+function checkpointUpdate(
+  ctx: StoreContext,
+  input: CheckpointInput,
+  runChanges: Record<string, unknown>,
+  returning: Returning,
+): CompiledQuery {
+  const columns = Object.keys(runChanges);
+  const n = columns.length;
+  const clear = input.clearRequest;
+  const values = [...Object.values(runChanges), input.runId, input.owner, clear];
+  const key = `${ctx.traits.name}:checkpoint:${columns.join()}:${clear !== undefined}:${returning}`;
+  return compiledShape(key, values, (value) => {
+    const set: Record<string, unknown> = {};
+    for (let i = 0; i < n; i += 1) set[columns[i]!] = value(i);
+    // The pending request is cleared only when it is the one acted on (a request made meanwhile,
+    // such as a cancel during a resume, stays).
+    if (clear !== undefined)
+      set.request = sql`case when request = ${value(n + 2)} then null else request end`;
+    const update = ctx.db
+      .updateTable("runs")
+      .set(set as never)
+      .where("id", "=", value(n))
+      .where("lease_owner", "=", value(n + 1));
+    return returning === "row" ? update.returningAll() : update.returning(["request"]);
+  });
+}
+
+/** The attempt's INSERT; its seq is computed by the insert itself (no round trip for it). */
+function attemptInsert(ctx: StoreContext, attempt: AttemptRow): CompiledQuery {
+  const values = [
+    attempt.id,
+    attempt.run_id,
+    attempt.step,
+    attempt.attempt,
+    attempt.started_at,
+    attempt.duration_ms,
+    attempt.record,
+  ];
+  return compiledShape(`${ctx.traits.name}:attempt`, values, (value) =>
+    ctx.db.insertInto("attempts").values((eb) => ({
+      id: value(0),
+      run_id: value(1),
+      step: value(2),
+      attempt: value(3),
+      started_at: value(4),
+      duration_ms: value(5),
+      record: value(6),
+      seq: eb
+        .selectFrom("attempts")
+        .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
+        .where("run_id", "=", value(1)),
+    })),
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import { encodeJson } from "../json-codec.ts";
 import type { Page, RunRecord, RunRequest } from "../records.ts";
 import type { Database, RunsTable } from "../schema.ts";
 import type { CreateRunInput, ListRunsInput } from "../store.ts";
+import { compiledShape } from "../query-shapes.ts";
 import { encodeState, toRun } from "./run-row.ts";
 
 export async function createRun(
@@ -70,23 +71,34 @@ async function insertRun(
   ctx: StoreContext,
   row: Insertable<RunsTable>,
 ): Promise<Selectable<RunsTable> | undefined> {
-  const insert = (db: QueryCreator<Database>) =>
+  const insert = (db: QueryCreator<Database>, values: Insertable<RunsTable>) =>
     db
       .insertInto("runs")
-      .values(row)
+      .values(values)
       .onConflict((oc) => oc.columns(["integration_id", "idempotency_key"]).doNothing())
       .returningAll();
   const announcement = ctx.signals.announcement?.();
   if (ctx.traits.standaloneWrites && announcement !== undefined) {
     const statement = ctx.db
-      .with("inserted", (db) => insert(db))
+      .with("inserted", (db) => insert(db, row))
       .selectFrom("inserted")
       .selectAll()
       .select(announcement.as("announced"));
     return writeStatement(ctx, () => statement.executeTakeFirst());
   }
+  // Compiled once per set of columns (query-shapes.ts): a trigger's INSERT has always the same.
+  const columns = Object.keys(row);
+  const statement = compiledShape(
+    `${ctx.traits.name}:insertRun:${columns.join()}`,
+    Object.values(row),
+    (value) =>
+      insert(
+        ctx.db,
+        Object.fromEntries(columns.map((column, i) => [column, value(i)])) as Insertable<RunsTable>,
+      ),
+  );
   return write(ctx, async (trx) => {
-    const created = await insert(trx).executeTakeFirst();
+    const created = (await trx.executeQuery<Selectable<RunsTable>>(statement)).rows[0];
     if (created) await announceDue(ctx, trx);
     return created;
   });
