@@ -3,6 +3,7 @@
 // starting together apply each migration exactly once; run wake-ups go through LISTEN/NOTIFY, and
 // run files are kept in the database too (postgres-file-store.ts), so every worker reaches them.
 import { Kysely, PostgresDialect, sql } from "kysely";
+import { nameStatements } from "./named-statements.ts";
 import { isHirewireError } from "../../errors/index.ts";
 import type { SecretCipher } from "../../secrets/index.ts";
 import { migrateToLatest, storeMigrations } from "../migrations/index.ts";
@@ -50,6 +51,7 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   // An idle connection that breaks (a restarted server) must not crash the process: the pool
   // drops it and opens a new one on the next query.
   pool.on("error", (error) => options.onConnectionError?.(error));
+  nameStatements(pool);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
     const schema = await prepareSchema(db, where, options.schema);
