@@ -3,6 +3,7 @@
 // the runs, and with `count` the SQL statements they sent per run. Build first (`npm run build`
 // and `npx tsc -p bench/tsconfig.json`), then from the package root:
 //   node bench/worker-cost.mjs pg|sqlite WORKERS RUNS [count]
+// BENCH_WORKER_NODE_ARGS: node flags for the worker processes only (a CPU profile, say).
 // pg: `hirewire serve --no-worker` and WORKERS `hirewire worker` processes on a fresh schema of
 // BENCH_PG_URL; sqlite: one `hirewire serve` (its CPU includes the API's). 20 runs warm up first.
 import { spawn } from "node:child_process";
@@ -17,6 +18,12 @@ import { Agent } from "undici";
 import { startTargetProcess } from "../dist-bench/bench/child.js";
 import { benchManifest, HIRE, TOKEN } from "../dist-bench/bench/workload.js";
 
+/** Node flags for a hirewire process: BENCH_WORKER_NODE_ARGS for workers, none for the rest. */
+function nodeArgs(command) {
+  if (command !== "worker") return [];
+  return (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+}
+
 const [STORE = "pg", WORKERS = "1", RUNS = "300", MODE] = process.argv.slice(2);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PG_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -30,10 +37,14 @@ function cpuSeconds(pid) {
 }
 
 function start(args, env, ready) {
-  const child = spawn(process.execPath, [join(ROOT, "bin/hirewire.js"), ...args], {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs(args[0]), join(ROOT, "bin/hirewire.js"), ...args],
+    {
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   return new Promise((resolve, reject) => {
     const onData = (chunk) => {

@@ -23,16 +23,19 @@ const shapes = new Map<string, Shape>();
 /**
  * The compiled query for `values`. `key` names the shape: whatever `build` depends on besides the
  * values (the dialect, the columns, the options) must be in it. `build` receives `value(i)` to
- * put where the i-th value goes, and must not look at the values themselves.
+ * put where the i-th value goes, and must not look at the values themselves; it returns a query
+ * builder, or a raw `sql` template already compiled.
  */
 export function compiledShape(
   key: string,
   values: readonly unknown[],
-  build: (value: (index: number) => never) => Compilable,
+  build: (value: (index: number) => never) => Compilable | CompiledQuery,
 ): CompiledQuery {
   let shape = shapes.get(key);
   if (shape === undefined) {
-    const compiled = build((index) => new Placeholder(index) as never).compile();
+    const built = build((index) => new Placeholder(index) as never);
+    // A query builder compiles itself; a raw `sql` template is compiled by the caller.
+    const compiled = "compile" in built ? built.compile() : built;
     const sources = compiled.parameters.map((p) => (p instanceof Placeholder ? p.index : -1));
     shape = {
       sql: compiled.sql,

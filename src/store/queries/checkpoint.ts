@@ -150,16 +150,6 @@ async function leaseProblem(ctx: StoreContext, input: CheckpointInput): Promise<
   );
 }
 
-/**
- * Clears the pending request in the run's own UPDATE when it is the one acted on (a request made
- * meanwhile, such as a cancel during a resume, stays).
- */
-function requestAfter(clear: RunRequest | undefined) {
-  return clear === undefined
-    ? undefined
-    : sql<string | null>`case when request = ${clear} then null else request end`;
-}
-
 async function inTransaction(
   ctx: StoreContext,
   { input, runChanges, attempt, fieldRows, returning }: CheckpointWrite,
@@ -257,41 +247,73 @@ async function oneStatement(
   ctx: StoreContext,
   { input, runChanges, attempt, fieldRows, returning }: CheckpointWrite,
 ): Promise<Pick<RunRow, "request"> | undefined> {
-  const sets = Object.entries(runChanges).map(
-    ([column, value]) => sql`${sql.ref(column)} = ${value}`,
-  );
-  const request = requestAfter(input.clearRequest);
-  if (request !== undefined) sets.push(sql`request = ${request}`);
-  const back = returning === "row" ? sql`*` : sql`request`;
-  const parts = [
-    sql`with u as (update runs set ${sql.join(sets)} where id = ${input.runId}
-      and lease_owner = ${input.owner} returning ${back})`,
-  ];
+  const columns = Object.keys(runChanges);
+  const n = columns.length;
+  const clear = input.clearRequest;
+  const values: unknown[] = [...Object.values(runChanges), input.runId, input.owner, clear];
   if (attempt)
-    parts.push(sql`a as (insert into attempts
-      (id, run_id, step, attempt, started_at, duration_ms, record, seq)
-      select ${attempt.id}::text, ${attempt.run_id}::text, ${attempt.step}::integer,
-        ${attempt.attempt}::integer, ${attempt.started_at}::bigint, ${attempt.duration_ms}::bigint,
-        ${attempt.record}::jsonb,
-        (select coalesce(max(seq), 0) + 1 from attempts where run_id = ${attempt.run_id}::text)
-      from u)`);
-  if (fieldRows.length > 0) {
-    const values = fieldRows.map(
-      (f) => sql`(${f.hire_id}::text, ${f.name}::text, ${f.value}::jsonb, ${f.sensitive}::integer,
-        ${f.value_enc}::text, ${f.run_id}::text, ${f.updated_at}::bigint)`,
+    values.push(
+      attempt.id,
+      attempt.run_id,
+      attempt.step,
+      attempt.attempt,
+      attempt.started_at,
+      attempt.duration_ms,
+      attempt.record,
     );
-    parts.push(sql`f as (insert into stored_fields
-      (hire_id, name, value, sensitive, value_enc, run_id, updated_at)
-      select * from (values ${sql.join(values)})
-        as v (hire_id, name, value, sensitive, value_enc, run_id, updated_at)
-      where exists (select 1 from u)
-      on conflict (hire_id, name) do update set value = excluded.value,
-        sensitive = excluded.sensitive, value_enc = excluded.value_enc,
-        run_id = excluded.run_id, updated_at = excluded.updated_at)`);
-  }
-  const statement = sql<RunRow>`${sql.join(parts)} select ${back} from u`;
+  for (const f of fieldRows)
+    values.push(f.hire_id, f.name, f.value, f.sensitive, f.value_enc, f.run_id, f.updated_at);
+  const key = [
+    "postgres:checkpoint1",
+    columns.join(),
+    clear !== undefined,
+    returning,
+    attempt !== undefined,
+    fieldRows.length,
+  ].join(":");
+  // Compiled once per shape (query-shapes.ts); `value(i)` is where the i-th value goes.
+  const statement = compiledShape(key, values, (value) => {
+    const sets = columns.map((column, i) => sql`${sql.ref(column)} = ${value(i)}`);
+    if (clear !== undefined)
+      sets.push(sql`request = case when request = ${value(n + 2)} then null else request end`);
+    const back = returning === "row" ? sql`*` : sql`request`;
+    const parts = [
+      sql`with u as (update runs set ${sql.join(sets)} where id = ${value(n)}
+        and lease_owner = ${value(n + 1)} returning ${back})`,
+    ];
+    let next = n + 3;
+    if (attempt) {
+      const a = next;
+      next += 7;
+      parts.push(sql`a as (insert into attempts
+        (id, run_id, step, attempt, started_at, duration_ms, record, seq)
+        select ${value(a)}::text, ${value(a + 1)}::text, ${value(a + 2)}::integer,
+          ${value(a + 3)}::integer, ${value(a + 4)}::bigint, ${value(a + 5)}::bigint,
+          ${value(a + 6)}::jsonb,
+          (select coalesce(max(seq), 0) + 1 from attempts where run_id = ${value(a + 1)}::text)
+        from u)`);
+    }
+    if (fieldRows.length > 0) {
+      const rows = fieldRows.map(() => {
+        const f = next;
+        next += 7;
+        return sql`(${value(f)}::text, ${value(f + 1)}::text, ${value(f + 2)}::jsonb,
+          ${value(f + 3)}::integer, ${value(f + 4)}::text, ${value(f + 5)}::text,
+          ${value(f + 6)}::bigint)`;
+      });
+      parts.push(sql`f as (insert into stored_fields
+        (hire_id, name, value, sensitive, value_enc, run_id, updated_at)
+        select * from (values ${sql.join(rows)})
+          as v (hire_id, name, value, sensitive, value_enc, run_id, updated_at)
+        where exists (select 1 from u)
+        on conflict (hire_id, name) do update set value = excluded.value,
+          sensitive = excluded.sensitive, value_enc = excluded.value_enc,
+          run_id = excluded.run_id, updated_at = excluded.updated_at)`);
+    }
+    return sql`${sql.join(parts)} select ${back} from u`.compile(ctx.db);
+  });
   try {
-    return (await statement.execute(ctx.db)).rows[0];
+    return (await ctx.db.executeQuery<RunRow>(statement)).rows[0];
   } catch (error) {
     if (!ctx.traits.isDiskFull(error)) throw error;
     throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
