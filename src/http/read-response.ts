@@ -29,16 +29,49 @@ export async function readBodyText(
 ): Promise<string> {
   const declared = Number(headers["content-length"]);
   if (declared > maxBytes) throw tooLarge(body, maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(body, maxBytes);
-    chunks.push(chunk);
-  }
-  if (chunks.length === 0) return "";
-  const only = chunks.length === 1 ? chunks[0] : undefined;
-  return (only ?? Buffer.concat(chunks, size)).toString("utf8");
+  const bytes = await collect(body, maxBytes);
+  return bytes === undefined ? "" : bytes.toString("utf8");
+}
+
+/**
+ * The body's bytes (undefined when it is empty), by its stream events. An async iterator over the
+ * stream did the same with a promise and an iterator result per chunk, and a stream-end watcher
+ * per body: about a tenth of what an attempt allocated while thousands waited for their answers.
+ */
+function collect(body: Readable, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: Error | undefined): void => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+      body.off("close", onClose);
+      if (error !== undefined) return reject(error);
+      resolve(chunks.length <= 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) return settle(tooLarge(body, maxBytes));
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(undefined);
+    const onError = (error: Error): void => settle(error);
+    // Destroyed without an error (or before its end): the body is incomplete.
+    const onClose = (): void =>
+      void settle(
+        Object.assign(new Error("the response body ended before it was complete"), {
+          code: "ERR_STREAM_PREMATURE_CLOSE",
+        }),
+      );
+    // Already over before we listen: no event will come.
+    if (body.errored !== null) return reject(body.errored);
+    if (body.destroyed) return onClose();
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", onError);
+    body.on("close", onClose);
+  });
 }
 
 /** The text parsed as JSON, or undefined when it is not JSON (whatever the Content-Type says). */
