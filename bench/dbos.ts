@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import pg from "pg";
 import { Agent } from "undici";
 import { reportToParent, startTargetProcess } from "./child.ts";
-import { percentile } from "./stats.ts";
+import { machineBusy, machineCpu, percentile } from "./stats.ts";
 import { HIRE, TOKEN } from "./workload.ts";
 
 export interface DbosResult {
@@ -24,6 +24,8 @@ export interface DbosResult {
   /** Time from the burst's start until each run finished, ms. */
   finishP50: number;
   finishP99: number;
+  /** Share of the machine's CPU time (all cores) that was busy during the burst. */
+  machineBusy?: number;
   version: string;
 }
 
@@ -114,6 +116,7 @@ await reportToParent(async (): Promise<DbosResult> => {
         ),
       );
       const started = performance.now();
+      const cpuBefore = await machineCpu();
       const finishedAt: number[] = [];
       let succeeded = 0;
       let triggered = 0;
@@ -129,6 +132,7 @@ await reportToParent(async (): Promise<DbosResult> => {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const cpuAfter = await machineCpu();
       return {
         runs: RUNS,
         seconds,
@@ -137,6 +141,7 @@ await reportToParent(async (): Promise<DbosResult> => {
         succeeded,
         finishP50: percentile(finishedAt, 50),
         finishP99: percentile(finishedAt, 99),
+        machineBusy: machineBusy(cpuBefore, cpuAfter),
         version: dbosVersion,
       };
     } finally {

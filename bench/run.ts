@@ -281,6 +281,7 @@ if (wants("scale")) {
       round(setup.triggerSeconds, 2),
       Math.round(setup.finishP50),
       Math.round(setup.finishP99),
+      `${Math.round(setup.machineBusy * 100)} %`,
       reference !== undefined ? (setup.runsPerSec / reference).toFixed(2) : "",
     ]);
     if (dbos !== undefined && "runsPerSec" in dbos)
@@ -291,6 +292,7 @@ if (wants("scale")) {
         round(dbos.triggerSeconds, 2),
         Math.round(dbos.finishP50),
         Math.round(dbos.finishP99),
+        dbos.machineBusy !== undefined ? `${Math.round(dbos.machineBusy * 100)} %` : "",
         "1.00",
       ]);
     console.log(
@@ -302,6 +304,7 @@ if (wants("scale")) {
           "all accepted after s",
           "finish p50 ms",
           "finish p99 ms",
+          "CPU busy (all cores)",
           "÷ DBOS runs/s",
         ],
         ...rows,

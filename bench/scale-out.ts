@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Agent } from "undici";
 import { reportToParent, startTargetProcess } from "./child.ts";
-import { percentile } from "./stats.ts";
+import { machineBusy, machineCpu, percentile } from "./stats.ts";
 import { benchManifest, HIRE, TOKEN } from "./workload.ts";
 
 export interface ScaleSetup {
@@ -29,6 +29,8 @@ export interface ScaleSetup {
   triggerSeconds: number;
   finishP50: number;
   finishP99: number;
+  /** Share of the machine's CPU time (all cores) that was busy from the burst to the last run. */
+  machineBusy: number;
 }
 
 export interface ScaleOutResult {
@@ -161,6 +163,7 @@ async function measure(
       hires.push(...batch.map((created: { hire: { id: string } }) => created.hire.id));
     }
     const started = Date.now();
+    const cpuBefore = await machineCpu();
     await Promise.all(
       hires.map((hireId) =>
         api("POST", "/api/runs", { integration_id: integration.id, hire_id: hireId }),
@@ -172,6 +175,7 @@ async function measure(
     const unfinished = `/api/runs?integration_id=${integration.id}&status=queued,running,waiting&limit=1`;
     while (((await api("GET", unfinished)) as { items: unknown[] }).items.length > 0)
       await new Promise((resolve) => setTimeout(resolve, 100));
+    const cpuAfter = await machineCpu();
     const runs = await listRuns(api, integration.id);
     const finish = runs.map((run) => Date.parse(run.finished_at!) - started);
     const last = Math.max(...finish);
@@ -184,6 +188,7 @@ async function measure(
       triggerSeconds,
       finishP50: percentile(finish, 50),
       finishP99: percentile(finish, 99),
+      machineBusy: machineBusy(cpuBefore, cpuAfter),
     };
   } finally {
     await agent.close();

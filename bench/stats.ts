@@ -1,4 +1,5 @@
-// Small statistics and the stdout table for bench results.
+// Small statistics and the stdout table for bench results, and the machine's CPU use.
+import { readFile } from "node:fs/promises";
 
 /** The median of `values` (mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
@@ -30,4 +31,30 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>): stri
       .join("  ");
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(text[0]!), rule, ...text.slice(1).map(line)].join("\n");
+}
+
+export interface MachineCpu {
+  /** CPU time of all cores so far, in clock ticks. */
+  total: number;
+  /** Of which idle (idle and iowait). */
+  idle: number;
+}
+
+/** The machine's CPU time so far, from /proc/stat (Linux; zeros elsewhere). */
+export async function machineCpu(): Promise<MachineCpu> {
+  let text: string;
+  try {
+    text = await readFile("/proc/stat", "utf8");
+  } catch {
+    return { total: 0, idle: 0 };
+  }
+  const ticks = text.split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …
+  return { total: ticks.reduce((sum, n) => sum + n, 0), idle: ticks[3]! + (ticks[4] ?? 0) };
+}
+
+/** Share of the machine's CPU time (all cores) that was busy between two readings. */
+export function machineBusy(before: MachineCpu, after: MachineCpu): number {
+  const total = after.total - before.total;
+  return total <= 0 ? 0 : 1 - (after.idle - before.idle) / total;
 }
