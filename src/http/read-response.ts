@@ -42,11 +42,15 @@ function collect(body: Readable, maxBytes: number): Promise<Buffer | undefined> 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     const settle = (error: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
       body.off("data", onData);
       body.off("end", onEnd);
-      body.off("error", onError);
       body.off("close", onClose);
+      // The error listener stays: a body destroyed past the cap emits its abort error afterwards,
+      // and an error nobody listens to would end the process.
       if (error !== undefined) return reject(error);
       resolve(chunks.length <= 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
