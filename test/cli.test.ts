@@ -352,6 +352,39 @@ describe("hirewire resume", () => {
     expect(JSON.parse(await readFile(state, "utf8")).state.status).toBe("succeeded");
   });
 
+  it("resumed before the poll interval is over, waits out the rest of it, then goes on", async () => {
+    let polls = 0;
+    server.route("GET", "/cli-slow-job", (_req, res) =>
+      sendJson(res, 200, { status: ++polls >= 2 ? "done" : "pending" }),
+    );
+    const manifest = await manifestFile("slow-poll.json", {
+      initial_data_form: form,
+      execute: [
+        {
+          url: "{{ BASE_URL }}/cli-slow-job",
+          method: "GET",
+          polling: { interval: 2, amount: 5 },
+          continue_if: { response_notation: "status", value: "done" },
+        },
+      ],
+    });
+    const state = join(dir, "slow-state.json");
+    const killed = await hirewire(
+      ["run", manifest, "--hire", "hire.json", "--secrets", "secrets.env", "--state", state],
+      // The wait is announced once the waiting state is saved.
+      { killWhen: (out) => out.includes("before polling again") },
+    );
+    expect(killed.code).toBe(null);
+    const saved = JSON.parse(await readFile(state, "utf8")) as { state: { wakeAt: number } };
+    // Resumed at once: the 2 s interval is not over.
+    expect(saved.state.wakeAt).toBeGreaterThan(Date.now());
+    const resumed = await hirewire(["resume", state, "--secrets", "secrets.env"]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(polls).toBe(2);
+    expect(Date.now()).toBeGreaterThanOrEqual(saved.state.wakeAt);
+    expect(JSON.parse(await readFile(state, "utf8")).state.status).toBe("succeeded");
+  });
+
   it("refuses a file that is not a state file with a clear message", async () => {
     const result = await hirewire(["resume", "hire.json"]);
     expect(result.code).toBe(3);

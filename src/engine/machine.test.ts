@@ -122,6 +122,31 @@ describe("advance", () => {
     expect(advance(ctx, t.state, { type: "wake", now: 2_999 }).commands).toEqual([]);
   });
 
+  it("recovered before its wake-up time, waits out the rest of it, then polls", () => {
+    const ctx = context({
+      execute: [
+        {
+          url: `${BASE}/job`,
+          method: "GET",
+          polling: { interval: 2, amount: 3 },
+          continue_if: { response_notation: "status", value: "done" },
+        },
+      ],
+    });
+    let t = start(ctx);
+    t = advance(ctx, t.state, { type: "outcome", now: 1_000, outcome: ok({ status: "pending" }) });
+    // As `hirewire resume` reads it back from its state file, 1 s into the 2 s interval.
+    const saved = JSON.parse(JSON.stringify(t.state)) as typeof t.state;
+    const early = advance(ctx, saved, { type: "recover", now: 2_000 });
+    expect(early.commands).toEqual([{ type: "wait", until: 3_000, reason: "poll" }]);
+    expect(early.state.status).toBe("waiting");
+    const woken = advance(ctx, early.state, { type: "wake", now: 3_000 });
+    expect(woken.commands.map((command) => command.type)).toEqual(["send"]);
+    // Recovered after it, it polls at once.
+    const late = advance(ctx, saved, { type: "recover", now: 3_500 });
+    expect(late.commands.map((command) => command.type)).toEqual(["send"]);
+  });
+
   it("blocks (not fails) on a false continue_if without polling, keeping earlier stored fields", () => {
     const ctx = context({
       execute: [

@@ -174,6 +174,13 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
     case "queued":
       return advance(ctx, state, { type: "start", now });
     case "waiting":
+      // Recovered before its wake-up time (`hirewire resume` right after a stop during a poll
+      // interval or a retry back-off): it waits out the rest, then goes on. It used to be ignored,
+      // and the run ended there, still waiting.
+      if (state.wakeAt !== undefined && now < state.wakeAt) {
+        const reason = currentStep(ctx, state)?.polling !== undefined ? "poll" : "retry";
+        return { state, commands: [{ type: "wait", until: state.wakeAt, reason }] };
+      }
       return advance(ctx, state, { type: "wake", now });
     case "running": {
       const inFlight = state.inFlight;
