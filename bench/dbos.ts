@@ -30,6 +30,8 @@ export interface DbosResult {
 }
 
 const RUNS = Number(process.env.BENCH_SERVICE_RUNS ?? 1000);
+/** Workflows run before the measured burst: as many as the scale part's warm-up of hirewire. */
+const WARM_UP = Number(process.env.BENCH_SCALE_WARMUP ?? 300);
 const POLLS = 2;
 const SERVER = process.env.BENCH_DBOS_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432";
 
@@ -111,7 +113,7 @@ await reportToParent(async (): Promise<DbosResult> => {
     try {
       // Warm-up, as the service part does: a few runs through every path.
       await Promise.all(
-        Array.from({ length: 20 }, async (_, i) =>
+        Array.from({ length: WARM_UP }, async (_, i) =>
           (await DBOS.startWorkflow(benchRun)(`warm${i}@example.com`)).getResult(),
         ),
       );
