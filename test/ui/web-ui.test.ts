@@ -95,6 +95,9 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
     });
 
     it("validates the manifest as it is typed, naming each problem's path", async () => {
+      // The code editor replaces the plain text field once its bundle has loaded: typing before
+      // that could go to the field being replaced.
+      await page.locator(".code-host[data-ready]").waitFor();
       const editor = page.getByTestId("manifest-editor");
       const status = page.getByTestId("validation-status");
       await poll(() => status.textContent()).toBe("Valid manifest");
@@ -266,6 +269,7 @@ describe.runIf(HAVE_CHROMIUM)("the web UI in Chromium", () => {
           },
         ],
       };
+      await page.locator(".code-host[data-ready]").waitFor();
       await page.getByTestId("manifest-editor").fill(JSON.stringify(manifest, null, 2));
       await poll(() => page.getByTestId("validation-status").textContent()).toBe("Valid manifest");
       await page.getByRole("button", { name: "Create integration" }).click();
