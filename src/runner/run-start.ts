@@ -268,6 +268,8 @@ export async function startRun(
     {
       store: deps.store,
       files: deps.files,
+      // The exists checks behind the overview reach out like any run: under the operator's policy.
+      ...(deps.egress !== undefined ? { egress: deps.egress } : {}),
       ...(deps.redirectUrlFor !== undefined ? { redirectUrlFor: deps.redirectUrlFor } : {}),
     },
     integration.manifest,

@@ -167,4 +167,40 @@ describe("{{ access_overview }}", () => {
       note: "Access: Asana (has access)",
     });
   });
+
+  it("is taken with the operator's egress settings: a blocked address is not checked", async () => {
+    // This describe's service applies no egress policy; one that refuses private addresses
+    // (the target listens on 127.0.0.1) is started for this test alone.
+    const guarded = await startTestApi({ egress: { blockPrivate: true } });
+    try {
+      const integration = (
+        await guarded.call("POST", "/api/integrations", { name: "Asana", manifest: offboarding() })
+      ).body;
+      await guarded.call("PUT", `/api/integrations/${integration.id}/secrets`, {
+        API_TOKEN: TOKEN,
+      });
+      const note = (
+        await guarded.call("POST", "/api/integrations", {
+          name: "Slack note",
+          manifest: {
+            execute: [{ url: `${target.url}/echo`, data: { note: "{{ access_overview }}" } }],
+          },
+        })
+      ).body;
+      const hire = (await guarded.call("POST", "/api/hires", { email: "grace@example.com" })).body
+        .hire;
+      const checks = target.requests.filter((r) => r.path === "/members/grace@example.com").length;
+      const reply = await guarded.call("POST", "/api/runs", {
+        integration_id: note.id,
+        hire_id: hire.id,
+      });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+      expect(reply.body.params).toEqual({ access_overview: "Asana (unknown)" });
+      expect(target.requests.filter((r) => r.path === "/members/grace@example.com").length).toBe(
+        checks,
+      );
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { SecretCipher, generateApiToken, hashApiToken } from "../../src/secrets/
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { JsonValue } from "../../src/manifest/index.ts";
+import type { EgressSettings } from "../../src/runner/egress-policy.ts";
 import { createApi } from "../../src/service/api/create-api.ts";
 
 export interface Reply {
@@ -41,7 +42,8 @@ export interface TestApi {
 }
 
 /** Starts an API over a fresh store; `call` sends the token unless headers override it. */
-export async function startTestApi(): Promise<TestApi> {
+/** `egress`: the operator's egress settings, as `hirewire serve` passes them to the API. */
+export async function startTestApi(options: { egress?: EgressSettings } = {}): Promise<TestApi> {
   const dir = await mkdtemp(path.join(tmpdir(), "hirewire-api-"));
   const store = await openSqliteStore({
     file: path.join(dir, "hirewire.db"),
@@ -62,6 +64,7 @@ export async function startTestApi(): Promise<TestApi> {
         notifications += 1;
       },
       logError: () => undefined,
+      ...(options.egress !== undefined ? { egress: options.egress } : {}),
     }),
   );
   const transcript: string[] = [];
