@@ -17,6 +17,10 @@ const GOLDEN: Goldens = {
       { count: 2, first: { path: "execute[0].url", message: "is required" } },
       "the manifest has 2 problems; first: execute[0].url: is required",
     ],
+    savedManifestProblem: [
+      { problem: "execute[0].polling.amount must be at most 1000" },
+      "the saved manifest is no longer valid: execute[0].polling.amount must be at most 1000",
+    ],
     savedManifestInvalid: [
       {},
       "the saved manifest is no longer valid; fix it with PUT /api/integrations/{id}",
@@ -36,6 +40,11 @@ const GOLDEN: Goldens = {
     request: [
       { first: { path: "limit", message: "must be at most 500" }, more: 2 },
       "limit must be at most 500 (and 2 more problems)",
+    ],
+    noBlockToStart: [{ block: "revoke" }, "the manifest has no revoke block"],
+    syncOnly: [
+      { name: "Directory", integrationId: "int_1" },
+      'integration "Directory" is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/int_1/sync, preview it, then apply it',
     ],
     noExistsBlock: [
       {},
@@ -148,6 +157,14 @@ const GOLDEN: Goldens = {
     notifyNotConfigured: [
       { type: "email", variables: "HIREWIRE_SMTP_HOST and HIREWIRE_SMTP_FROM" },
       "email notifications are not configured: set HIREWIRE_SMTP_HOST and HIREWIRE_SMTP_FROM",
+    ],
+    secretNotSet: [
+      { secret: { id: "TOKEN", name: "API token" }, integrationId: "int_1" },
+      "secret TOKEN (API token) is not set; set it with PUT /api/integrations/int_1/secrets",
+    ],
+    oauthNotConnected: [
+      { integrationId: "int_1", withoutCode: true },
+      "the integration is not connected over OAuth yet; connect it with /api/integrations/int_1/oauth/authorize (without_code: POST …/oauth/connect)",
     ],
     noPublicUrl: [
       {},
@@ -412,6 +429,10 @@ const GOLDEN: Goldens = {
     syncIntegration: [{ runId: "run_1" }, "the integration of run run_1 no longer exists"],
   },
   CONFLICT: {
+    syncOnly: [
+      { name: "Directory", integrationId: "int_1" },
+      'integration "Directory" is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/int_1/sync, preview it, then apply it; nothing was sent',
+    ],
     runNotCancellable: [
       { runId: "run_1", status: "succeeded" },
       "run run_1 is already succeeded; only unfinished runs can be cancelled",

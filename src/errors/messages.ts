@@ -66,6 +66,9 @@ export const ERROR_MESSAGES = {
       `the manifest has ${f.count} ${plural(f.count, "problem", "problems")}${f.first !== undefined ? `; first: ${placed(f.first)}` : ""}`,
     savedManifestInvalid: () =>
       "the saved manifest is no longer valid; fix it with PUT /api/integrations/{id}",
+    /** One problem of a saved manifest that a newer hirewire no longer accepts, at run start. */
+    savedManifestProblem: (f: { problem: string }) =>
+      `the saved manifest is no longer valid: ${f.problem}`,
     /** The CLI's finding for a block the manifest does not have (said like a validation problem). */
     noBlock: (f: { block: string }) => `the manifest has no ${f.block} block`,
     notSyncManifest: () =>
@@ -82,6 +85,11 @@ export const ERROR_MESSAGES = {
         : `${describeProblem(f.first)}${f.more > 0 ? ` (and ${f.more} more ${plural(f.more, "problem", "problems")})` : ""}`,
     noExistsBlock: () =>
       "the manifest has no exists block; add one to check whether a hire has an account",
+    /** A run of a block (revoke, exists) the integration's manifest does not have. */
+    noBlockToStart: (f: { block: string }) => `the manifest has no ${f.block} block`,
+    /** A sync-users manifest triggered as a run: it would fetch a page and apply nothing. */
+    syncOnly: (f: { name: string; integrationId: string }) =>
+      `integration ${JSON.stringify(f.name)} is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/${f.integrationId}/sync, preview it, then apply it`,
     noAuthenticateUrl: () =>
       "the manifest's oauth block has no authenticate_url to send the admin to",
     tokenName: (f: { max: number }) => `a token name must have 1 to ${f.max} characters`,
@@ -141,6 +149,12 @@ export const ERROR_MESSAGES = {
       `${f.type} notifications are not configured: set ${f.variables}`,
     noPublicUrl: () =>
       "the service does not know its public URL, so it has no OAuth callback to give the provider; set HIREWIRE_PUBLIC_URL",
+    /** A secret of initial_data_form with no value, when a run is started. */
+    secretNotSet: (f: { secret: Named; integrationId: string }) =>
+      `secret ${named(f.secret)} is not set; set it with PUT /api/integrations/${f.integrationId}/secrets`,
+    /** An integration with an oauth block that was never connected, when a run is started. */
+    oauthNotConnected: (f: { integrationId: string; withoutCode: boolean }) =>
+      `the integration is not connected over OAuth yet; connect it with /api/integrations/${f.integrationId}/oauth/authorize${f.withoutCode ? " (without_code: POST …/oauth/connect)" : ""}`,
   },
   INPUT_TOO_LARGE: {
     jsonSize: (f: { what: string; maxBytes: number; bytes: number }) =>
@@ -332,6 +346,9 @@ export const ERROR_MESSAGES = {
       `integration ${f.integrationId} needs the admin to authorize at the provider first; open GET /api/integrations/${f.integrationId}/oauth/authorize (or POST it for the URL)`,
     noOAuthBlock: (f: { integrationId: string }) =>
       `integration ${f.integrationId} has no oauth block in its manifest; there is nothing to connect`,
+    /** A sync-users manifest triggered through POST /api/runs. */
+    syncOnly: (f: { name: string; integrationId: string }) =>
+      `integration ${JSON.stringify(f.name)} is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/${f.integrationId}/sync, preview it, then apply it; nothing was sent`,
     notSyncIntegration: (f: { integrationId: string }) =>
       `integration ${f.integrationId} is not a sync-users manifest (it has no "action"); nothing to sync`,
     syncBusy: (f: { runId: string; status: string }) =>

@@ -7,6 +7,7 @@ import {
   ERROR_CATALOG,
   HirewireError,
   hirewireError,
+  problem,
   type ErrorCode,
 } from "../errors/index.ts";
 import { blockSteps } from "../engine/blocks.ts";
@@ -59,10 +60,6 @@ export function isSyncIntegration(integration: IntegrationRecord): boolean {
 }
 
 /** The sentence refusing a sync-users manifest started any other way than as a sync. */
-export function syncOnlyMessage(integration: IntegrationRecord): string {
-  return `integration ${JSON.stringify(integration.name)} is a sync-users manifest and runs only as a sync: start it with POST /api/integrations/${integration.id}/sync, preview it, then apply it`;
-}
-
 /**
  * Every reason the integration's `block` (default `execute`) cannot run for this hire now, masked.
  * Empty when the run can start. A sync-users manifest is refused unless `options.sync` says the
@@ -79,16 +76,32 @@ export async function runBlockers(
   options: { sync?: boolean; secrets?: () => Record<string, string> } = {},
 ): Promise<RunProblem[]> {
   if (options.sync !== true && isSyncIntegration(integration))
-    return [{ path: "action", code: "INPUT_INVALID", message: syncOnlyMessage(integration) }];
+    return [
+      problemOf(
+        problem(
+          "INPUT_INVALID",
+          "syncOnly",
+          { name: integration.name, integrationId: integration.id },
+          { path: "action" },
+        ),
+      ),
+    ];
   const validation = integrationManifest(integration);
   if (!validation.ok) {
     return validation.problems
       .filter((problem) => problem.severity === "error")
-      .map((problem) => ({
-        path: problem.path,
-        code: "VALIDATION",
-        message: `the saved manifest is no longer valid: ${problem.message}`,
-      }));
+      .map((found) =>
+        problemOf(
+          problem(
+            "VALIDATION",
+            "savedManifestProblem",
+            { problem: found.message },
+            {
+              path: found.path,
+            },
+          ),
+        ),
+      );
   }
   const stored = options.secrets?.() ?? (await deps.store.getSecrets(integration.id));
   const { secrets, oauth } = splitOAuthSecret(stored);
@@ -97,11 +110,18 @@ export async function runBlockers(
     integration.manifest,
     Object.keys(stored).map((key) => ({ key, updatedAt: 0 })),
   );
-  const problems: RunProblem[] = missingSecrets(status).map((item) => ({
-    path: `initial_data_form[${(validation.manifest.initial_data_form ?? []).findIndex((f) => f.id === item.id)}]`,
-    code: "INPUT_MISSING",
-    message: `secret ${item.id} (${item.name}) is not set; set it with PUT /api/integrations/${integration.id}/secrets`,
-  }));
+  const problems: RunProblem[] = missingSecrets(status).map((item) =>
+    problemOf(
+      problem(
+        "INPUT_MISSING",
+        "secretNotSet",
+        { secret: { id: item.id, name: item.name }, integrationId: integration.id },
+        {
+          path: `initial_data_form[${(validation.manifest.initial_data_form ?? []).findIndex((f) => f.id === item.id)}]`,
+        },
+      ),
+    ),
+  );
   const redirectUrl = deps.redirectUrlFor?.(integration.id);
   const prepared = prepareRun(validation, {
     hire: hire.props,
@@ -115,13 +135,19 @@ export async function runBlockers(
     ...(redirectUrl !== undefined ? { redirectUrl } : {}),
   });
   if (blockSteps(prepared.context).length === 0)
-    return [{ path: block, code: "INPUT_INVALID", message: `the manifest has no ${block} block` }];
+    return [problemOf(problem("INPUT_INVALID", "noBlockToStart", { block }, { path: block }))];
   if (validation.manifest.oauth !== undefined && oauth === undefined) {
-    problems.push({
-      path: "oauth",
-      code: "INPUT_MISSING",
-      message: `the integration is not connected over OAuth yet; connect it with /api/integrations/${integration.id}/oauth/authorize${validation.manifest.oauth.without_code === true ? " (without_code: POST …/oauth/connect)" : ""}`,
-    });
+    const withoutCode = validation.manifest.oauth.without_code === true;
+    problems.push(
+      problemOf(
+        problem(
+          "INPUT_MISSING",
+          "oauthNotConnected",
+          { integrationId: integration.id, withoutCode },
+          { path: "oauth" },
+        ),
+      ),
+    );
   }
   problems.push(...prepared.problems.map(problemOf));
   if (problems.length === 0) return [];
@@ -240,7 +266,10 @@ export async function startRun(
   if (integration === undefined)
     throw notFound("integration", input.integrationId, "integration_id");
   if (isSyncIntegration(integration))
-    throw conflict(`${syncOnlyMessage(integration)}; nothing was sent`);
+    throw hirewireError("CONFLICT", "syncOnly", {
+      name: integration.name,
+      integrationId: integration.id,
+    });
   const hire = found.hire;
   if (hire === undefined) throw notFound("hire", input.hireId, "hire_id");
   if (key !== undefined) {
