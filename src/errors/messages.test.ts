@@ -416,6 +416,7 @@ const GOLDEN: Goldens = {
     ],
   },
   NOT_FOUND: {
+    runIntegrationGone: [{}, "the run's integration no longer exists"],
     token: [{ name: "ci" }, 'no API token has the id or name "ci"'],
     id: [{ what: "integration", id: "int_1" }, 'no integration with id "int_1"'],
     record: [{ what: "hire", id: "h_1" }, 'No hire with id "h_1" exists.'],
@@ -559,6 +560,10 @@ const GOLDEN: Goldens = {
     ],
   },
   INTERNAL: {
+    runSetAside: [
+      { cause: "SQLITE_CORRUPT", failures: 3 },
+      "hirewire could not drive this run: the same unexpected error (SQLITE_CORRUPT) came back 3 times in a row, so the run was set aside as failed and other runs go on; the service log has the details — fix the cause, then resume the run",
+    ],
     sending: [{ reason: "boom" }, "unexpected error while sending: boom"],
     buildRequest: [
       { reason: "invalid header value" },

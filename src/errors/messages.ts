@@ -320,6 +320,8 @@ export const ERROR_MESSAGES = {
       `PostgreSQL refused a row of ${f.table} after row ${f.copied} (${f.reason}); nothing was copied — fix that row in the SQLite file, or report it, then run the copy again.`,
   },
   NOT_FOUND: {
+    /** A queued run whose integration was deleted before a worker took it. */
+    runIntegrationGone: () => "the run's integration no longer exists",
     token: (f: { name: string }) => `no API token has the id or name ${quote(f.name)}`,
     /** The API's wording: `no integration with id "int_1"`. */
     id: (f: { what: string; id: string }) => `no ${f.what} with id ${quote(f.id)}`,
@@ -410,6 +412,9 @@ export const ERROR_MESSAGES = {
       `the disk is full: the response from ${f.target} could not be saved`,
   },
   INTERNAL: {
+    /** A run the scheduler could not drive, the same unexpected error coming back each time. */
+    runSetAside: (f: { cause: string; failures: number }) =>
+      `hirewire could not drive this run: the same unexpected error (${f.cause}) came back ${f.failures} times in a row, so the run was set aside as failed and other runs go on; the service log has the details — fix the cause, then resume the run`,
     sending: (f: { reason: string }) => `unexpected error while sending: ${f.reason}`,
     buildRequest: (f: { reason: string }) => `could not build the request: ${f.reason}`,
     email: (f: { reply: string }) => `the email could not be sent: ${f.reply}`,

@@ -6,7 +6,7 @@
 // checkpointed (or its wait in place is cut short), so another process takes the runs at once.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { toErrorInfo, type ErrorInfo } from "../errors/index.ts";
+import { problem, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
 import { createRunState } from "../engine/machine.ts";
 import type { EngineOptions, RunEvent, RunState } from "../engine/types.ts";
@@ -318,19 +318,15 @@ export class Scheduler {
     const reads = this.integrationReads(run.integrationId);
     const integration = await reads.integration;
     if (integration === undefined)
-      return this.failEarly(run, {
-        code: "NOT_FOUND",
-        message: "the run's integration no longer exists",
-      });
+      return this.failEarly(run, problem("NOT_FOUND", "runIntegrationGone", {}));
     // Validated once per integration version, not once per run: thousands of runs share it.
     const validation = integrationManifest(integration);
     if (!validation.ok) {
       const first = validation.problems[0]!;
-      return this.failEarly(run, {
-        code: "VALIDATION",
-        message: `the integration's manifest is invalid: ${first.path}: ${first.message}`,
-        path: first.path,
-      });
+      return this.failEarly(
+        run,
+        problem("VALIDATION", "integrationManifestInvalid", { first }, { path: first.path }),
+      );
     }
     const loaded = await this.loadInputs(run, integration, reads.secrets);
     if ("code" in loaded) return this.failEarly(run, loaded);
@@ -407,10 +403,10 @@ export class Scheduler {
     if (failures >= DRIVE_ATTEMPTS) {
       this.driveFailures.delete(run.id);
       const { code } = toErrorInfo(error);
-      const setAside = await this.failEarly(run, {
-        code: "INTERNAL",
-        message: `hirewire could not drive this run: the same unexpected error (${code}) came back ${failures} times in a row, so the run was set aside as failed and other runs go on; the service log has the details — fix the cause, then resume the run`,
-      }).then(
+      const setAside = await this.failEarly(
+        run,
+        problem("INTERNAL", "runSetAside", { cause: code, failures }),
+      ).then(
         () => true,
         () => false,
       );
