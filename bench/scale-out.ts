@@ -64,7 +64,8 @@ function startHirewire(
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, [...NODE_ARGS, BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    // The default log level, as an operator runs it (BENCH_SCALE_LOG_LEVEL=warn to leave logs out).
+    env: { ...process.env, LOG_LEVEL: process.env.BENCH_SCALE_LOG_LEVEL ?? "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

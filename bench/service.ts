@@ -43,6 +43,8 @@ export interface ServiceResult {
 }
 
 const RUNS = Number(process.env.BENCH_SERVICE_RUNS ?? 1000);
+/** Runs driven before the measured burst, as DBOS's side (bench/dbos.ts) drives workflows. */
+const WARM_UP = Math.min(RUNS, Number(process.env.BENCH_SCALE_WARMUP ?? 300));
 const ADMIN = "hw_bench_admin_token_0123456789abcdef";
 const IDLE_SAMPLES = 400;
 
@@ -160,8 +162,9 @@ await reportToParent(async (): Promise<ServiceResult> => {
       return page.items.length > 0;
     };
 
-    // Warm-up: a few runs through every path, and one finished run for the latency probe.
-    const warm = await Promise.all(hires.slice(0, 20).map(trigger));
+    // Warm-up: runs through every path (as many as DBOS's side gets, BENCH_SCALE_WARMUP, 300),
+    // and one finished run for the latency probe.
+    const warm = await Promise.all(hires.slice(0, WARM_UP).map(trigger));
     while (await unfinished()) await sleep(50);
     const probeRun = warm[0].id as string;
 

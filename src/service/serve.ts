@@ -4,7 +4,8 @@ import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { serviceLogger } from "./service-logger.ts";
 import type { EgressSettings } from "../runner/egress-policy.ts";
 import type { Scheduler } from "../runner/scheduler.ts";
 import type { Store } from "../store/index.ts";
@@ -32,7 +33,7 @@ export interface RunningService {
 
 export async function startService(
   config: ServiceConfig,
-  logger: Logger = pino({ level: config.logLevel }),
+  logger: Logger = serviceLogger(config.logLevel),
 ): Promise<RunningService> {
   const { store, files, warnings } = await openConfiguredStore(config, logger);
   const withWorker = config.worker !== false;

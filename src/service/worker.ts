@@ -2,7 +2,8 @@
 // store, with no API. With HIREWIRE_METRICS_PORT it also answers /metrics and /healthz there.
 import type { ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { serviceLogger } from "./service-logger.ts";
 import type { EgressSettings } from "../runner/egress-policy.ts";
 import type { Scheduler } from "../runner/scheduler.ts";
 import type { Store } from "../store/index.ts";
@@ -24,7 +25,7 @@ export interface RunningWorker {
 
 export async function startWorker(
   config: ServiceConfig,
-  logger: Logger = pino({ level: config.logLevel }),
+  logger: Logger = serviceLogger(config.logLevel),
 ): Promise<RunningWorker> {
   const { store, files, warnings } = await openConfiguredStore(config, logger);
   const metrics = new ServiceMetrics({ store, role: "worker" });
