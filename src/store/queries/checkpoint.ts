@@ -210,9 +210,9 @@ function checkpointUpdate(
   });
 }
 
-/** The attempt's INSERT; its seq is computed by the insert itself (no round trip for it). */
-function attemptInsert(ctx: StoreContext, attempt: AttemptRow): CompiledQuery {
-  const values = [
+/** The attempt's columns in the order both checkpoint statements insert them. */
+function attemptValues(attempt: AttemptRow): unknown[] {
+  return [
     attempt.id,
     attempt.run_id,
     attempt.step,
@@ -221,7 +221,11 @@ function attemptInsert(ctx: StoreContext, attempt: AttemptRow): CompiledQuery {
     attempt.duration_ms,
     attempt.record,
   ];
-  return compiledShape(`${ctx.traits.name}:attempt`, values, (value) =>
+}
+
+/** The attempt's INSERT; its seq is computed by the insert itself (no round trip for it). */
+function attemptInsert(ctx: StoreContext, attempt: AttemptRow): CompiledQuery {
+  return compiledShape(`${ctx.traits.name}:attempt`, attemptValues(attempt), (value) =>
     ctx.db.insertInto("attempts").values((eb) => ({
       id: value(0),
       run_id: value(1),
@@ -251,16 +255,7 @@ async function oneStatement(
   const n = columns.length;
   const clear = input.clearRequest;
   const values: unknown[] = [...Object.values(runChanges), input.runId, input.owner, clear];
-  if (attempt)
-    values.push(
-      attempt.id,
-      attempt.run_id,
-      attempt.step,
-      attempt.attempt,
-      attempt.started_at,
-      attempt.duration_ms,
-      attempt.record,
-    );
+  if (attempt) values.push(...attemptValues(attempt));
   for (const f of fieldRows)
     values.push(f.hire_id, f.name, f.value, f.sensitive, f.value_enc, f.run_id, f.updated_at);
   const key = [
