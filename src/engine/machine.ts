@@ -4,14 +4,14 @@
 // any transition continues in another process exactly where it stopped.
 import { problem, toErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome } from "../exchange/types.ts";
-import type { JsonValue } from "../manifest/types.ts";
+import type { JsonValue, Step } from "../manifest/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
 import { finish, wait, withoutWake, type MachineOps } from "./finish-wait.ts";
 import { notifying, onNotified, succeed } from "./notify.ts";
 import { needsRefresh } from "./oauth-refresh.ts";
 import { onOutcome } from "./outcome.ts";
-import { buildRequest, getHeader } from "./request.ts";
+import { buildRequest, getHeader, type BuiltRequest } from "./request.ts";
 import { IDEMPOTENT_METHODS } from "./retry.ts";
 import {
   FINAL_STATUSES,
@@ -248,23 +248,8 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
     return succeed(ctx, state);
   }
   const options = engineOptions(ctx);
-  const variables = stepVariables(ctx, state);
   try {
-    const built = buildRequest(step, variables.scope, {
-      stepPath: stepPath(ctx, state),
-      stepIndex: state.step,
-      manifestHeaders: ctx.manifest.headers,
-      files: state.files,
-      defaultTimeoutMs: options.defaultTimeoutMs,
-      maxRedirects: options.maxRedirects,
-      secrets: ctx.secrets,
-      secretVariable: variables.secretVariable,
-      // A sync page URL comes rendered from the previous response: never render it again.
-      literalUrl: state.step >= blockSteps(ctx).length,
-      ...(options.idempotencyKeys === true && state.phase === undefined
-        ? { idempotencyKey: `hw-${state.runId}-${blockOf(ctx)}-${state.step}` }
-        : {}),
-    });
+    const built = builtRequest(ctx, state, step, options);
     const idempotent = IDEMPOTENT_METHODS.has(built.request.method);
     const inFlight: InFlight = { step: state.step, attempt: state.attempt + 1, idempotent };
     const key = getHeader(built.request.headers, "idempotency-key");
@@ -284,6 +269,82 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
   } catch (error) {
     return finish(state, "failed", toErrorInfo(error));
   }
+}
+
+/**
+ * What a step's templates read: everything else of the request is the step's own. Two builds
+ * from the same inputs are the same request (templates are pure), so a poll or a retry of the
+ * step reuses the one built for its previous attempt.
+ */
+interface BuildInputs {
+  step: Step;
+  runId: string;
+  index: number;
+  phase: RunState["phase"];
+  generated: RunState["generated"];
+  responses: RunState["responses"];
+  stored: RunState["stored"];
+  files: RunState["files"];
+  oauth: RunContext["oauth"];
+  secrets: RunContext["secrets"];
+  built: BuiltRequest;
+}
+
+// Per run context, its last build. States and what they hold are never mutated, so the same
+// objects mean the same values.
+const lastBuild = new WeakMap<RunContext, BuildInputs>();
+
+function builtRequest(
+  ctx: RunContext,
+  state: RunState,
+  step: Step,
+  options: ReturnType<typeof engineOptions>,
+): BuiltRequest {
+  const last = lastBuild.get(ctx);
+  if (
+    last !== undefined &&
+    last.step === step &&
+    last.runId === state.runId &&
+    last.index === state.step &&
+    last.phase === state.phase &&
+    last.generated === state.generated &&
+    last.responses === state.responses &&
+    last.stored === state.stored &&
+    last.files === state.files &&
+    last.oauth === ctx.oauth &&
+    last.secrets === ctx.secrets
+  )
+    return last.built;
+  const variables = stepVariables(ctx, state);
+  const built = buildRequest(step, variables.scope, {
+    stepPath: stepPath(ctx, state),
+    stepIndex: state.step,
+    manifestHeaders: ctx.manifest.headers,
+    files: state.files,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    maxRedirects: options.maxRedirects,
+    secrets: ctx.secrets,
+    secretVariable: variables.secretVariable,
+    // A sync page URL comes rendered from the previous response: never render it again.
+    literalUrl: state.step >= blockSteps(ctx).length,
+    ...(options.idempotencyKeys === true && state.phase === undefined
+      ? { idempotencyKey: `hw-${state.runId}-${blockOf(ctx)}-${state.step}` }
+      : {}),
+  });
+  lastBuild.set(ctx, {
+    step,
+    runId: state.runId,
+    index: state.step,
+    phase: state.phase,
+    generated: state.generated,
+    responses: state.responses,
+    stored: state.stored,
+    files: state.files,
+    oauth: ctx.oauth,
+    secrets: ctx.secrets,
+    built,
+  });
+  return built;
 }
 
 /** The engine's defaults under the operator's options (most runs give none: nothing to merge). */

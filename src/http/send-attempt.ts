@@ -1,11 +1,11 @@
 // Sends one attempt of a step: one RequestSpec through undici, following redirects by hand so
 // every hop is recorded and checked, with one deadline for the whole exchange. Never throws.
-import { EventEmitter } from "node:events";
-import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { hirewireError, problem, type ErrorInfo } from "../errors/index.ts";
+import type { Readable } from "node:stream";
 import type {
   AttemptOutcome,
+  FileRef,
   RedirectHop,
   RequestSpec,
   ResponseRecord,
@@ -21,7 +21,8 @@ import {
   urlPort,
   type AddressCheck,
 } from "./egress.ts";
-import { normalizeHeaders, readBodyText, textResponse } from "./read-response.ts";
+import { Hop, type BodyChooser, type BodyMode, type HopHead } from "./hop.ts";
+import { textResponse } from "./read-response.ts";
 import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } from "./redirect.ts";
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
@@ -66,137 +67,219 @@ function defaultAgent(): Agent {
  * Sends `spec`, following up to `spec.maxRedirects` redirects, and returns what happened.
  * Every failure (connection, timeout, size cap, egress refusal, storage) is an `error` outcome.
  */
-export async function sendAttempt(
-  spec: RequestSpec,
-  options: SendOptions,
-): Promise<AttemptOutcome> {
-  const started = performance.now();
-  const redirects: RedirectHop[] = [];
-  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
-  const fail = (error: ErrorInfo, response?: ResponseRecord): AttemptOutcome => {
-    const outcome: AttemptOutcome = { type: "error", error, durationMs: elapsed(), redirects };
-    if (response !== undefined) outcome.response = response;
-    return outcome;
-  };
+export function sendAttempt(spec: RequestSpec, options: SendOptions): Promise<AttemptOutcome> {
+  return new Attempt(spec, options).send();
+}
 
-  let url: URL;
-  try {
-    url = new URL(spec.url);
-  } catch {
-    return fail(problem("URL_INVALID", "unparsable", { url: spec.url }));
-  }
-  if (options.signal?.aborted) {
-    return fail(problem("CANCELLED", "request", {}, { details: { url: url.href } }));
+/** No redirects: shared by every attempt that had none (most), never written to. */
+const NO_REDIRECTS: RedirectHop[] = Object.freeze([]) as unknown as RedirectHop[];
+
+/**
+ * One attempt: where it is (what a failure's sentence needs), its redirects, and one deadline for
+ * the whole exchange, merged with the caller's cancel signal. One object rather than a closure,
+ * a context and a timer object each: thousands of attempts wait for their answers at once.
+ */
+class Attempt implements FailureContext, BodyChooser {
+  url!: URL;
+  phase: "request" | "body" = "request";
+  timedOut = false;
+  cancelled = false;
+  readonly timeoutMs: number;
+  private readonly started = performance.now();
+  private redirects = NO_REDIRECTS;
+  /** The final answer's head, once it came: an error in its body keeps it. */
+  private response: ResponseRecord | undefined;
+  /** The hop being sent: aborted when the deadline fires. */
+  private hop: Hop | undefined;
+  /** Why the deadline fired, once it did. */
+  private reason: Error | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private onCancel: (() => void) | undefined;
+  private readonly spec: RequestSpec;
+  private readonly options: SendOptions;
+
+  constructor(spec: RequestSpec, options: SendOptions) {
+    this.spec = spec;
+    this.options = options;
+    this.timeoutMs = spec.timeoutMs;
   }
 
-  const deadline = new Deadline(spec.timeoutMs, options.signal);
-  const context: FailureContext = {
-    url,
-    phase: "request",
-    timedOut: false,
-    cancelled: false,
-    timeoutMs: spec.timeoutMs,
-  };
-  let response: ResponseRecord | undefined;
-  try {
-    const origin = url.origin;
-    let hop: HopRequest = {
-      method: spec.method,
-      url,
-      headers: spec.headers,
-      body: spec.body,
-    };
-    for (;;) {
-      context.url = hop.url;
-      context.phase = "request";
-      // Without an egress check nothing needs awaiting: no extra turn per attempt.
-      const dispatcher =
-        options.checkAddress === undefined
-          ? (options.dispatcher ?? defaultAgent())
-          : await dispatcherFor(hop.url, options);
-      const answer = await dispatcher.request({
-        origin: hop.url.origin,
-        path: hop.url.pathname + hop.url.search,
-        method: hop.method,
-        headers: headersForBody(
-          // The signature carries the API token: it is for the origin the request was sent to.
-          spec.sign !== undefined && hop.url.origin === origin
-            ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
-            : hop.headers,
-          hop.body,
-        ),
-        body:
+  async send(): Promise<AttemptOutcome> {
+    const { spec, options } = this;
+    try {
+      this.url = new URL(spec.url);
+    } catch {
+      return this.fail(problem("URL_INVALID", "unparsable", { url: spec.url }));
+    }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      return this.fail(problem("CANCELLED", "request", {}, { details: { url: this.url.href } }));
+    }
+    this.arm(signal);
+    // The request and the redirects it leads to, in this one frame: thousands may be in flight.
+    try {
+      const origin = this.url.origin;
+      const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      let hop: HopRequest = {
+        method: spec.method,
+        url: this.url,
+        headers: spec.headers,
+        body: spec.body,
+      };
+      for (;;) {
+        this.url = hop.url;
+        this.phase = "request";
+        // Without an egress check nothing needs awaiting: no extra turn per attempt.
+        const dispatcher =
+          options.checkAddress === undefined
+            ? (options.dispatcher ?? defaultAgent())
+            : await dispatcherFor(hop.url, options);
+        const body =
           hop.body.kind === "multipart"
             ? ((await buildWireBody(hop.body, options.files)) ?? null)
             : hop.body.kind === "text"
               ? hop.body.text
-              : null,
-        signal: deadline.signal,
-        // The deadline covers connect, headers and body together; undici's own per-phase
-        // timers would only add work and a second, differently worded timeout.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      const headers = normalizeHeaders(answer.headers);
-      const location = isRedirectStatus(answer.statusCode) ? headers.location : undefined;
-      context.phase = "body";
-      if (location === undefined) {
-        response = { status: answer.statusCode, headers, url: hop.url.href };
-        return await finish(spec, options, answer.body, response, elapsed, redirects);
-      }
-      await answer.body.dump();
-      const target = resolveLocation(location, hop.url);
-      redirects.push({
-        status: answer.statusCode,
-        method: hop.method,
-        url: hop.url.href,
-        location: target.href,
-      });
-      if (redirects.length > spec.maxRedirects) {
-        const { maxRedirects } = spec;
-        return fail(
-          problem(
-            "HTTP_TOO_MANY_REDIRECTS",
-            "redirects",
-            { maxRedirects, url: spec.url },
-            { details: { maxRedirects } },
-          ),
+              : null;
+        const exchange = new Hop(this, maxBytes);
+        this.hop = exchange;
+        if (this.reason !== undefined) exchange.abort(this.reason);
+        dispatcher.dispatch(
+          {
+            origin: hop.url.origin,
+            path: hop.url.pathname + hop.url.search,
+            method: hop.method,
+            headers: headersForBody(
+              // The signature carries the API token: it is for the origin the request was sent to.
+              spec.sign !== undefined && hop.url.origin === origin
+                ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
+                : hop.headers,
+              hop.body,
+            ),
+            body,
+            // The deadline covers connect, headers and body together; undici's own per-phase
+            // timers would only add work and a second, differently worded timeout.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+          },
+          exchange,
         );
+        const answer = await exchange.answer;
+        const location = isRedirectStatus(answer.status) ? answer.headers.location : undefined;
+        if (location === undefined) {
+          // The record the hop's head became (`bodyMode`).
+          const head = this.response!;
+          if (answer.stream === undefined) return this.answered(textRecord(head, answer.bytes));
+          const file = await saveFile(spec, options, answer.stream, head);
+          return this.answered({ ...head, file });
+        }
+        const target = resolveLocation(location, hop.url);
+        if (this.redirects === NO_REDIRECTS) this.redirects = [];
+        this.redirects.push({
+          status: answer.status,
+          method: hop.method,
+          url: hop.url.href,
+          location: target.href,
+        });
+        if (this.redirects.length > spec.maxRedirects) {
+          const { maxRedirects } = spec;
+          return this.fail(
+            problem(
+              "HTTP_TOO_MANY_REDIRECTS",
+              "redirects",
+              { maxRedirects, url: spec.url },
+              { details: { maxRedirects } },
+            ),
+          );
+        }
+        hop = nextHopRequest(hop, answer.status, target, options.holdsSecret);
       }
-      hop = nextHopRequest(hop, answer.statusCode, target, options.holdsSecret);
+    } catch (error) {
+      return this.fail(describeFailure(error, this), this.response);
+    } finally {
+      clearTimeout(this.timer);
+      if (this.onCancel !== undefined) signal?.removeEventListener("abort", this.onCancel);
     }
-  } catch (error) {
-    context.timedOut = deadline.timedOut;
-    context.cancelled = deadline.cancelled;
-    return fail(describeFailure(error, context), response);
-  } finally {
-    deadline.dispose();
+  }
+
+  /**
+   * What becomes of a body (called by the hop when its head arrives): a 2xx answer to a request
+   * with `saveAs` streams into a run file, a redirect's body is dropped, the rest is read.
+   */
+  bodyMode(head: HopHead): BodyMode {
+    this.phase = "body";
+    if (isRedirectStatus(head.status) && head.headers.location !== undefined) return "discard";
+    const final: ResponseRecord = {
+      status: head.status,
+      headers: head.headers,
+      url: this.url.href,
+    };
+    this.response = final;
+    return this.spec.saveAs !== undefined && head.status >= 200 && head.status < 300
+      ? "stream"
+      : "collect";
+  }
+
+  private arm(signal: AbortSignal | undefined): void {
+    if (signal !== undefined) {
+      this.onCancel = () => {
+        this.cancelled = true;
+        this.expire(new Error("request cancelled"));
+      };
+      signal.addEventListener("abort", this.onCancel, { once: true });
+    }
+    const ms = this.timeoutMs;
+    if (Number.isFinite(ms) && ms > 0) this.timer = setTimeout(timeUp, ms, this);
+  }
+
+  /** The deadline fired: the hop being sent, or the next one, is aborted. */
+  expire(reason: Error): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.hop?.abort(reason);
+  }
+
+  private answered(response: ResponseRecord): AttemptOutcome {
+    return { type: "response", response, durationMs: this.elapsed(), redirects: this.redirects };
+  }
+
+  private elapsed(): number {
+    return Math.round((performance.now() - this.started) * 100) / 100;
+  }
+
+  private fail(error: ErrorInfo, response?: ResponseRecord): AttemptOutcome {
+    const outcome: AttemptOutcome = {
+      type: "error",
+      error,
+      durationMs: this.elapsed(),
+      redirects: this.redirects,
+    };
+    if (response !== undefined) outcome.response = response;
+    return outcome;
   }
 }
 
-/** Reads the final response: into a run file for a 2xx with `saveAs`, otherwise into memory. */
-async function finish(
+function timeUp(attempt: Attempt): void {
+  attempt.timedOut = true;
+  attempt.expire(new Error("attempt timed out"));
+}
+
+/** An answer read into memory, as a record. */
+function textRecord(head: ResponseRecord, bytes: Buffer | undefined): ResponseRecord {
+  const text = bytes === undefined ? "" : bytes.toString("utf8");
+  return textResponse(head.status, head.headers, head.url, text);
+}
+
+/** Streams a 2xx body into the run file `spec.saveAs`. */
+function saveFile(
   spec: RequestSpec,
   options: SendOptions,
   body: Readable,
   head: ResponseRecord,
-  elapsed: () => number,
-  redirects: RedirectHop[],
-): Promise<AttemptOutcome> {
-  let response: ResponseRecord;
-  if (spec.saveAs !== undefined && head.status >= 200 && head.status < 300) {
-    const contentType = head.headers["content-type"] ?? "application/octet-stream";
-    const file = await options.files.save(options.runId, spec.saveAs, body, {
-      contentType,
-      maxBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    });
-    response = { ...head, file };
-  } else {
-    const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    const text = await readBodyText(body, head.headers, maxBytes);
-    response = textResponse(head.status, head.headers, head.url, text);
-  }
-  return { type: "response", response, durationMs: elapsed(), redirects };
+): Promise<FileRef> {
+  return options.files.save(options.runId, spec.saveAs!, body, {
+    contentType: head.headers["content-type"] ?? "application/octet-stream",
+    maxBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+  });
 }
 
 /** Picks the dispatcher for a hop, running the egress check where the dispatcher cannot. */
@@ -233,54 +316,4 @@ function invalidLocation(location: string, base: URL): never {
     { from: base.href, location },
     { details: { location } },
   );
-}
-
-/**
- * undici's `signal` may be an EventEmitter that emits "abort" (with the error in `reason`).
- * Creating an AbortController, and the first listener on its signal, cost about 5 µs per attempt
- * on Node 20, more than the rest of the deadline's work together; an emitter costs a tenth.
- */
-class AttemptSignal extends EventEmitter {
-  reason: Error | undefined;
-
-  constructor() {
-    super();
-    // Each redirect hop adds undici's listener; the last ones may linger until their body closes.
-    this.setMaxListeners(0);
-  }
-
-  abort(reason: Error): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    this.emit("abort");
-  }
-}
-
-/** One timer for the whole attempt, merged with the caller's cancel signal. */
-class Deadline {
-  readonly signal = new AttemptSignal();
-  timedOut = false;
-  cancelled = false;
-  private readonly timer: NodeJS.Timeout | undefined;
-  private readonly outer: AbortSignal | undefined;
-  private readonly onCancel = (): void => {
-    this.cancelled = true;
-    this.signal.abort(new Error("request cancelled"));
-  };
-
-  constructor(timeoutMs: number, outer: AbortSignal | undefined) {
-    this.outer = outer;
-    outer?.addEventListener("abort", this.onCancel, { once: true });
-    if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.signal.abort(new Error("attempt timed out"));
-      }, timeoutMs);
-    }
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.outer?.removeEventListener("abort", this.onCancel);
-  }
 }

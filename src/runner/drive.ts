@@ -41,7 +41,8 @@ export interface DriveHooks {
   redactor: Redactor;
   send(request: RequestSpec): Promise<AttemptOutcome>;
   now(): number;
-  checkpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Persists the checkpoint; a host with nothing to persist answers at once (undefined). */
+  checkpoint(checkpoint: Checkpoint): void | Promise<void>;
   /** Called for a wait: resolve true after sleeping to go on inline, false to hand the run back (the service's scheduler wakes it). */
   wait(until: number, reason: "poll" | "retry", state: RunState): Promise<boolean>;
   onAttempt?(record: AttemptRecord): void;
@@ -116,8 +117,11 @@ interface Drive {
 interface CommandHandler<C extends RunCommand> {
   /** Before the checkpoint: what the command adds to it, or teaches the redactor. */
   prepare?(drive: Drive, command: C, turn: Turn): void | Promise<void>;
-  /** After the checkpoint: carry the command out. A `Next` ends this transition's turn. */
-  carryOut?(drive: Drive, command: C, turn: Turn): Promise<Next | undefined>;
+  /**
+   * After the checkpoint: carry the command out. A `Next` ends this transition's turn. A handler
+   * with something to wait for answers with a promise; one that can answer at once does.
+   */
+  carryOut?(drive: Drive, command: C, turn: Turn): Next | undefined | Promise<Next | undefined>;
 }
 
 type CommandMap = {
@@ -163,7 +167,11 @@ async function driveTurns(
       checkpoint: new LazyCheckpoint(transition.state, hooks.redactor),
     };
     if (handingBack !== undefined) Object.assign(turn.checkpoint, { handBack: true }, handingBack);
-    for (const command of transition.commands) {
+    // Indexed loops, and awaits only for promises: with thousands of runs in flight, every
+    // iterator and suspended frame a turn keeps alive across a request is old-generation garbage.
+    const commands = transition.commands;
+    for (let i = 0; i < commands.length; i += 1) {
+      const command = commands[i]!;
       const prepared = handlerOf(command).prepare?.(drive, command, turn);
       if (prepared !== undefined) await prepared;
     }
@@ -175,13 +183,16 @@ async function driveTurns(
         // Judged now, by every secret the run knows so far (tokens this response carried too).
         shown: sensitiveViews(turn.store.fields, hooks.redactor),
       };
-    await hooks.checkpoint(turn.checkpoint);
+    const saving = hooks.checkpoint(turn.checkpoint);
+    if (saving !== undefined) await saving;
     pendingAttempt = undefined;
     if (handingBack !== undefined) return { state: turn.state, yielded: true };
 
     let next: Next | undefined;
-    for (const command of transition.commands) {
-      next = await handlerOf(command).carryOut?.(drive, command, turn);
+    for (let i = 0; i < commands.length; i += 1) {
+      const command = commands[i]!;
+      const carried = handlerOf(command).carryOut?.(drive, command, turn);
+      next = carried instanceof Promise ? await carried : carried;
       if (next !== undefined) break;
     }
     // A transition with nothing to carry out (an event the state ignores) ends the drive.
@@ -278,27 +289,25 @@ const HANDLERS: CommandMap = {
       if (derived !== undefined)
         for (const item of derived) hooks.redactor.add(item.name, item.value);
     },
-    async carryOut(drive, command, turn) {
+    carryOut(drive, command, turn) {
       const hooks = drive.hooks;
       // Awaited only when the hook answers with a promise: most answer at once.
       const cancelled = hooks.cancelled?.();
-      if (cancelled === true || (typeof cancelled === "object" && (await cancelled) === true))
-        return { transition: advance(hooks.ctx, turn.state, { type: "cancel", now: hooks.now() }) };
-      if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined) {
-        const saved = (drive.saved ??= new WeakSet());
-        return hooks.refreshLock((stored) =>
-          refreshOnce(hooks, command, turn.state, stored, saved),
+      if (cancelled === true) return cancelNow(hooks, turn.state);
+      if (typeof cancelled === "object")
+        return cancelled.then((yes) =>
+          yes ? cancelNow(hooks, turn.state) : sendNow(drive, command, turn),
         );
-      }
-      return sendOne(hooks, command, turn.state);
+      return sendNow(drive, command, turn);
     },
   },
   wait: {
-    async carryOut({ hooks }, command, turn) {
-      if (!(await hooks.wait(command.until, command.reason, turn.state)))
-        return { done: { state: turn.state, yielded: true } };
-      const now = Math.max(hooks.now(), command.until);
-      return { transition: advance(hooks.ctx, turn.state, { type: "wake", now }) };
+    carryOut({ hooks }, command, turn) {
+      return hooks.wait(command.until, command.reason, turn.state).then((goOn): Next => {
+        if (!goOn) return { done: { state: turn.state, yielded: true } };
+        const now = Math.max(hooks.now(), command.until);
+        return { transition: advance(hooks.ctx, turn.state, { type: "wake", now }) };
+      });
     },
   },
   notify: {
@@ -317,20 +326,50 @@ const HANDLERS: CommandMap = {
     },
   },
   finish: {
-    async carryOut({ sent }, _command, turn) {
+    carryOut({ sent }, _command, turn) {
       return { done: { state: turn.state, yielded: false, ...sent } };
     },
   },
 };
 
+function cancelNow(hooks: DriveHooks, state: RunState): Next {
+  return { transition: advance(hooks.ctx, state, { type: "cancel", now: hooks.now() }) };
+}
+
+/** The send itself: an OAuth refresh under the integration's lock, or the step's request. */
+function sendNow(
+  drive: Drive,
+  command: Extract<RunCommand, { type: "send" }>,
+  turn: Turn,
+): Promise<Next> {
+  const hooks = drive.hooks;
+  if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined) {
+    const saved = (drive.saved ??= new WeakSet());
+    return hooks.refreshLock((stored) => refreshOnce(hooks, command, turn.state, stored, saved));
+  }
+  return sendOne(hooks, command, turn.state);
+}
+
 /** Sends the request, then advances with its outcome; the attempt's record waits for the next checkpoint. */
-async function sendOne(
+function sendOne(
   hooks: DriveHooks,
   send: Extract<RunCommand, { type: "send" }>,
   state: RunState,
 ): Promise<{ transition: Transition; attempt: AttemptRecord }> {
   const startedAt = hooks.now();
-  const outcome = await hooks.send(send.request);
+  // A continuation rather than an async function: no suspended frame per request in flight.
+  return hooks
+    .send(send.request)
+    .then((outcome) => afterSend(hooks, send, state, startedAt, outcome));
+}
+
+function afterSend(
+  hooks: DriveHooks,
+  send: Extract<RunCommand, { type: "send" }>,
+  state: RunState,
+  startedAt: number,
+  outcome: AttemptOutcome,
+): { transition: Transition; attempt: AttemptRecord } {
   const name = send.label ?? blockSteps(hooks.ctx)[send.step]?.name;
   const transition = advance(hooks.ctx, state, { type: "outcome", now: hooks.now(), outcome });
   // Tokens this response carried are secrets before the record of it is built and cut.

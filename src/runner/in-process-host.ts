@@ -50,13 +50,19 @@ export function senderFor(
 }
 
 /** Sleeps until `until`; false when the signal aborted (the run stops there, cancelled). */
-export async function sleepUntil(until: number, signal?: AbortSignal): Promise<boolean> {
+export function sleepUntil(until: number, signal?: AbortSignal): Promise<boolean> {
   const delay = until - Date.now();
-  if (delay > 0)
-    await sleep(delay, undefined, signal !== undefined ? { signal } : undefined).catch(
-      () => undefined,
-    );
-  return signal?.aborted !== true;
+  if (signal === undefined) {
+    // One timer and one promise: thousands of runs may be sleeping between polls.
+    return delay > 0
+      ? new Promise((resolve) => setTimeout(resolve, delay, true))
+      : Promise.resolve(true);
+  }
+  if (delay <= 0) return Promise.resolve(!signal.aborted);
+  return sleep(delay, undefined, { signal }).then(
+    () => !signal.aborted,
+    () => !signal.aborted,
+  );
 }
 
 export interface HostOptions extends SenderOptions {
@@ -67,8 +73,6 @@ export interface HostOptions extends SenderOptions {
   onWait?: (until: number, reason: "poll" | "retry", state: RunState) => void;
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
-
-const settled = (): Promise<void> => Promise.resolve();
 
 /** Drives a prepared run in this process until it ends (or the signal stops it). */
 export function driveInProcess(
@@ -86,9 +90,9 @@ export function driveInProcess(
     redactor,
     now: Date.now,
     send: senderFor(options, state.runId, redactor),
-    checkpoint:
-      onCheckpoint === undefined ? settled : async (checkpoint) => onCheckpoint(checkpoint),
-    wait: async (until, reason, current) => {
+    // Nothing to persist: the driver goes on at once.
+    checkpoint: onCheckpoint === undefined ? () => undefined : onCheckpoint,
+    wait: (until, reason, current) => {
       if (onWait !== undefined) onWait(until, reason, maskState(current, redactor));
       return sleepUntil(until, signal);
     },

@@ -1,0 +1,197 @@
+// One hop of an attempt, on undici's dispatch API: the head parsed straight from the raw header
+// buffers and the body taken chunk by chunk from the connection. undici's `request()` wraps the
+// same call in an async resource, a Readable stream per body (with its state, buffer list and
+// listeners) and an abort-signal listener; with thousands of requests in flight those objects
+// outlived young-generation collections and were most of what an attempt left for the old one.
+// Only a body saved as a file gets a stream here, because its consumer writes at its own pace.
+import { createRequire } from "node:module";
+import { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { hirewireError, type HirewireError } from "../errors/index.ts";
+
+const require = createRequire(import.meta.url);
+
+// undici's own header-name decoder: known names come back as shared lower-case strings.
+const { bufferToLowerCasedHeaderName } = require("undici/lib/core/util.js") as {
+  bufferToLowerCasedHeaderName(name: Buffer): string;
+};
+
+/** What becomes of a response's body, decided when its head arrives. */
+export type BodyMode = "collect" | "discard" | "stream";
+
+/** A response's status and headers (lower-cased names; repeats joined with ", "). */
+export interface HopHead {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** Picks what becomes of a body when its head arrives. */
+export interface BodyChooser {
+  bodyMode(head: HopHead): BodyMode;
+}
+
+/** What a hop answered: the head, and the body as its mode wants it. */
+export interface HopAnswer extends HopHead {
+  /** "collect": the body's bytes; undefined when it was empty. */
+  bytes?: Buffer | undefined;
+  /** "stream": the body, read at the consumer's pace. */
+  stream?: Readable;
+}
+
+/** Bytes of a redirect's body read (to keep the connection) before the connection is dropped. */
+const DISCARD_LIMIT = 128 * 1024;
+
+/**
+ * undici's handler for one request. `answer` settles once: when the body is complete ("collect",
+ * "discard"), when the head arrives ("stream"), or with the error that ended the exchange.
+ * `abort` ends it from outside (the attempt's deadline, a cancel) at any point, even while the
+ * request still waits for a connection.
+ */
+export class Hop implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<HopAnswer>;
+  /** Set when the head arrived: the response an error after it belongs to. */
+  head: HopHead | undefined;
+  #resolve!: (answer: HopAnswer) => void;
+  #reject!: (error: Error) => void;
+  #settled = false;
+  #complete = false;
+  #aborted: Error | undefined;
+  #abortWire: ((reason: Error) => void) | undefined;
+  #mode: BodyMode = "collect";
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #stream: Readable | undefined;
+  readonly #chooser: BodyChooser;
+  readonly #maxBytes: number;
+
+  /** `chooser` picks the body's mode from the head; "collect" fails past `maxBytes`. */
+  constructor(chooser: BodyChooser, maxBytes: number) {
+    this.#chooser = chooser;
+    this.#maxBytes = maxBytes;
+    this.answer = new Promise<HopAnswer>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Ends the exchange with `reason` (once); the answer fails with it unless it already settled. */
+  abort(reason: Error): void {
+    if (this.#aborted !== undefined) return;
+    this.#aborted = reason;
+    // undici answers with onError (at once, or when the request reaches a connection).
+    if (this.#abortWire !== undefined) this.#abortWire(reason);
+    // Still queued for a connection: fail now, and abort it as soon as undici starts it.
+    else this.#fail(reason);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.#aborted !== undefined) abort(this.#aborted);
+    else this.#abortWire = abort;
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    // 1xx: informational, the real answer follows.
+    if (status < 200) return true;
+    const head: HopHead = { status, headers: headerRecord(raw) };
+    this.head = head;
+    const mode = this.#chooser.bodyMode(head);
+    this.#mode = mode;
+    if (mode === "collect") {
+      // A declared length already over the cap fails before a byte is read.
+      if (Number(head.headers["content-length"]) > this.#maxBytes) {
+        this.abort(tooLarge(this.#maxBytes));
+        return false;
+      }
+    } else if (mode === "stream") {
+      const stream = new Readable({
+        read: resume,
+        // A consumer that stops reading (its disk is full) lets the connection go.
+        destroy: (error, callback) => {
+          if (!this.#complete) this.abort(error ?? new Error("the body was not read to its end"));
+          callback(error);
+        },
+      });
+      this.#stream = stream;
+      this.#settle({ ...head, stream });
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#size += chunk.length;
+    switch (this.#mode) {
+      case "collect":
+        if (this.#size > this.#maxBytes) {
+          this.abort(tooLarge(this.#maxBytes));
+          return false;
+        }
+        this.#chunks.push(chunk);
+        return true;
+      case "stream":
+        return this.#stream!.push(chunk);
+      case "discard":
+        // A long redirect body is not worth reading: drop the connection and go on.
+        if (this.#size > DISCARD_LIMIT) {
+          this.#settle({ ...this.head! });
+          this.abort(new Error("redirect body not read"));
+          return false;
+        }
+        return true;
+    }
+  }
+
+  onComplete(): void {
+    this.#complete = true;
+    const head = this.head;
+    if (head === undefined) return this.#fail(new Error("the response ended without a status"));
+    if (this.#mode === "stream") {
+      this.#stream!.push(null);
+      return;
+    }
+    const chunks = this.#chunks;
+    const bytes = chunks.length <= 1 ? chunks[0] : Buffer.concat(chunks, this.#size);
+    this.#settle(this.#mode === "collect" ? { ...head, bytes } : { ...head });
+  }
+
+  onError(error: Error): void {
+    // After the head, a streamed body fails through its stream (its consumer is reading it).
+    if (this.#stream !== undefined) this.#stream.destroy(error);
+    else this.#fail(error);
+  }
+
+  #settle(answer: HopAnswer): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#resolve(answer);
+  }
+
+  #fail(error: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
+  }
+}
+
+/** Raw header buffers as ResponseRecord keeps them: lower-cased names, repeats joined with ", ". */
+function headerRecord(raw: Buffer[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = bufferToLowerCasedHeaderName(raw[i]!);
+    const text = raw[i + 1]!.toString("latin1");
+    const value = Object.hasOwn(headers, name) ? `${headers[name]}, ${text}` : text;
+    // A header named __proto__ is data, not the record's prototype.
+    if (name === "__proto__")
+      Object.defineProperty(headers, name, {
+        value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    else headers[name] = value;
+  }
+  return headers;
+}
+
+function tooLarge(maxBytes: number): HirewireError {
+  return hirewireError("HTTP_BODY_TOO_LARGE", "response", { maxBytes }, { details: { maxBytes } });
+}
