@@ -71,6 +71,33 @@ export function sendAttempt(spec: RequestSpec, options: SendOptions): Promise<At
   return new Attempt(spec, options).send();
 }
 
+/** The first hop of a request as undici takes it, worked out once per RequestSpec. */
+interface FirstHop {
+  url: URL;
+  origin: string;
+  path: string;
+  headers: string[];
+}
+
+// A poll or a retry sends the very same RequestSpec again (specs are never mutated).
+const firstHops = new WeakMap<RequestSpec, FirstHop>();
+
+/** The spec's first hop; throws when its URL does not parse. */
+function firstHop(spec: RequestSpec): FirstHop {
+  let first = firstHops.get(spec);
+  if (first === undefined) {
+    const url = new URL(spec.url);
+    first = {
+      url,
+      origin: url.origin,
+      path: url.pathname + url.search,
+      headers: headersForBody(spec.headers, spec.body),
+    };
+    firstHops.set(spec, first);
+  }
+  return first;
+}
+
 /** No redirects: shared by every attempt that had none (most), never written to. */
 const NO_REDIRECTS: RedirectHop[] = Object.freeze([]) as unknown as RedirectHop[];
 
@@ -106,11 +133,13 @@ class Attempt implements FailureContext, BodyChooser {
 
   async send(): Promise<AttemptOutcome> {
     const { spec, options } = this;
+    let first: FirstHop;
     try {
-      this.url = new URL(spec.url);
+      first = firstHop(spec);
     } catch {
       return this.fail(problem("URL_INVALID", "unparsable", { url: spec.url }));
     }
+    this.url = first.url;
     const signal = options.signal;
     if (signal?.aborted) {
       return this.fail(problem("CANCELLED", "request", {}, { details: { url: this.url.href } }));
@@ -118,7 +147,7 @@ class Attempt implements FailureContext, BodyChooser {
     this.arm(signal);
     // The request and the redirects it leads to, in this one frame: thousands may be in flight.
     try {
-      const origin = this.url.origin;
+      const origin = first.origin;
       const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
       let hop: HopRequest = {
         method: spec.method,
@@ -143,18 +172,21 @@ class Attempt implements FailureContext, BodyChooser {
         const exchange = new Hop(this, maxBytes);
         this.hop = exchange;
         if (this.reason !== undefined) exchange.abort(this.reason);
+        const firstAsIs = hop.url === first.url && spec.sign === undefined;
         dispatcher.dispatch(
           {
-            origin: hop.url.origin,
-            path: hop.url.pathname + hop.url.search,
+            origin: firstAsIs ? first.origin : hop.url.origin,
+            path: firstAsIs ? first.path : hop.url.pathname + hop.url.search,
             method: hop.method,
-            headers: headersForBody(
-              // The signature carries the API token: it is for the origin the request was sent to.
-              spec.sign !== undefined && hop.url.origin === origin
-                ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
-                : hop.headers,
-              hop.body,
-            ),
+            headers: firstAsIs
+              ? first.headers
+              : headersForBody(
+                  // The signature carries the API token: it is for the origin the request was sent to.
+                  spec.sign !== undefined && hop.url.origin === origin
+                    ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
+                    : hop.headers,
+                  hop.body,
+                ),
             body,
             // The deadline covers connect, headers and body together; undici's own per-phase
             // timers would only add work and a second, differently worded timeout.

@@ -129,13 +129,21 @@ type CommandMap = {
 };
 
 /** Drives a run from `event` until it finishes or a wait is handed back. */
-export async function driveRun(
+export function driveRun(
   hooks: DriveHooks,
   initial: RunState,
   event: RunEvent,
 ): Promise<DriveResult> {
   // Without a rate limit there is no permit to hold: no gate, and nothing to await per turn.
   if (hooks.admit === undefined) return driveTurns(hooks, initial, event, undefined);
+  return driveGated(hooks, initial, event);
+}
+
+async function driveGated(
+  hooks: DriveHooks,
+  initial: RunState,
+  event: RunEvent,
+): Promise<DriveResult> {
   const gate = sendGate(hooks);
   try {
     return await driveTurns({ ...hooks, send: gate.send }, initial, event, gate);

@@ -11,13 +11,22 @@ import { createRunState } from "../engine/machine.ts";
 import { describeRunStateProblem, parseRunState } from "../engine/parse-run-state.ts";
 import type { EngineOptions, RunBlock, RunEvent, RunState } from "../engine/types.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
-import { maskState, type Checkpoint, type DriveHooks } from "./drive.ts";
+import { maskState, type Checkpoint, type DriveHooks, type DriveResult } from "./drive.ts";
 import { driveInProcess, type HostOptions } from "./in-process-host.ts";
 import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
+import type { Redactor } from "../redact/index.ts";
 
 export type { RunInputs };
+
+/**
+ * A new run id. Node's randomUUID() answers with its 36 characters as a tree of 20 joined pieces,
+ * which the run keeps for its whole life; joined anew they are one flat string.
+ */
+function newRunId(): string {
+  return randomUUID().split("-").join("-");
+}
 
 export interface RunOptions extends RunInputs {
   runId?: string;
@@ -65,11 +74,17 @@ export interface RunResult {
 }
 
 /** Validates, checks inputs, then runs the manifest's `execute` block for one hire. */
-export async function runManifest(manifestInput: unknown, options: RunOptions): Promise<RunResult> {
-  const validation = validated(manifestInput);
-  const runId = options.runId ?? randomUUID();
-  if (!validation.ok) return invalid(runId, validation.problems);
-  return runPrepared(validation, options, runId);
+export function runManifest(manifestInput: unknown, options: RunOptions): Promise<RunResult> {
+  // Not an async function: a run's whole life would keep its suspended frame (and one more for
+  // runPrepared) alive; thousands of runs may be waiting at once. Errors still reject.
+  try {
+    const validation = validated(manifestInput);
+    const runId = options.runId ?? newRunId();
+    if (!validation.ok) return Promise.resolve(invalid(runId, validation.problems));
+    return runPrepared(validation, options, runId);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 /**
@@ -77,21 +92,25 @@ export async function runManifest(manifestInput: unknown, options: RunOptions): 
  * when one would stop it, else driven to its end. `files` overrides `filesDir` (the exists check
  * passes the service's file store).
  */
-export async function runPrepared(
+export function runPrepared(
   manifest: PreparedManifest,
   options: RunOptions & { files?: FileStore },
-  runId: string = options.runId ?? randomUUID(),
+  runId: string = options.runId ?? newRunId(),
 ): Promise<RunResult> {
-  const prepared = prepareRun(manifest, options, { runId });
-  if (prepared.problems.length > 0)
-    return invalid(runId, prepared.redactor.redact(prepared.problems));
-  return drive(
-    prepared,
-    prepared.state,
-    { type: "start", now: Date.now() },
-    options,
-    manifest.warnings.map((w) => `${w.path}: ${w.message}`),
-  );
+  try {
+    const prepared = prepareRun(manifest, options, { runId });
+    if (prepared.problems.length > 0)
+      return Promise.resolve(invalid(runId, prepared.redactor.redact(prepared.problems)));
+    return drive(
+      prepared,
+      prepared.state,
+      { type: "start", now: Date.now() },
+      options,
+      manifest.warnings.map((w) => `${w.path}: ${w.message}`),
+    );
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 /** Continues a failed, blocked or interrupted run from its failed step, reusing what earlier steps produced. */
@@ -101,7 +120,7 @@ export async function resumeRun(
   options: RunOptions,
 ): Promise<RunResult> {
   const validation = validated(manifestInput);
-  const runId = typeof state?.runId === "string" ? state.runId : (options.runId ?? randomUUID());
+  const runId = typeof state?.runId === "string" ? state.runId : (options.runId ?? newRunId());
   if (!validation.ok) return invalid(runId, validation.problems);
   // A state pointing past the block's last step would "succeed" without sending what it skipped.
   const checked = parseRunState(state, { manifest: validation.manifest, block: options.block });
@@ -153,17 +172,36 @@ export async function resumeRun(
   return { ...result, stored: { ...held.missing, ...result.stored }, state: keep(result.state) };
 }
 
-async function drive(
+function drive(
   prepared: PreparedRun,
   state: RunState,
   event: RunEvent,
   options: RunOptions & { files?: FileStore },
   warnings: string[],
 ): Promise<RunResult> {
+  const files =
+    options.files ??
+    (options.filesDir !== undefined ? new DiskFileStore(options.filesDir) : undefined);
+  if (files !== undefined) return driveWith(files, prepared, state, event, options, warnings);
+  return defaultFilesDir().then((dir) =>
+    driveWith(new DiskFileStore(dir), prepared, state, event, options, warnings),
+  );
+}
+
+/**
+ * Drives the run with its files kept in `files`, then builds its result. Continuations rather than
+ * an async function: a suspended frame per run, for its whole life, adds up over thousands of runs.
+ */
+function driveWith(
+  files: FileStore,
+  prepared: PreparedRun,
+  state: RunState,
+  event: RunEvent,
+  options: RunOptions,
+  warnings: string[],
+): Promise<RunResult> {
   const redactor = prepared.redactor;
   warnings.push(...tooShortWarnings(redactor));
-  const files: FileStore =
-    options.files ?? new DiskFileStore(options.filesDir ?? (await defaultFilesDir()));
   const attempts: AttemptRecord[] = [];
   const storedByRun: Record<string, JsonValue> = { ...state.stored };
   const onCheckpoint = options.onCheckpoint;
@@ -194,7 +232,20 @@ async function drive(
   if (options.refreshLock !== undefined) host.refreshLock = options.refreshLock;
   if (options.onAttempt !== undefined) host.onAttempt = options.onAttempt;
   if (options.onWait !== undefined) host.onWait = options.onWait;
-  const result = await driveInProcess(prepared, state, event, host);
+  return driveInProcess(prepared, state, event, host).then((result) =>
+    runResult(result, state.runId, redactor, attempts, storedByRun, warnings),
+  );
+}
+
+/** What a drive came to, masked: status, stored fields, attempts by step, final state. */
+function runResult(
+  result: DriveResult,
+  runId: string,
+  redactor: Redactor,
+  attempts: AttemptRecord[],
+  storedByRun: Record<string, JsonValue>,
+  warnings: string[],
+): RunResult {
   const final = maskState(result.state, redactor);
   const notifications = result.notifications;
   const steps = new Map<number, RunResult["steps"][number]>();
@@ -209,7 +260,7 @@ async function drive(
   }
   const status = result.yielded ? "cancelled" : (final.status as RunStatusResult);
   const out: RunResult = {
-    runId: state.runId,
+    runId,
     status,
     warnings,
     stored: redactor.redact(storedByRun),
