@@ -106,6 +106,48 @@ describe("advance", () => {
     );
   });
 
+  it("polls with the request built for the step's first attempt, and builds anew when what it reads changed", () => {
+    const ctx = context({
+      execute: [
+        {
+          url: `${BASE}/jobs`,
+          method: "POST",
+          data: { name: "{{ first_name }}" },
+          store_data: { JOB_ID: "id" },
+        },
+        {
+          url: `${BASE}/jobs/{{ JOB_ID }}`,
+          method: "GET",
+          headers: { Authorization: "Bearer {{ TOKEN }}" },
+          polling: { interval: 1, amount: 5 },
+          continue_if: { response_notation: "status", value: "done" },
+        },
+      ],
+    });
+    const sent = (t: Transition) => {
+      const command = t.commands.find((c) => c.type === "send");
+      if (command?.type !== "send") throw new Error("no send");
+      return command.request;
+    };
+    let t = start(ctx);
+    t = advance(ctx, t.state, { type: "outcome", now: 1_000, outcome: ok({ id: "j1" }) });
+    const first = sent(t);
+    expect(first.url).toBe(`${BASE}/jobs/j1`);
+    t = advance(ctx, t.state, { type: "outcome", now: 1_100, outcome: ok({ status: "pending" }) });
+    t = advance(ctx, t.state, { type: "wake", now: 2_100 });
+    // Nothing the templates read changed: the very same request goes again.
+    expect(sent(t)).toBe(first);
+    // The same step of another run with another job id: built for that run.
+    const other = createRunState("run-2");
+    let u = start(ctx, other);
+    u = advance(ctx, u.state, { type: "outcome", now: 1_000, outcome: ok({ id: "j2" }) });
+    expect(sent(u).url).toBe(`${BASE}/jobs/j2`);
+    t = advance(ctx, t.state, { type: "outcome", now: 2_200, outcome: ok({ status: "pending" }) });
+    t = advance(ctx, t.state, { type: "wake", now: 3_200 });
+    expect(sent(t).url).toBe(`${BASE}/jobs/j1`);
+    expect(sent(t).headers).toEqual([["Authorization", "Bearer tok-123456"]]);
+  });
+
   it("does not wake before its time", () => {
     const ctx = context({
       execute: [
