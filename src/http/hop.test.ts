@@ -1,5 +1,6 @@
 // How one hop reads its answer, against real local servers: a deadline that fires while the
 // request still waits for a connection, a long redirect body, hostile and repeated header names.
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,6 +92,34 @@ describe("one hop", () => {
     expect(response.json).toEqual({ ok: true });
     expect(outcome.redirects).toHaveLength(1);
     expect(outcome.redirects[0]).toMatchObject({ status: 302, location: `${base}/here` });
+  });
+
+  it("fails a saved download cut off before its file store starts reading, and goes on", async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/pdf", "content-length": "100000" });
+      res.write(Buffer.alloc(1000, 0x25));
+      // The connection dies while the store is still getting ready.
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    // The real disk store, slow to start: the body's error comes before anyone reads it.
+    class SlowStore extends DiskFileStore {
+      override async save(...args: Parameters<DiskFileStore["save"]>) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return super.save(...args);
+      }
+    }
+    const outcome = await sendAttempt(get(`${base}/doc`, { saveAs: "doc.pdf" }), {
+      files: new SlowStore(files.rootDir),
+      runId: "run-hop",
+    });
+    expect(outcome.type).toBe("error");
+    if (outcome.type === "error") {
+      expect(outcome.error.code).toBe("HTTP_CONNECTION");
+      expect(outcome.response?.status).toBe(200);
+    }
+    // Nothing half-written is left behind.
+    expect(await files.listPartials("run-hop")).toEqual([]);
+    expect(existsSync(path.join(files.rootDir, "run-hop", "doc.pdf"))).toBe(false);
   });
 
   it("keeps a header named __proto__ as data and joins repeated headers", async () => {

@@ -111,6 +111,9 @@ export class Hop implements Dispatcher.DispatchHandler {
           callback(error);
         },
       });
+      // Until its consumer listens (it may first create a folder), an error must not go unheard:
+      // an "error" event without a listener would end the process. The consumer still sees it.
+      stream.on("error", ignore);
       this.#stream = stream;
       this.#settle({ ...head, stream });
     }
@@ -171,6 +174,8 @@ export class Hop implements Dispatcher.DispatchHandler {
     this.#reject(error);
   }
 }
+
+function ignore(): void {}
 
 /** Raw header buffers as ResponseRecord keeps them: lower-cased names, repeats joined with ", ". */
 function headerRecord(raw: Buffer[]): Record<string, string> {
