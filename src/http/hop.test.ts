@@ -122,6 +122,18 @@ describe("one hop", () => {
     expect(existsSync(path.join(files.rootDir, "run-hop", "doc.pdf"))).toBe(false);
   });
 
+  it("reads the final answer after informational ones (103 Early Hints)", async () => {
+    const base = await serve((_req, res) => {
+      res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end('{"id":"u1"}');
+    });
+    const response = responseOf(await sendAttempt(get(`${base}/`), { files, runId: "run-hop" }));
+    expect(response.status).toBe(201);
+    expect(response.json).toEqual({ id: "u1" });
+    expect(response.headers.link).toBeUndefined();
+  });
+
   it("keeps a header named __proto__ as data and joins repeated headers", async () => {
     const base = await serve((_req, res) => {
       res.setHeader("__proto__", "polluted");

@@ -177,12 +177,29 @@ export class Hop implements Dispatcher.DispatchHandler {
 
 function ignore(): void {}
 
+// The last value seen per header name. Most answers repeat their neighbours' values
+// (`application/json`, `keep-alive`, this second's `date`), and every attempt record keeps its
+// response's headers: an equal value is kept as the one string already held, not a new copy.
+const lastValues = new Map<string, string>();
+const LAST_VALUES_NAMES = 256;
+const LAST_VALUES_LENGTH = 128;
+
+/** A header's value as text, as the same string as the last equal value of that header. */
+function headerValue(name: string, raw: Buffer): string {
+  const text = raw.toString("latin1");
+  if (text.length > LAST_VALUES_LENGTH) return text;
+  const last = lastValues.get(name);
+  if (last === text) return last;
+  if (last !== undefined || lastValues.size < LAST_VALUES_NAMES) lastValues.set(name, text);
+  return text;
+}
+
 /** Raw header buffers as ResponseRecord keeps them: lower-cased names, repeats joined with ", ". */
 function headerRecord(raw: Buffer[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = bufferToLowerCasedHeaderName(raw[i]!);
-    const text = raw[i + 1]!.toString("latin1");
+    const text = headerValue(name, raw[i + 1]!);
     const value = Object.hasOwn(headers, name) ? `${headers[name]}, ${text}` : text;
     // A header named __proto__ is data, not the record's prototype.
     if (name === "__proto__")
