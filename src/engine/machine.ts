@@ -252,9 +252,10 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
     const built = builtRequest(ctx, state, step, options);
     const idempotent = IDEMPOTENT_METHODS.has(built.request.method);
     const inFlight: InFlight = { step: state.step, attempt: state.attempt + 1, idempotent };
-    const key = getHeader(built.request.headers, "idempotency-key");
-    if (!idempotent && options.idempotencyKeys === true && key !== undefined)
-      inFlight.idempotencyKey = key;
+    if (!idempotent && options.idempotencyKeys === true) {
+      const key = getHeader(built.request.headers, "idempotency-key");
+      if (key !== undefined) inFlight.idempotencyKey = key;
+    }
     const next: RunState = { ...state, inFlight };
     const command: RunCommand = {
       type: "send",

@@ -269,8 +269,11 @@ function base64Utf8(text: string): string {
 
 export function getHeader(headers: Array<[string, string]>, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (let i = headers.length - 1; i >= 0; i--)
-    if (headers[i]![0].toLowerCase() === lower) return headers[i]![1];
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const header = headers[i]!;
+    // Lower-casing makes a new string: only for a name that may match.
+    if (header[0].length === lower.length && header[0].toLowerCase() === lower) return header[1];
+  }
   return undefined;
 }
 

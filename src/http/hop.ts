@@ -58,7 +58,9 @@ export class Hop implements Dispatcher.DispatchHandler {
   #aborted: Error | undefined;
   #abortWire: ((reason: Error) => void) | undefined;
   #mode: BodyMode = "collect";
-  #chunks: Buffer[] = [];
+  /** The body's first chunk; the later ones, when there are any (most bodies come in one). */
+  #first: Buffer | undefined;
+  #more: Buffer[] | undefined;
   #size = 0;
   #stream: Readable | undefined;
   readonly #chooser: BodyChooser;
@@ -115,7 +117,7 @@ export class Hop implements Dispatcher.DispatchHandler {
       // an "error" event without a listener would end the process. The consumer still sees it.
       stream.on("error", ignore);
       this.#stream = stream;
-      this.#settle({ ...head, stream });
+      this.#settle({ status, headers: head.headers, stream });
     }
     return true;
   }
@@ -128,14 +130,15 @@ export class Hop implements Dispatcher.DispatchHandler {
           this.abort(tooLarge(this.#maxBytes));
           return false;
         }
-        this.#chunks.push(chunk);
+        if (this.#first === undefined) this.#first = chunk;
+        else (this.#more ??= []).push(chunk);
         return true;
       case "stream":
         return this.#stream!.push(chunk);
       case "discard":
         // A long redirect body is not worth reading: drop the connection and go on.
         if (this.#size > DISCARD_LIMIT) {
-          this.#settle({ ...this.head! });
+          this.#settle(this.head!);
           this.abort(new Error("redirect body not read"));
           return false;
         }
@@ -151,9 +154,14 @@ export class Hop implements Dispatcher.DispatchHandler {
       this.#stream!.push(null);
       return;
     }
-    const chunks = this.#chunks;
-    const bytes = chunks.length <= 1 ? chunks[0] : Buffer.concat(chunks, this.#size);
-    this.#settle(this.#mode === "collect" ? { ...head, bytes } : { ...head });
+    const first = this.#first;
+    const more = this.#more;
+    if (this.#mode !== "collect") return this.#settle(head);
+    const bytes =
+      more === undefined || first === undefined
+        ? first
+        : Buffer.concat([first, ...more], this.#size);
+    this.#settle({ status: head.status, headers: head.headers, bytes });
   }
 
   onError(error: Error): void {
