@@ -223,7 +223,14 @@ class Attempt implements FailureContext, BodyChooser {
             ),
           );
         }
-        hop = nextHopRequest(hop, answer.status, target, options.holdsSecret);
+        // Called as the options' method: a host may be its own SendOptions.
+        const holdsSecret = options.holdsSecret;
+        hop = nextHopRequest(
+          hop,
+          answer.status,
+          target,
+          holdsSecret === undefined ? undefined : (text) => holdsSecret.call(options, text),
+        );
       }
     } catch (error) {
       return this.fail(describeFailure(error, this), this.response);

@@ -112,6 +112,8 @@ interface Drive {
   hooks: DriveHooks;
   sent: { notifications?: NotificationResult[] };
   saved: WeakSet<RunCommand> | undefined;
+  /** `hooks.send`, through the rate limit's gate when there is one. */
+  send(request: RequestSpec): Promise<AttemptOutcome>;
 }
 
 interface CommandHandler<C extends RunCommand> {
@@ -121,7 +123,11 @@ interface CommandHandler<C extends RunCommand> {
    * After the checkpoint: carry the command out. A `Next` ends this transition's turn. A handler
    * with something to wait for answers with a promise; one that can answer at once does.
    */
-  carryOut?(drive: Drive, command: C, turn: Turn): Next | undefined | Promise<Next | undefined>;
+  carryOut?(
+    drive: Drive,
+    command: C,
+    state: RunState,
+  ): Next | undefined | Promise<Next | undefined>;
 }
 
 type CommandMap = {
@@ -135,7 +141,7 @@ export function driveRun(
   event: RunEvent,
 ): Promise<DriveResult> {
   // Without a rate limit there is no permit to hold: no gate, and nothing to await per turn.
-  if (hooks.admit === undefined) return driveTurns(hooks, initial, event, undefined);
+  if (hooks.admit === undefined) return new DriveLoop(hooks, undefined).start(initial, event);
   return driveGated(hooks, initial, event);
 }
 
@@ -146,68 +152,146 @@ async function driveGated(
 ): Promise<DriveResult> {
   const gate = sendGate(hooks);
   try {
-    return await driveTurns({ ...hooks, send: gate.send }, initial, event, gate);
+    return await new DriveLoop(hooks, gate).start(initial, event);
   } finally {
     gate.letGo();
   }
 }
 
-async function driveTurns(
-  hooks: DriveHooks,
-  initial: RunState,
-  event: RunEvent,
-  gate: SendGate | undefined,
-): Promise<DriveResult> {
-  // Excerpts of responses in messages are cut short: the engine masks them before the cut.
-  hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
-  const drive: Drive = { hooks, sent: {}, saved: undefined };
-  let transition = advance(hooks.ctx, initial, event);
-  let pendingAttempt: AttemptRecord | undefined;
-  for (;;) {
-    const handingBack = handsBack(hooks, transition)
-      ? {}
-      : gate === undefined
-        ? undefined
-        : await gate.admit(transition);
-    if (handingBack !== undefined) transition = withoutSend(transition);
+/** A turn that goes on from a promise's continuation: the drive resumes there. */
+const LATER = Symbol("later");
+type Later = typeof LATER;
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
+}
+
+/**
+ * One drive, turn by turn: each transition's commands prepared, its checkpoint saved, its commands
+ * carried out. It goes on at once while the hooks answer at once, and from a continuation when one
+ * answers with a promise; the drive's one promise settles at the end. Not an async function: its
+ * suspended frame would keep the first state and event for the run's whole life, and thousands of
+ * runs may be waiting at once; what a waiting run keeps is its current state and command.
+ */
+class DriveLoop implements Drive {
+  readonly sent: Drive["sent"] = {};
+  saved: WeakSet<RunCommand> | undefined = undefined;
+  readonly #result: Promise<DriveResult>;
+  #settle!: (result: DriveResult) => void;
+  #fail!: (error: unknown) => void;
+
+  constructor(
+    readonly hooks: DriveHooks,
+    private readonly gate: SendGate | undefined,
+  ) {
+    this.#result = new Promise((resolve, reject) => {
+      this.#settle = resolve;
+      this.#fail = reject;
+    });
+  }
+
+  send(request: RequestSpec): Promise<AttemptOutcome> {
+    return this.gate === undefined ? this.hooks.send(request) : this.gate.send(request);
+  }
+
+  start(initial: RunState, event: RunEvent): Promise<DriveResult> {
+    const hooks = this.hooks;
+    // Excerpts of responses in messages are cut short: the engine masks them before the cut.
+    hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
+    try {
+      this.goOn({ transition: advance(hooks.ctx, initial, event) });
+    } catch (error) {
+      this.#fail(error);
+    }
+    return this.#result;
+  }
+
+  /** Carries out turns while they answer at once; one that waits resumes here later. */
+  private goOn(next: Next | Later): void {
+    while (next !== LATER) {
+      if ("done" in next) return this.#settle(next.done);
+      next = this.admit(next.transition, next.attempt);
+    }
+  }
+
+  /** `value` now, or LATER: `then(value)` goes on from the promise's continuation. */
+  private when<T>(value: T | PromiseLike<T>, then: (value: T) => Next | Later): Next | Later {
+    if (!isPromiseLike(value)) return then(value);
+    value.then((settled) => {
+      try {
+        this.goOn(then(settled));
+      } catch (error) {
+        this.#fail(error);
+      }
+    }, this.#fail);
+    return LATER;
+  }
+
+  /** The rate limit's permit for the transition's send, or handing the run back before it. */
+  private admit(transition: Transition, attempt: AttemptRecord | undefined): Next | Later {
+    if (handsBack(this.hooks, transition)) return this.turn(withoutSend(transition), attempt, {});
+    if (this.gate === undefined) return this.turn(transition, attempt, undefined);
+    return this.when(this.gate.admit(transition), (handingBack) =>
+      this.turn(
+        handingBack === undefined ? transition : withoutSend(transition),
+        attempt,
+        handingBack,
+      ),
+    );
+  }
+
+  private turn(
+    transition: Transition,
+    attempt: AttemptRecord | undefined,
+    handingBack: { resumeAt?: number } | undefined,
+  ): Next | Later {
     const turn: Turn = {
       state: transition.state,
-      checkpoint: new LazyCheckpoint(transition.state, hooks.redactor),
+      checkpoint: new LazyCheckpoint(transition.state, this.hooks.redactor),
     };
     if (handingBack !== undefined) Object.assign(turn.checkpoint, { handBack: true }, handingBack);
-    // Indexed loops, and awaits only for promises: with thousands of runs in flight, every
-    // iterator and suspended frame a turn keeps alive across a request is old-generation garbage.
-    const commands = transition.commands;
-    for (let i = 0; i < commands.length; i += 1) {
-      const command = commands[i]!;
-      const prepared = handlerOf(command).prepare?.(drive, command, turn);
-      if (prepared !== undefined) await prepared;
-    }
-    if (pendingAttempt !== undefined) turn.checkpoint.attempt = pendingAttempt;
-    if (turn.store !== undefined)
-      turn.checkpoint.stored = {
-        step: turn.store.step,
-        fields: turn.store.fields,
-        // Judged now, by every secret the run knows so far (tokens this response carried too).
-        shown: sensitiveViews(turn.store.fields, hooks.redactor),
-      };
-    const saving = hooks.checkpoint(turn.checkpoint);
-    if (saving !== undefined) await saving;
-    pendingAttempt = undefined;
-    if (handingBack !== undefined) return { state: turn.state, yielded: true };
+    if (attempt !== undefined) turn.checkpoint.attempt = attempt;
+    return this.prepare(transition.commands, 0, turn, handingBack !== undefined);
+  }
 
-    let next: Next | undefined;
-    for (let i = 0; i < commands.length; i += 1) {
+  private prepare(
+    commands: readonly RunCommand[],
+    from: number,
+    turn: Turn,
+    handingBack: boolean,
+  ): Next | Later {
+    // Indexed loops: with thousands of runs in flight, every iterator a turn keeps alive across a
+    // request is old-generation garbage.
+    for (let i = from; i < commands.length; i += 1) {
       const command = commands[i]!;
-      const carried = handlerOf(command).carryOut?.(drive, command, turn);
-      next = carried instanceof Promise ? await carried : carried;
-      if (next !== undefined) break;
+      const prepared = handlerOf(command).prepare?.(this, command, turn);
+      if (prepared !== undefined)
+        return this.when(prepared, () => this.prepare(commands, i + 1, turn, handingBack));
+    }
+    const store = turn.store;
+    if (store !== undefined)
+      turn.checkpoint.stored = {
+        step: store.step,
+        fields: store.fields,
+        // Judged now, by every secret the run knows so far (tokens this response carried too).
+        shown: sensitiveViews(store.fields, this.hooks.redactor),
+      };
+    const state = turn.state;
+    return this.when(this.hooks.checkpoint(turn.checkpoint), () =>
+      handingBack ? { done: { state, yielded: true } } : this.carryOut(commands, 0, state),
+    );
+  }
+
+  private carryOut(commands: readonly RunCommand[], from: number, state: RunState): Next | Later {
+    for (let i = from; i < commands.length; i += 1) {
+      const command = commands[i]!;
+      const carried = handlerOf(command).carryOut?.(this, command, state);
+      if (isPromiseLike(carried))
+        return this.when(carried, (next) => next ?? this.carryOut(commands, i + 1, state));
+      if (carried !== undefined) return carried;
     }
     // A transition with nothing to carry out (an event the state ignores) ends the drive.
-    if (next === undefined) return { state: turn.state, yielded: false };
-    if ("done" in next) return next.done;
-    transition = next.transition;
-    pendingAttempt = next.attempt;
+    return { done: { state, yielded: false } };
   }
 }
 
@@ -297,32 +381,32 @@ const HANDLERS: CommandMap = {
       if (derived !== undefined)
         for (const item of derived) hooks.redactor.add(item.name, item.value);
     },
-    carryOut(drive, command, turn) {
+    carryOut(drive, command, state) {
       const hooks = drive.hooks;
       // Awaited only when the hook answers with a promise: most answer at once.
       const cancelled = hooks.cancelled?.();
-      if (cancelled === true) return cancelNow(hooks, turn.state);
+      if (cancelled === true) return cancelNow(hooks, state);
       if (typeof cancelled === "object")
         return cancelled.then((yes) =>
-          yes ? cancelNow(hooks, turn.state) : sendNow(drive, command, turn),
+          yes ? cancelNow(hooks, state) : sendNow(drive, command, state),
         );
-      return sendNow(drive, command, turn);
+      return sendNow(drive, command, state);
     },
   },
   wait: {
-    carryOut({ hooks }, command, turn) {
-      return hooks.wait(command.until, command.reason, turn.state).then((goOn): Next => {
-        if (!goOn) return { done: { state: turn.state, yielded: true } };
+    carryOut({ hooks }, command, state) {
+      return hooks.wait(command.until, command.reason, state).then((goOn): Next => {
+        if (!goOn) return { done: { state, yielded: true } };
         const now = Math.max(hooks.now(), command.until);
-        return { transition: advance(hooks.ctx, turn.state, { type: "wake", now }) };
+        return { transition: advance(hooks.ctx, state, { type: "wake", now }) };
       });
     },
   },
   notify: {
-    async carryOut({ hooks, sent }, _command, turn) {
+    async carryOut({ hooks, sent }, _command, state) {
       const results = await notifyAfterSuccess(
         hooks.ctx,
-        turn.state,
+        state,
         hooks.notify ?? {},
         hooks.redactor,
         hooks.signal,
@@ -330,12 +414,12 @@ const HANDLERS: CommandMap = {
       sent.notifications = results;
       const now = hooks.now();
       const event: RunEvent = { type: "notified", now, results: notificationsJson(results) };
-      return { transition: advance(hooks.ctx, turn.state, event) };
+      return { transition: advance(hooks.ctx, state, event) };
     },
   },
   finish: {
-    carryOut({ sent }, _command, turn) {
-      return { done: { state: turn.state, yielded: false, ...sent } };
+    carryOut({ sent }, _command, state) {
+      return { done: { state, yielded: false, ...sent } };
     },
   },
 };
@@ -348,25 +432,26 @@ function cancelNow(hooks: DriveHooks, state: RunState): Next {
 function sendNow(
   drive: Drive,
   command: Extract<RunCommand, { type: "send" }>,
-  turn: Turn,
+  state: RunState,
 ): Promise<Next> {
   const hooks = drive.hooks;
   if (command.label === REFRESH_LABEL && hooks.refreshLock !== undefined) {
     const saved = (drive.saved ??= new WeakSet());
-    return hooks.refreshLock((stored) => refreshOnce(hooks, command, turn.state, stored, saved));
+    return hooks.refreshLock((stored) => refreshOnce(drive, command, state, stored, saved));
   }
-  return sendOne(hooks, command, turn.state);
+  return sendOne(drive, command, state);
 }
 
 /** Sends the request, then advances with its outcome; the attempt's record waits for the next checkpoint. */
 function sendOne(
-  hooks: DriveHooks,
+  drive: Drive,
   send: Extract<RunCommand, { type: "send" }>,
   state: RunState,
 ): Promise<{ transition: Transition; attempt: AttemptRecord }> {
+  const hooks = drive.hooks;
   const startedAt = hooks.now();
   // A continuation rather than an async function: no suspended frame per request in flight.
-  return hooks
+  return drive
     .send(send.request)
     .then((outcome) => afterSend(hooks, send, state, startedAt, outcome));
 }
@@ -410,19 +495,20 @@ const REFRESH_LABEL = "oauth.refresh";
  * just used, so the next holder must find the new one).
  */
 async function refreshOnce(
-  hooks: DriveHooks,
+  drive: Drive,
   send: Extract<RunCommand, { type: "send" }>,
   state: RunState,
   stored: Record<string, JsonValue> | undefined,
   saved: WeakSet<RunCommand>,
 ): Promise<Next> {
+  const hooks = drive.hooks;
   if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(hooks.ctx.oauth)) {
     learnTokens(hooks.redactor, { type: "oauth", tokens: stored });
     hooks.ctx.oauth = stored;
     const event: RunEvent = { type: "refreshed", now: hooks.now(), tokens: stored };
     return { transition: advance(hooks.ctx, state, event) };
   }
-  const next = await sendOne(hooks, send, state);
+  const next = await sendOne(drive, send, state);
   const oauth = next.transition.commands.find((command) => command.type === "oauth");
   if (oauth?.type === "oauth") {
     await hooks.onOAuthTokens?.(oauth.tokens);

@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
 import type { FileStore } from "../files/index.ts";
-import { sendAttempt, type AddressCheck } from "../http/index.ts";
+import { sendAttempt, type AddressCheck, type SendOptions } from "../http/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
-import type { RunEvent, RunState } from "../engine/types.ts";
+import type { RunContext, RunEvent, RunState } from "../engine/types.ts";
 import type { NotifyConfig } from "../notify/index.ts";
 import type { Redactor } from "../redact/index.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
@@ -18,7 +18,6 @@ import {
   type DriveHooks,
   type DriveResult,
 } from "./drive.ts";
-import type { PreparedRun } from "./lifecycle.ts";
 
 /** What every request of a run is sent with. */
 export interface SenderOptions {
@@ -74,37 +73,85 @@ export interface HostOptions extends SenderOptions {
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
-/** Drives a prepared run in this process until it ends (or the signal stops it). */
-export function driveInProcess(
-  run: Pick<PreparedRun, "context" | "redactor">,
-  state: RunState,
-  event: RunEvent,
-  options: HostOptions,
-): Promise<DriveResult> {
-  const { context, redactor } = run;
-  const signal = options.signal;
-  const onCheckpoint = options.onCheckpoint;
-  const onWait = options.onWait;
-  const hooks: DriveHooks = {
-    ctx: context,
-    redactor,
-    now: Date.now,
-    send: senderFor(options, state.runId, redactor),
-    // Nothing to persist: the driver goes on at once.
-    checkpoint: onCheckpoint === undefined ? () => undefined : onCheckpoint,
-    wait: (until, reason, current) => {
-      if (onWait !== undefined) onWait(until, reason, maskState(current, redactor));
-      return sleepUntil(until, signal);
-    },
-  };
-  // Only what was given: most runs give none of these.
-  if (signal !== undefined) {
-    hooks.signal = signal;
-    hooks.cancelled = () => signal.aborted;
+/**
+ * A run driven in this process: its hooks, its sender's options and what its result needs (every
+ * attempt's record, the fields it stored) in one object with its behaviour on the prototype.
+ * Thousands of runs may be waiting at once; a closure per hook would be kept by each for its
+ * whole life.
+ */
+export class InProcessRun implements DriveHooks, SendOptions {
+  /** Every attempt's record, masked, in the order they ended. */
+  readonly attempts: AttemptRecord[] = [];
+  /** The fields the run stored (real values), over those it started with. */
+  readonly stored: Record<string, JsonValue>;
+  readonly files: FileStore;
+  readonly runId: string;
+  declare checkAddress?: AddressCheck;
+  declare maxBodyBytes?: number;
+  declare maxFileBytes?: number;
+  declare signal?: AbortSignal;
+  declare notify?: NotifyConfig;
+  declare onOAuthTokens?: NonNullable<HostOptions["onOAuthTokens"]>;
+  declare refreshLock?: NonNullable<DriveHooks["refreshLock"]>;
+  declare onAttempt?: NonNullable<HostOptions["onAttempt"]>;
+  readonly #onCheckpoint: HostOptions["onCheckpoint"];
+  readonly #onWait: HostOptions["onWait"];
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly redactor: Redactor,
+    runId: string,
+    stored: Record<string, JsonValue>,
+    options: HostOptions,
+  ) {
+    this.runId = runId;
+    this.stored = { ...stored };
+    this.files = options.files;
+    this.#onCheckpoint = options.onCheckpoint;
+    this.#onWait = options.onWait;
+    // Only what was given: most runs give none of these.
+    if (options.checkAddress !== undefined) this.checkAddress = options.checkAddress;
+    if (options.maxBodyBytes !== undefined) this.maxBodyBytes = options.maxBodyBytes;
+    if (options.maxFileBytes !== undefined) this.maxFileBytes = options.maxFileBytes;
+    if (options.signal !== undefined) this.signal = options.signal;
+    if (options.notify !== undefined) this.notify = options.notify;
+    if (options.onOAuthTokens !== undefined) this.onOAuthTokens = options.onOAuthTokens;
+    if (options.refreshLock !== undefined) this.refreshLock = options.refreshLock;
+    if (options.onAttempt !== undefined) this.onAttempt = options.onAttempt;
   }
-  if (options.notify !== undefined) hooks.notify = options.notify;
-  if (options.onOAuthTokens !== undefined) hooks.onOAuthTokens = options.onOAuthTokens;
-  if (options.refreshLock !== undefined) hooks.refreshLock = options.refreshLock;
-  if (options.onAttempt !== undefined) hooks.onAttempt = options.onAttempt;
-  return driveRun(hooks, state, event);
+
+  /** Drives the run from `event` until it ends (or the signal stops it). */
+  drive(state: RunState, event: RunEvent): Promise<DriveResult> {
+    return driveRun(this, state, event);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  send(request: RequestSpec): Promise<AttemptOutcome> {
+    return sendAttempt(request, this);
+  }
+
+  /** The sender's secret test: a redirect to another origin drops what holds one. */
+  holdsSecret(text: string): boolean {
+    return this.redactor.holdsSecret(text);
+  }
+
+  cancelled(): boolean {
+    return this.signal?.aborted === true;
+  }
+
+  checkpoint(checkpoint: Checkpoint): void | Promise<void> {
+    if (checkpoint.attempt !== undefined) this.attempts.push(checkpoint.attempt);
+    if (checkpoint.stored !== undefined) Object.assign(this.stored, checkpoint.stored.fields);
+    const onCheckpoint = this.#onCheckpoint;
+    // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
+    if (onCheckpoint !== undefined) return onCheckpoint({ ...checkpoint, state: checkpoint.state });
+  }
+
+  wait(until: number, reason: "poll" | "retry", current: RunState): Promise<boolean> {
+    if (this.#onWait !== undefined) this.#onWait(until, reason, maskState(current, this.redactor));
+    return sleepUntil(until, this.signal);
+  }
 }

@@ -12,7 +12,7 @@ import { describeRunStateProblem, parseRunState } from "../engine/parse-run-stat
 import type { EngineOptions, RunBlock, RunEvent, RunState } from "../engine/types.ts";
 import type { AttemptRecord } from "./attempt-record.ts";
 import { maskState, type Checkpoint, type DriveHooks, type DriveResult } from "./drive.ts";
-import { driveInProcess, type HostOptions } from "./in-process-host.ts";
+import { InProcessRun } from "./in-process-host.ts";
 import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
@@ -202,39 +202,13 @@ function driveWith(
 ): Promise<RunResult> {
   const redactor = prepared.redactor;
   warnings.push(...tooShortWarnings(redactor));
-  const attempts: AttemptRecord[] = [];
-  const storedByRun: Record<string, JsonValue> = { ...state.stored };
-  const onCheckpoint = options.onCheckpoint;
-  const host: HostOptions = {
+  const run = new InProcessRun(prepared.context, redactor, state.runId, state.stored, {
+    ...options,
     files,
-    onCheckpoint:
-      onCheckpoint === undefined
-        ? (checkpoint) => {
-            if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
-            if (checkpoint.stored !== undefined)
-              Object.assign(storedByRun, checkpoint.stored.fields);
-          }
-        : async (checkpoint) => {
-            if (checkpoint.attempt !== undefined) attempts.push(checkpoint.attempt);
-            if (checkpoint.stored !== undefined)
-              Object.assign(storedByRun, checkpoint.stored.fields);
-            // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
-            await onCheckpoint({ ...checkpoint, state: checkpoint.state });
-          },
-  };
-  // Only what was given: most runs give none of these.
-  if (options.checkAddress !== undefined) host.checkAddress = options.checkAddress;
-  if (options.maxBodyBytes !== undefined) host.maxBodyBytes = options.maxBodyBytes;
-  if (options.maxFileBytes !== undefined) host.maxFileBytes = options.maxFileBytes;
-  if (options.signal !== undefined) host.signal = options.signal;
-  if (options.notify !== undefined) host.notify = options.notify;
-  if (options.onOAuthTokens !== undefined) host.onOAuthTokens = options.onOAuthTokens;
-  if (options.refreshLock !== undefined) host.refreshLock = options.refreshLock;
-  if (options.onAttempt !== undefined) host.onAttempt = options.onAttempt;
-  if (options.onWait !== undefined) host.onWait = options.onWait;
-  return driveInProcess(prepared, state, event, host).then((result) =>
-    runResult(result, state.runId, redactor, attempts, storedByRun, warnings),
-  );
+  });
+  return run
+    .drive(state, event)
+    .then((result) => runResult(result, state.runId, redactor, run.attempts, run.stored, warnings));
 }
 
 /** What a drive came to, masked: status, stored fields, attempts by step, final state. */
