@@ -126,9 +126,14 @@ export interface RunContext {
   options?: EngineOptions;
   /**
    * Masks secrets in text the engine cuts short for a message (a response excerpt), before the
-   * cut; the driver sets it from its redactor. Everything else is masked when it leaves.
+   * cut; the driver sets its redactor here. Everything else is masked when it leaves.
    */
-  maskText?: (text: string) => string;
+  maskText?: TextMask;
+}
+
+/** What masks secrets in a text (the run's redactor). */
+export interface TextMask {
+  redactString(text: string): string;
 }
 
 export interface EngineOptions {

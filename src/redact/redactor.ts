@@ -16,9 +16,13 @@ export interface SecretEntry {
 const MIN_SECRET_LENGTH = 4;
 
 /** Masks registered secret values in strings and structured data. */
+/** No refused names: shared, never written to. */
+const NONE_TOO_SHORT: readonly string[] = Object.freeze([]);
+
 export class Redactor {
   #names = new Map<string, string>();
-  #tooShort: string[] = [];
+  /** Made on the first refusal: most runs have none. */
+  #tooShort: string[] | undefined;
   #compiled: Compiled | undefined;
   /** The names and values in the order added, as one string: the key of the shared compiled form. */
   #key = "";
@@ -35,6 +39,7 @@ export class Redactor {
   add(name: string, value: string): void {
     // Counted in code points (a value of 4 emoji is long enough); most values are plainly longer.
     if (value.length < MIN_SECRET_LENGTH * 2 && [...value].length < MIN_SECRET_LENGTH) {
+      this.#tooShort ??= [];
       if (!this.#tooShort.includes(name)) this.#tooShort.push(name);
       return;
     }
@@ -47,7 +52,7 @@ export class Redactor {
 
   /** Names of values shorter than 4 characters that were refused. */
   get tooShort(): readonly string[] {
-    return this.#tooShort;
+    return this.#tooShort ?? NONE_TOO_SHORT;
   }
 
   /** How many distinct secret values are masked. */
@@ -204,7 +209,7 @@ export class Redactor {
     const key = this.#key;
     let compiled = compiledCache.get(key);
     if (compiled === undefined) {
-      compiled = compile(this.#names);
+      compiled = compile(this.#names, key);
       if (compiledCache.size >= COMPILED_CACHE_LIMIT) {
         const oldest = compiledCache.keys().next();
         if (oldest.done !== true) compiledCache.delete(oldest.value);
@@ -212,12 +217,16 @@ export class Redactor {
       compiledCache.set(key, compiled);
     }
     this.#compiled = compiled;
+    // The shared copy of the key: this run's own, built piece by piece, need not be kept.
+    this.#key = compiled.key;
     return compiled;
   }
 }
 
 /** What masking needs, built from the secret values and their names. Shared: never changed. */
 interface Compiled {
+  /** The names and values it was built from (the Redactor's key). */
+  key: string;
   /**
    * Every form of every secret, one capture group per secret, longest secret first. Global, so
    * callers reset `lastIndex`.
@@ -244,7 +253,7 @@ const MEMO_LIMIT = 512;
 const COMPILED_CACHE_LIMIT = 64;
 const compiledCache = new Map<string, Compiled>();
 
-function compile(names: ReadonlyMap<string, string>): Compiled {
+function compile(names: ReadonlyMap<string, string>, key: string): Compiled {
   const numberNames = new Map<string, string>();
   // Longest first, so a secret containing another masks whole.
   const values = [...names.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
@@ -262,6 +271,8 @@ function compile(names: ReadonlyMap<string, string>): Compiled {
     }
   }
   return {
+    // Flat: a key built piece by piece is a tree of joined strings.
+    key: key.split("").join(""),
     pattern: new RegExp(groups.join("|"), "g"),
     groupNames,
     shortestForm: values.at(-1)?.length ?? MIN_SECRET_LENGTH,

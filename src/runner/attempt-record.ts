@@ -34,6 +34,23 @@ export interface AttemptRecord {
   resentAfterInterruption?: true;
 }
 
+type RecordRedactor = Pick<Redactor, "redactClipped" | "redact" | "redactString" | "size">;
+
+/**
+ * The masked request of the last record made of each request, with the redactor that masked it
+ * and how many secrets it knew then. A poll or a retry sends the very same request again (the
+ * engine reuses it while nothing it reads has changed): its records share one masked copy, unless
+ * the run learned a secret since.
+ */
+const maskedRequests = new WeakMap<
+  RequestSpec,
+  { redactor: RecordRedactor; known: number; sent: AttemptRecord["request"] }
+>();
+
+/**
+ * The record of one attempt, masked as it is built. Records of the same request may share their
+ * `request` part: treat records as read-only.
+ */
 export function attemptRecord(
   input: {
     step: number;
@@ -44,62 +61,99 @@ export function attemptRecord(
     outcome: AttemptOutcome;
     resentAfterInterruption?: true;
   },
-  redactor: Pick<Redactor, "redactClipped" | "redact" | "redactString">,
+  redactor: RecordRedactor,
 ): AttemptRecord {
-  const { request, outcome } = input;
-  const clip = (text: string): string => {
-    const kept = redactor.redactClipped(text, RECORD_BODY_CHARS);
-    return kept.omitted > 0 ? `${kept.text}… (${kept.omitted} more chars)` : kept.text;
-  };
-  // Masked field by field as it is built (the record's own keys are no secrets' values), each
-  // text scanned once: a walk over the finished record would copy every part holding a secret.
-  const text = (value: string): string => redactor.redactString(value);
+  const { outcome } = input;
   // A number equal to a numeric secret is masked too (it becomes its `***NAME***`).
-  const count = (value: number): number => redactor.redact(value);
+  const step = redactor.redact(input.step);
+  const attempt = redactor.redact(input.attempt);
+  const startedAt = redactor.redact(input.startedAt);
+  const durationMs = redactor.redact(outcome.durationMs);
+  const request = maskedRequest(input.request, redactor);
+  const redirects = redactor.redact(outcome.redirects);
+  const response = outcome.response && maskedResponse(outcome.response, redactor);
+  const name = input.name === undefined ? undefined : redactor.redactString(input.name);
+  // The usual record (a named step that got an answer) in one literal with all its keys: kept
+  // whole in the object, not in a second store for keys added later, while thousands wait.
+  if (
+    name !== undefined &&
+    response !== undefined &&
+    outcome.type !== "error" &&
+    input.resentAfterInterruption !== true
+  )
+    return { step, attempt, startedAt, durationMs, request, redirects, name, response };
+  const record: AttemptRecord = { step, attempt, startedAt, durationMs, request, redirects };
+  if (name !== undefined) record.name = name;
+  if (response !== undefined) record.response = response;
+  if (outcome.type === "error") record.error = redactor.redact(outcome.error);
+  if (input.resentAfterInterruption === true) record.resentAfterInterruption = true;
+  return record;
+}
+
+/** Masks and cuts a body's text to RECORD_BODY_CHARS (masked before the cut). */
+function clipped(text: string, redactor: RecordRedactor): string {
+  const kept = redactor.redactClipped(text, RECORD_BODY_CHARS);
+  return kept.omitted > 0 ? `${kept.text}… (${kept.omitted} more chars)` : kept.text;
+}
+
+// Masked field by field (the record's own keys are no secrets' values), each text scanned once:
+// a walk over the finished record would copy every part holding a secret.
+function maskedRequest(request: RequestSpec, redactor: RecordRedactor): AttemptRecord["request"] {
+  const known = redactor.size;
+  const last = maskedRequests.get(request);
+  if (last !== undefined && last.redactor === redactor && last.known === known) return last.sent;
+  const text = (value: string): string => redactor.redactString(value);
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers) setOwn(headers, text(name), text(value));
-  const sent: AttemptRecord["request"] = {
-    method: text(request.method),
-    url: text(request.url),
-    headers,
-  };
   const body = request.body;
-  if (body.kind === "text") sent.body = clip(body.text);
-  else if (body.kind === "multipart") {
-    sent.body = clip(
-      JSON.stringify(Object.fromEntries(body.fields.map((field) => [field.name, field.value]))),
-    );
-    sent.files = body.files.map(({ field, file }) => ({
-      field: text(field),
-      name: text(file.name),
-      size: count(file.size),
-      contentType: text(file.contentType),
-    }));
-  }
-  const record: AttemptRecord = {
-    step: count(input.step),
-    attempt: count(input.attempt),
-    startedAt: count(input.startedAt),
-    durationMs: count(outcome.durationMs),
-    request: sent,
-    redirects: redactor.redact(outcome.redirects),
-  };
-  if (input.name !== undefined) record.name = text(input.name);
-  if (input.resentAfterInterruption === true) record.resentAfterInterruption = true;
-  const response = outcome.response;
-  if (response !== undefined) {
-    record.response = {
-      status: count(response.status),
-      headers: redactor.redact(response.headers),
+  const sent: AttemptRecord["request"] =
+    body.kind === "text"
+      ? {
+          method: text(request.method),
+          url: text(request.url),
+          headers,
+          body: clipped(body.text, redactor),
+        }
+      : body.kind === "multipart"
+        ? {
+            method: text(request.method),
+            url: text(request.url),
+            headers,
+            body: clipped(
+              JSON.stringify(
+                Object.fromEntries(body.fields.map((field) => [field.name, field.value])),
+              ),
+              redactor,
+            ),
+            files: body.files.map(({ field, file }) => ({
+              field: text(field),
+              name: text(file.name),
+              size: redactor.redact(file.size),
+              contentType: text(file.contentType),
+            })),
+          }
+        : { method: text(request.method), url: text(request.url), headers };
+  maskedRequests.set(request, { redactor, known, sent });
+  return sent;
+}
+
+function maskedResponse(
+  response: NonNullable<AttemptOutcome["response"]>,
+  redactor: RecordRedactor,
+): NonNullable<AttemptRecord["response"]> {
+  const status = redactor.redact(response.status);
+  const headers = redactor.redact(response.headers);
+  if (response.file !== undefined)
+    return {
+      status,
+      headers,
+      file: {
+        name: redactor.redactString(response.file.name),
+        size: redactor.redact(response.file.size),
+        contentType: redactor.redactString(response.file.contentType),
+      },
     };
-    if (response.file !== undefined)
-      record.response.file = {
-        name: text(response.file.name),
-        size: count(response.file.size),
-        contentType: text(response.file.contentType),
-      };
-    else if (response.text !== undefined) record.response.body = clip(response.text);
-  }
-  if (outcome.type === "error") record.error = redactor.redact(outcome.error);
-  return record;
+  if (response.text !== undefined)
+    return { status, headers, body: clipped(response.text, redactor) };
+  return { status, headers };
 }

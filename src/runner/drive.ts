@@ -105,12 +105,12 @@ interface Turn {
 type Next = { transition: Transition; attempt?: AttemptRecord } | { done: DriveResult };
 
 /**
- * One drive: its hooks, the notifications' results for the drive's result (`sent`), and the
+ * One drive: its hooks, the notifications' results for the drive's result, and the
  * `oauth` commands whose tokens were already persisted under the refresh lock (`saved`).
  */
 interface Drive {
   hooks: DriveHooks;
-  sent: { notifications?: NotificationResult[] };
+  notifications: NotificationResult[] | undefined;
   saved: WeakSet<RunCommand> | undefined;
   /** `hooks.send`, through the rate limit's gate when there is one. */
   send(request: RequestSpec): Promise<AttemptOutcome>;
@@ -128,6 +128,14 @@ interface CommandHandler<C extends RunCommand> {
     command: C,
     state: RunState,
   ): Next | undefined | Promise<Next | undefined>;
+  /**
+   * Instead of `carryOut`, for a command that waits long (a poll's interval, a retry's back-off):
+   * `begin` starts the wait and answers whether to go on after it, `end` says what comes next.
+   * Meanwhile the drive keeps the command and its state, and no closure: thousands of runs may be
+   * waiting at once.
+   */
+  begin?(drive: Drive, command: C, state: RunState): Promise<boolean>;
+  end?(drive: Drive, command: C, state: RunState, goOn: boolean): Next;
 }
 
 type CommandMap = {
@@ -174,11 +182,15 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  * runs may be waiting at once; what a waiting run keeps is its current state and command.
  */
 class DriveLoop implements Drive {
-  readonly sent: Drive["sent"] = {};
+  notifications: NotificationResult[] | undefined = undefined;
   saved: WeakSet<RunCommand> | undefined = undefined;
   readonly #result: Promise<DriveResult>;
   #settle!: (result: DriveResult) => void;
   #fail!: (error: unknown) => void;
+  /** The command whose long wait is in progress (`CommandHandler.begin`). */
+  #waiting:
+    { handler: CommandHandler<RunCommand>; command: RunCommand; state: RunState } | undefined;
+  #woken: ((goOn: boolean) => void) | undefined;
 
   constructor(
     readonly hooks: DriveHooks,
@@ -197,13 +209,29 @@ class DriveLoop implements Drive {
   start(initial: RunState, event: RunEvent): Promise<DriveResult> {
     const hooks = this.hooks;
     // Excerpts of responses in messages are cut short: the engine masks them before the cut.
-    hooks.ctx.maskText = (text) => hooks.redactor.redactString(text);
+    hooks.ctx.maskText = hooks.redactor;
     try {
       this.goOn({ transition: advance(hooks.ctx, initial, event) });
     } catch (error) {
       this.#fail(error);
     }
     return this.#result;
+  }
+
+  /** A long wait: what it needs afterwards is kept in fields, and one continuation per drive. */
+  private wait(handler: CommandHandler<RunCommand>, command: RunCommand, state: RunState): Later {
+    this.#waiting = { handler, command, state };
+    this.#woken ??= (goOn: boolean) => {
+      const waiting = this.#waiting!;
+      this.#waiting = undefined;
+      try {
+        this.goOn(waiting.handler.end!(this, waiting.command, waiting.state, goOn));
+      } catch (error) {
+        this.#fail(error);
+      }
+    };
+    handler.begin!(this, command, state).then(this.#woken, this.#fail);
+    return LATER;
   }
 
   /** Carries out turns while they answer at once; one that waits resumes here later. */
@@ -285,7 +313,9 @@ class DriveLoop implements Drive {
   private carryOut(commands: readonly RunCommand[], from: number, state: RunState): Next | Later {
     for (let i = from; i < commands.length; i += 1) {
       const command = commands[i]!;
-      const carried = handlerOf(command).carryOut?.(this, command, state);
+      const handler = handlerOf(command);
+      if (handler.begin !== undefined) return this.wait(handler, command, state);
+      const carried = handler.carryOut?.(this, command, state);
       if (isPromiseLike(carried))
         return this.when(carried, (next) => next ?? this.carryOut(commands, i + 1, state));
       if (carried !== undefined) return carried;
@@ -394,16 +424,18 @@ const HANDLERS: CommandMap = {
     },
   },
   wait: {
-    carryOut({ hooks }, command, state) {
-      return hooks.wait(command.until, command.reason, state).then((goOn): Next => {
-        if (!goOn) return { done: { state, yielded: true } };
-        const now = Math.max(hooks.now(), command.until);
-        return { transition: advance(hooks.ctx, state, { type: "wake", now }) };
-      });
+    begin({ hooks }, command, state) {
+      return hooks.wait(command.until, command.reason, state);
+    },
+    end({ hooks }, command, state, goOn) {
+      if (!goOn) return { done: { state, yielded: true } };
+      const now = Math.max(hooks.now(), command.until);
+      return { transition: advance(hooks.ctx, state, { type: "wake", now }) };
     },
   },
   notify: {
-    async carryOut({ hooks, sent }, _command, state) {
+    async carryOut(drive, _command, state) {
+      const hooks = drive.hooks;
       const results = await notifyAfterSuccess(
         hooks.ctx,
         state,
@@ -411,15 +443,16 @@ const HANDLERS: CommandMap = {
         hooks.redactor,
         hooks.signal,
       );
-      sent.notifications = results;
+      drive.notifications = results;
       const now = hooks.now();
       const event: RunEvent = { type: "notified", now, results: notificationsJson(results) };
       return { transition: advance(hooks.ctx, state, event) };
     },
   },
   finish: {
-    carryOut({ sent }, _command, state) {
-      return { done: { state, yielded: false, ...sent } };
+    carryOut({ notifications }, _command, state) {
+      if (notifications === undefined) return { done: { state, yielded: false } };
+      return { done: { state, yielded: false, notifications } };
     },
   },
 };

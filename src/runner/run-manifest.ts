@@ -2,6 +2,7 @@
 // `run`/`resume`. Waits sleep on a timer (no thread is held); checkpoints go to a callback (the
 // CLI writes them to --state). The service drives runs through the same driver with a store.
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import type { ErrorInfo } from "../errors/index.ts";
 import { DiskFileStore, type FileStore } from "../files/index.ts";
 import type { AddressCheck } from "../http/index.ts";
@@ -180,12 +181,20 @@ function drive(
   warnings: string[],
 ): Promise<RunResult> {
   const files =
-    options.files ??
-    (options.filesDir !== undefined ? new DiskFileStore(options.filesDir) : undefined);
+    options.files ?? (options.filesDir !== undefined ? diskFiles(options.filesDir) : undefined);
   if (files !== undefined) return driveWith(files, prepared, state, event, options, warnings);
   return defaultFilesDir().then((dir) =>
     driveWith(new DiskFileStore(dir), prepared, state, event, options, warnings),
   );
+}
+
+let lastDiskFiles: DiskFileStore | undefined;
+
+/** The file store of a folder: the last one made, while runs keep naming the same folder. */
+function diskFiles(dir: string): DiskFileStore {
+  const root = resolve(dir);
+  if (lastDiskFiles?.rootDir !== root) lastDiskFiles = new DiskFileStore(root);
+  return lastDiskFiles;
 }
 
 /**
@@ -206,9 +215,11 @@ function driveWith(
     ...options,
     files,
   });
+  // What the continuation keeps for the run's whole life: not the first state, only its id.
+  const runId = state.runId;
   return run
     .drive(state, event)
-    .then((result) => runResult(result, state.runId, redactor, run.attempts, run.stored, warnings));
+    .then((result) => runResult(result, runId, redactor, run.attempts, run.stored, warnings));
 }
 
 /** What a drive came to, masked: status, stored fields, attempts by step, final state. */
