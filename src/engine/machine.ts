@@ -27,8 +27,17 @@ import {
 } from "./types.ts";
 import { stepVariables } from "./variables.ts";
 
+/**
+ * An empty record, shared by every state that has nothing there (stored fields, files, generated
+ * values): states are never written to, and thousands of runs may be waiting at once.
+ */
+export const NOTHING: Readonly<Record<string, never>> = Object.freeze({});
+
 /** A new run, queued. `generated` holds fresh random values for `generate` items (the driver makes them). */
-export function createRunState(runId: string, generated: Record<string, string> = {}): RunState {
+export function createRunState(
+  runId: string,
+  generated: Record<string, string> = NOTHING,
+): RunState {
   // The shape `shaped` gives, written out: every key, in its order.
   return {
     version: STATE_VERSION,
@@ -39,8 +48,8 @@ export function createRunState(runId: string, generated: Record<string, string> 
     pollAttempts: 0,
     retries: 0,
     responses: [],
-    stored: {},
-    files: {},
+    stored: NOTHING,
+    files: NOTHING,
     generated,
     wakeAt: undefined,
     inFlight: undefined,

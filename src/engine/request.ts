@@ -2,7 +2,7 @@
 // encoded and the body encoded by Content-Type (docs/manifest.md). Anything that cannot be
 // rendered throws before a byte is sent — hirewire never sends a half-rendered request.
 import { hirewireError } from "../errors/index.ts";
-import type { FileRef, RequestBody, RequestSpec } from "../exchange/types.ts";
+import { NO_BODY, type FileRef, type RequestBody, type RequestSpec } from "../exchange/types.ts";
 import type { JsonValue, Step } from "../manifest/types.ts";
 import type { RenderOptions, Scope, TemplateExpr } from "../template/index.ts";
 import {
@@ -173,7 +173,7 @@ function encodeBody(
     return { kind: "multipart", fields, files };
   }
 
-  if (data === undefined) return { kind: "none" };
+  if (data === undefined) return NO_BODY;
 
   const contentType = getHeader(headers, "content-type")?.toLowerCase() ?? "";
   if (step.cast_data_to_json === false) {

@@ -128,7 +128,7 @@ export interface RunContext {
    * Masks secrets in text the engine cuts short for a message (a response excerpt), before the
    * cut; the driver sets its redactor here. Everything else is masked when it leaves.
    */
-  maskText?: TextMask;
+  maskText?: TextMask | undefined;
 }
 
 /** What masks secrets in a text (the run's redactor). */

@@ -13,8 +13,11 @@ export interface FileRef {
   contentType: string;
 }
 
+/** No body: one shared value, never written to. */
+export const NO_BODY: { readonly kind: "none" } = Object.freeze({ kind: "none" });
+
 export type RequestBody =
-  | { kind: "none" }
+  | { readonly kind: "none" }
   /** Sent verbatim; the Content-Type (if any) is already among the headers. */
   | { kind: "text"; text: string }
   /** multipart/form-data; the sender sets the boundary and Content-Type. */

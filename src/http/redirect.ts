@@ -3,7 +3,7 @@
 // every header holding a secret; a body holding a secret is never resent there. Pure.
 import { hirewireError } from "../errors/index.ts";
 import type { HttpMethod } from "../manifest/types.ts";
-import type { RequestBody } from "../exchange/types.ts";
+import { NO_BODY, type RequestBody } from "../exchange/types.ts";
 
 /** True when `text` holds a secret in any form (the runner passes its redactor's test). */
 export type SecretTest = (text: string) => boolean;
@@ -44,7 +44,7 @@ export function nextHopRequest(
     ((status === 301 || status === 302) && method === "POST");
   if (becomesGet) {
     method = "GET";
-    body = { kind: "none" };
+    body = NO_BODY;
     headers = headers.filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
   }
   if (location.origin !== current.url.origin) {

@@ -71,9 +71,14 @@ export function sendAttempt(spec: RequestSpec, options: SendOptions): Promise<At
   return new Attempt(spec, options).send();
 }
 
-/** The first hop of a request as undici takes it, worked out once per RequestSpec. */
+/**
+ * The first hop of a request as undici takes it, worked out once per RequestSpec: strings only,
+ * no URL object (a parsed URL is made again when a redirect, an egress check or a failure's
+ * sentence needs one). Requests wait between polls by the thousand, each keeping this.
+ */
 interface FirstHop {
-  url: URL;
+  /** The URL as parsed (normalised); the spec's own string when parsing did not change it. */
+  href: string;
   origin: string;
   path: string;
   headers: string[];
@@ -82,14 +87,21 @@ interface FirstHop {
 // A poll or a retry sends the very same RequestSpec again (specs are never mutated).
 const firstHops = new WeakMap<RequestSpec, FirstHop>();
 
+/** The last origin worked out: every request to the same API shares the one string. */
+let lastOrigin = "";
+
 /** The spec's first hop; throws when its URL does not parse. */
 function firstHop(spec: RequestSpec): FirstHop {
   let first = firstHops.get(spec);
   if (first === undefined) {
     const url = new URL(spec.url);
+    const href = url.href;
+    let origin = url.origin;
+    if (origin === lastOrigin) origin = lastOrigin;
+    else lastOrigin = origin;
     first = {
-      url,
-      origin: url.origin,
+      href: href === spec.url ? spec.url : href,
+      origin,
       path: url.pathname + url.search,
       headers: headersForBody(spec.headers, spec.body),
     };
@@ -107,7 +119,6 @@ const NO_REDIRECTS: RedirectHop[] = Object.freeze([]) as unknown as RedirectHop[
  * a context and a timer object each: thousands of attempts wait for their answers at once.
  */
 class Attempt implements FailureContext, BodyChooser {
-  url!: URL;
   phase: "request" | "body" = "request";
   timedOut = false;
   cancelled = false;
@@ -124,11 +135,20 @@ class Attempt implements FailureContext, BodyChooser {
   private onCancel: (() => void) | undefined;
   private readonly spec: RequestSpec;
   private readonly options: SendOptions;
+  /** The spec's first hop, once its URL parsed. */
+  private first: FirstHop | undefined;
+  /** The URL of the hop being sent; for the first hop, made only when something asks for it. */
+  private hopUrl: URL | undefined;
 
   constructor(spec: RequestSpec, options: SendOptions) {
     this.spec = spec;
     this.options = options;
     this.timeoutMs = spec.timeoutMs;
+  }
+
+  /** Where the attempt is: the hop being sent (what a failure's sentence names). */
+  get url(): URL {
+    return (this.hopUrl ??= new URL(this.first!.href));
   }
 
   async send(): Promise<AttemptOutcome> {
@@ -139,54 +159,55 @@ class Attempt implements FailureContext, BodyChooser {
     } catch {
       return this.fail(problem("URL_INVALID", "unparsable", { url: spec.url }));
     }
-    this.url = first.url;
+    this.first = first;
     const signal = options.signal;
     if (signal?.aborted) {
-      return this.fail(problem("CANCELLED", "request", {}, { details: { url: this.url.href } }));
+      return this.fail(problem("CANCELLED", "request", {}, { details: { url: first.href } }));
     }
     this.arm(signal);
     // The request and the redirects it leads to, in this one frame: thousands may be in flight.
     try {
       const origin = first.origin;
       const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-      let hop: HopRequest = {
-        method: spec.method,
-        url: this.url,
-        headers: spec.headers,
-        body: spec.body,
-      };
+      // The first hop's URL is the lazy `this.url` until a redirect names the next one.
+      let hop: HopRequest | undefined;
       for (;;) {
-        this.url = hop.url;
+        this.hopUrl = hop?.url ?? this.hopUrl;
         this.phase = "request";
         // Without an egress check nothing needs awaiting: no extra turn per attempt.
         const dispatcher =
           options.checkAddress === undefined
             ? (options.dispatcher ?? defaultAgent())
-            : await dispatcherFor(hop.url, options);
+            : await dispatcherFor(this.url, options);
+        const method = hop?.method ?? spec.method;
+        const headers = hop?.headers ?? spec.headers;
+        const hopBody = hop?.body ?? spec.body;
         const body =
-          hop.body.kind === "multipart"
-            ? ((await buildWireBody(hop.body, options.files)) ?? null)
-            : hop.body.kind === "text"
-              ? hop.body.text
+          hopBody.kind === "multipart"
+            ? ((await buildWireBody(hopBody, options.files)) ?? null)
+            : hopBody.kind === "text"
+              ? hopBody.text
               : null;
         const exchange = new Hop(this, maxBytes);
         this.hop = exchange;
         if (this.reason !== undefined) exchange.abort(this.reason);
-        const firstAsIs = hop.url === first.url && spec.sign === undefined;
+        const firstAsIs = hop === undefined && spec.sign === undefined;
+        const url = firstAsIs ? undefined : this.url;
         dispatcher.dispatch(
           {
-            origin: firstAsIs ? first.origin : hop.url.origin,
-            path: firstAsIs ? first.path : hop.url.pathname + hop.url.search,
-            method: hop.method,
-            headers: firstAsIs
-              ? first.headers
-              : headersForBody(
-                  // The signature carries the API token: it is for the origin the request was sent to.
-                  spec.sign !== undefined && hop.url.origin === origin
-                    ? [...hop.headers, ...pritunlHeaders(spec.sign, hop.method, hop.url.pathname)]
-                    : hop.headers,
-                  hop.body,
-                ),
+            origin: url === undefined ? first.origin : url.origin,
+            path: url === undefined ? first.path : url.pathname + url.search,
+            method,
+            headers:
+              url === undefined
+                ? first.headers
+                : headersForBody(
+                    // The signature carries the API token: it is for the origin the request was sent to.
+                    spec.sign !== undefined && url.origin === origin
+                      ? [...headers, ...pritunlHeaders(spec.sign, method, url.pathname)]
+                      : headers,
+                    hopBody,
+                  ),
             body,
             // The deadline covers connect, headers and body together; undici's own per-phase
             // timers would only add work and a second, differently worded timeout.
@@ -204,12 +225,13 @@ class Attempt implements FailureContext, BodyChooser {
           const file = await saveFile(spec, options, answer.stream, head);
           return this.answered({ ...head, file });
         }
-        const target = resolveLocation(location, hop.url);
+        const from = this.url;
+        const target = resolveLocation(location, from);
         if (this.redirects === NO_REDIRECTS) this.redirects = [];
         this.redirects.push({
           status: answer.status,
-          method: hop.method,
-          url: hop.url.href,
+          method,
+          url: from.href,
           location: target.href,
         });
         if (this.redirects.length > spec.maxRedirects) {
@@ -226,7 +248,7 @@ class Attempt implements FailureContext, BodyChooser {
         // Called as the options' method: a host may be its own SendOptions.
         const holdsSecret = options.holdsSecret;
         hop = nextHopRequest(
-          hop,
+          { method, url: from, headers, body: hopBody },
           answer.status,
           target,
           holdsSecret === undefined ? undefined : (text) => holdsSecret.call(options, text),
@@ -250,7 +272,7 @@ class Attempt implements FailureContext, BodyChooser {
     const final: ResponseRecord = {
       status: head.status,
       headers: head.headers,
-      url: this.url.href,
+      url: this.hopUrl?.href ?? this.first!.href,
     };
     this.response = final;
     return this.spec.saveAs !== undefined && head.status >= 200 && head.status < 300

@@ -187,9 +187,10 @@ class DriveLoop implements Drive {
   readonly #result: Promise<DriveResult>;
   #settle!: (result: DriveResult) => void;
   #fail!: (error: unknown) => void;
-  /** The command whose long wait is in progress (`CommandHandler.begin`). */
-  #waiting:
-    { handler: CommandHandler<RunCommand>; command: RunCommand; state: RunState } | undefined;
+  // The command whose long wait is in progress (`CommandHandler.begin`), its handler and state.
+  #waitHandler: CommandHandler<RunCommand> | undefined;
+  #waitCommand: RunCommand | undefined;
+  #waitState: RunState | undefined;
   #woken: ((goOn: boolean) => void) | undefined;
 
   constructor(
@@ -220,12 +221,16 @@ class DriveLoop implements Drive {
 
   /** A long wait: what it needs afterwards is kept in fields, and one continuation per drive. */
   private wait(handler: CommandHandler<RunCommand>, command: RunCommand, state: RunState): Later {
-    this.#waiting = { handler, command, state };
+    this.#waitHandler = handler;
+    this.#waitCommand = command;
+    this.#waitState = state;
     this.#woken ??= (goOn: boolean) => {
-      const waiting = this.#waiting!;
-      this.#waiting = undefined;
+      const end = this.#waitHandler!.end!;
+      const waited = this.#waitCommand!;
+      const current = this.#waitState!;
+      this.#waitHandler = this.#waitCommand = this.#waitState = undefined;
       try {
-        this.goOn(waiting.handler.end!(this, waiting.command, waiting.state, goOn));
+        this.goOn(end(this, waited, current, goOn));
       } catch (error) {
         this.#fail(error);
       }

@@ -82,8 +82,8 @@ export interface HostOptions extends SenderOptions {
 export class InProcessRun implements DriveHooks, SendOptions {
   /** Every attempt's record, masked, in the order they ended. */
   readonly attempts: AttemptRecord[] = [];
-  /** The fields the run stored (real values), over those it started with. */
-  readonly stored: Record<string, JsonValue>;
+  /** The fields the run stored (real values), over those it started with; never written to. */
+  stored: Record<string, JsonValue>;
   readonly files: FileStore;
   readonly runId: string;
   declare checkAddress?: AddressCheck;
@@ -105,7 +105,7 @@ export class InProcessRun implements DriveHooks, SendOptions {
     options: HostOptions,
   ) {
     this.runId = runId;
-    this.stored = { ...stored };
+    this.stored = stored;
     this.files = options.files;
     this.#onCheckpoint = options.onCheckpoint;
     this.#onWait = options.onWait;
@@ -144,7 +144,8 @@ export class InProcessRun implements DriveHooks, SendOptions {
 
   checkpoint(checkpoint: Checkpoint): void | Promise<void> {
     if (checkpoint.attempt !== undefined) this.attempts.push(checkpoint.attempt);
-    if (checkpoint.stored !== undefined) Object.assign(this.stored, checkpoint.stored.fields);
+    if (checkpoint.stored !== undefined)
+      this.stored = { ...this.stored, ...checkpoint.stored.fields };
     const onCheckpoint = this.#onCheckpoint;
     // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
     if (onCheckpoint !== undefined) return onCheckpoint({ ...checkpoint, state: checkpoint.state });

@@ -5,7 +5,7 @@
 // the exists check and form choices all call it; none builds a context of its own.
 import type { ErrorInfo, ListedProblem } from "../errors/index.ts";
 import type { JsonValue, Manifest } from "../manifest/types.ts";
-import { createRunState, shaped } from "../engine/machine.ts";
+import { createRunState, NOTHING, shaped } from "../engine/machine.ts";
 import { preflight, type PlannedStep } from "../engine/preflight.ts";
 import type { EngineOptions, RunBlock, RunContext, RunState } from "../engine/types.ts";
 import { generatedSecretIds, secretsToMask } from "../engine/variables.ts";
@@ -67,9 +67,11 @@ export function contextFor(manifest: Manifest, inputs: PrepareInputs): RunContex
   const ctx: RunContext = {
     manifest,
     hire: inputs.hire,
-    hireStored: inputs.stored ?? {},
-    secrets: inputs.secrets ?? {},
-    params: inputs.params ?? {},
+    hireStored: inputs.stored ?? NOTHING,
+    secrets: inputs.secrets ?? NOTHING,
+    params: inputs.params ?? NOTHING,
+    // Set by the driver; named here so the context keeps one shape from the start.
+    maskText: undefined,
   };
   if (inputs.oauth !== undefined) ctx.oauth = inputs.oauth;
   if (inputs.storedSecrets !== undefined) ctx.storedSecrets = inputs.storedSecrets;
