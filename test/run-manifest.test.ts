@@ -484,3 +484,29 @@ describe("dry run", () => {
     ]);
   });
 });
+
+describe("the same manifest JSON, hire after hire", () => {
+  it("runs each call's manifest as it is now: a changed object is validated and run anew", async () => {
+    const manifest = {
+      execute: [{ url: "{{ BASE_URL }}/echo?v=1", method: "GET", status_code: [200] }],
+    };
+    const first = await runManifest(manifest, options());
+    expect(first.status).toBe("succeeded");
+    // The caller edits the very object it passed before: the next run sends the edit.
+    manifest.execute[0]!.url = "{{ BASE_URL }}/echo?v=2";
+    const second = await runManifest(manifest, options());
+    expect(second.steps[0]!.attempts[0]!.request.url).toBe(`${server.url}/echo?v=2`);
+    // An edit that breaks it is refused, every time it is given.
+    manifest.execute[0]!.method = "FETCH";
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await runManifest(manifest, options());
+      expect(refused.status).toBe("invalid");
+      expect(refused.error?.path).toBe("execute[0].method");
+    }
+    // Back as it was: it runs again, and what the caller passed was never frozen.
+    manifest.execute[0]!.method = "GET";
+    const third = await runManifest(manifest, options());
+    expect(third.status).toBe("succeeded");
+    expect(Object.isFrozen(manifest.execute[0])).toBe(false);
+  });
+});

@@ -37,9 +37,39 @@ export function preparedFrom(result: PreparedManifest): PreparedManifest {
   return frozen;
 }
 
-/** For the runner: a prepared manifest as it is, anything else validated (not copied). */
+/** Raw manifests that validated, prepared, by their JSON text (the newest RAW_CACHE_LIMIT). */
+const byText = new Map<string, PreparedManifest>();
+const RAW_CACHE_LIMIT = 64;
+
+/**
+ * For the runner: a prepared manifest as it is, anything else validated. A library caller most
+ * often runs the same manifest JSON for hire after hire: a manifest whose JSON text validated
+ * before is taken prepared from a small cache, so it is validated (and kept) once, not per run.
+ * Manifests are JSON: two inputs with the same JSON text are the same manifest.
+ */
 export function validated(input: unknown): ValidationResult {
-  return isPrepared(input) ? input : validateManifest(input);
+  if (isPrepared(input)) return input;
+  const text = jsonText(input);
+  if (text !== undefined) {
+    const hit = byText.get(text);
+    if (hit !== undefined) return hit;
+  }
+  const result = validateManifest(input);
+  if (!result.ok || text === undefined) return result;
+  const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
+  if (byText.size >= RAW_CACHE_LIMIT) byText.delete(byText.keys().next().value!);
+  byText.set(text, kept);
+  return kept;
+}
+
+/** The input's JSON text; undefined when it has none (a cycle, a BigInt, not an object). */
+function jsonText(input: unknown): string | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  try {
+    return JSON.stringify(input);
+  } catch {
+    return undefined;
+  }
 }
 
 function isPrepared(input: unknown): input is PreparedManifest {
