@@ -15,12 +15,19 @@ export interface SecretEntry {
 /** Shorter values would mangle unrelated text, so they are refused (validation warns). */
 const MIN_SECRET_LENGTH = 4;
 
-/** Masks registered secret values in strings and structured data. */
 /** No refused names: shared, never written to. */
 const NONE_TOO_SHORT: readonly string[] = Object.freeze([]);
+/** No secrets yet: shared, never written to (`add` copies a shared map before writing). */
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
 
+/** Masks registered secret values in strings and structured data. */
 export class Redactor {
-  #names = new Map<string, string>();
+  /**
+   * Each secret value and its name. Once compiled it is the shared compiled form's map (every run
+   * with the same secrets has one Redactor; thousands may be waiting), copied on the next `add`.
+   */
+  #names: ReadonlyMap<string, string> = NO_NAMES;
+  #namesShared = true;
   /** Made on the first refusal: most runs have none. */
   #tooShort: string[] | undefined;
   #compiled: Compiled | undefined;
@@ -44,7 +51,10 @@ export class Redactor {
       return;
     }
     if (this.#names.has(value)) return;
-    this.#names.set(value, name);
+    const names = this.#namesShared ? new Map(this.#names) : (this.#names as Map<string, string>);
+    names.set(value, name);
+    this.#names = names;
+    this.#namesShared = false;
     // Lengths first, so no two different lists of names and values make the same key.
     this.#key += `${name.length}:${name}${value.length}:${value}`;
     this.#compiled = undefined;
@@ -217,8 +227,10 @@ export class Redactor {
       compiledCache.set(key, compiled);
     }
     this.#compiled = compiled;
-    // The shared copy of the key: this run's own, built piece by piece, need not be kept.
+    // The shared key and map: this run's own, built piece by piece, need not be kept.
     this.#key = compiled.key;
+    this.#names = compiled.names;
+    this.#namesShared = true;
     return compiled;
   }
 }
@@ -227,6 +239,8 @@ export class Redactor {
 interface Compiled {
   /** The names and values it was built from (the Redactor's key). */
   key: string;
+  /** Each secret value and its name: never written to. */
+  names: ReadonlyMap<string, string>;
   /**
    * Every form of every secret, one capture group per secret, longest secret first. Global, so
    * callers reset `lastIndex`.
@@ -273,6 +287,7 @@ function compile(names: ReadonlyMap<string, string>, key: string): Compiled {
   return {
     // Flat: a key built piece by piece is a tree of joined strings.
     key: key.split("").join(""),
+    names,
     pattern: new RegExp(groups.join("|"), "g"),
     groupNames,
     shortestForm: values.at(-1)?.length ?? MIN_SECRET_LENGTH,

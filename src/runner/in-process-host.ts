@@ -75,15 +75,13 @@ export interface HostOptions extends SenderOptions {
 
 /**
  * A run driven in this process: its hooks, its sender's options and what its result needs (every
- * attempt's record, the fields it stored) in one object with its behaviour on the prototype.
+ * attempt's record) in one object with its behaviour on the prototype.
  * Thousands of runs may be waiting at once; a closure per hook would be kept by each for its
  * whole life.
  */
 export class InProcessRun implements DriveHooks, SendOptions {
   /** Every attempt's record, masked, in the order they ended. */
   readonly attempts: AttemptRecord[] = [];
-  /** The fields the run stored (real values), over those it started with; never written to. */
-  stored: Record<string, JsonValue>;
   readonly files: FileStore;
   readonly runId: string;
   declare checkAddress?: AddressCheck;
@@ -101,11 +99,9 @@ export class InProcessRun implements DriveHooks, SendOptions {
     readonly ctx: RunContext,
     readonly redactor: Redactor,
     runId: string,
-    stored: Record<string, JsonValue>,
     options: HostOptions,
   ) {
     this.runId = runId;
-    this.stored = stored;
     this.files = options.files;
     this.#onCheckpoint = options.onCheckpoint;
     this.#onWait = options.onWait;
@@ -144,8 +140,6 @@ export class InProcessRun implements DriveHooks, SendOptions {
 
   checkpoint(checkpoint: Checkpoint): void | Promise<void> {
     if (checkpoint.attempt !== undefined) this.attempts.push(checkpoint.attempt);
-    if (checkpoint.stored !== undefined)
-      this.stored = { ...this.stored, ...checkpoint.stored.fields };
     const onCheckpoint = this.#onCheckpoint;
     // A plain copy: the driver's checkpoint masks its state on first read, as an accessor.
     if (onCheckpoint !== undefined) return onCheckpoint({ ...checkpoint, state: checkpoint.state });

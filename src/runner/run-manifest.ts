@@ -211,7 +211,7 @@ function driveWith(
 ): Promise<RunResult> {
   const redactor = prepared.redactor;
   warnings.push(...tooShortWarnings(redactor));
-  const run = new InProcessRun(prepared.context, redactor, state.runId, state.stored, {
+  const run = new InProcessRun(prepared.context, redactor, state.runId, {
     ...options,
     files,
   });
@@ -219,7 +219,7 @@ function driveWith(
   const runId = state.runId;
   return run
     .drive(state, event)
-    .then((result) => runResult(result, runId, redactor, run.attempts, run.stored, warnings));
+    .then((result) => runResult(result, runId, redactor, run.attempts, warnings));
 }
 
 /** What a drive came to, masked: status, stored fields, attempts by step, final state. */
@@ -228,7 +228,6 @@ function runResult(
   runId: string,
   redactor: Redactor,
   attempts: AttemptRecord[],
-  storedByRun: Record<string, JsonValue>,
   warnings: string[],
 ): RunResult {
   const final = maskState(result.state, redactor);
@@ -248,7 +247,8 @@ function runResult(
     runId,
     status,
     warnings,
-    stored: redactor.redact(storedByRun),
+    // The fields in the final state: those the run started with and every one it stored.
+    stored: redactor.redact(result.state.stored),
     steps: [...steps.values()],
     state: final,
   };
