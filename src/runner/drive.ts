@@ -192,6 +192,11 @@ class DriveLoop implements Drive {
   #waitCommand: RunCommand | undefined;
   #waitState: RunState | undefined;
   #woken: ((goOn: boolean) => void) | undefined;
+  // The commands after the one a promise is carrying out, and the state they are carried from.
+  #carryCommands: readonly RunCommand[] | undefined;
+  #carryIndex = 0;
+  #carryState: RunState | undefined;
+  #carried: ((next: Next | undefined) => void) | undefined;
 
   constructor(
     readonly hooks: DriveHooks,
@@ -236,6 +241,34 @@ class DriveLoop implements Drive {
       }
     };
     handler.begin!(this, command, state).then(this.#woken, this.#fail);
+    return LATER;
+  }
+
+  /**
+   * A command carried out by a promise (a send): the commands after it are kept in fields, with
+   * one continuation per drive, rather than in closures made for each request.
+   */
+  private carrying(
+    carried: PromiseLike<Next | undefined>,
+    commands: readonly RunCommand[],
+    index: number,
+    state: RunState,
+  ): Later {
+    this.#carryCommands = commands;
+    this.#carryIndex = index;
+    this.#carryState = state;
+    this.#carried ??= (next: Next | undefined) => {
+      const rest = this.#carryCommands!;
+      const from = this.#carryIndex + 1;
+      const current = this.#carryState!;
+      this.#carryCommands = this.#carryState = undefined;
+      try {
+        this.goOn(next ?? this.carryOut(rest, from, current));
+      } catch (error) {
+        this.#fail(error);
+      }
+    };
+    carried.then(this.#carried, this.#fail);
     return LATER;
   }
 
@@ -321,8 +354,7 @@ class DriveLoop implements Drive {
       const handler = handlerOf(command);
       if (handler.begin !== undefined) return this.wait(handler, command, state);
       const carried = handler.carryOut?.(this, command, state);
-      if (isPromiseLike(carried))
-        return this.when(carried, (next) => next ?? this.carryOut(commands, i + 1, state));
+      if (isPromiseLike(carried)) return this.carrying(carried, commands, i, state);
       if (carried !== undefined) return carried;
     }
     // A transition with nothing to carry out (an event the state ignores) ends the drive.
