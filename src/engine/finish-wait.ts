@@ -4,7 +4,11 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { RunCommand, RunContext, RunState, Transition } from "./types.ts";
 
-/** What outcome handling needs from the machine, passed in to keep the modules acyclic. */
+/**
+ * What outcome handling needs from the machine, passed in to keep the modules acyclic. Outcome
+ * handling passes only states made in the same transition and seen by no one yet, so these may
+ * complete them in place.
+ */
 export interface MachineOps {
   sendCurrent(ctx: RunContext, state: RunState): Transition;
   finish(
@@ -15,17 +19,20 @@ export interface MachineOps {
   wait(state: RunState, until: number, reason: "poll" | "retry", lastOutcome: string): Transition;
 }
 
-/** The run waits until `until` (a poll or a retry back-off); the driver wakes it then. */
-export function wait(
-  state: RunState,
+/**
+ * `wait` for a state made in this transition and seen by no one yet (the outcome's own copy):
+ * set in place rather than copied once more.
+ */
+export function waitFresh(
+  fresh: RunState,
   until: number,
   reason: "poll" | "retry",
   lastOutcome: string,
 ): Transition {
-  return {
-    state: { ...state, status: "waiting", wakeAt: until, lastOutcome },
-    commands: [{ type: "wait", until, reason }],
-  };
+  fresh.status = "waiting";
+  fresh.wakeAt = until;
+  fresh.lastOutcome = lastOutcome;
+  return { state: fresh, commands: [{ type: "wait", until, reason }] };
 }
 
 /** The run ends with `status` (and `error` when it did not succeed). */

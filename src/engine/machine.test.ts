@@ -497,3 +497,59 @@ describe("an OAuth refresh another run made meanwhile", () => {
     expect(recovered.commands).toMatchObject([{ type: "send", label: "oauth.refresh" }]);
   });
 });
+
+describe("states are never written to", () => {
+  /** Freezes a state and everything in it: writing to any part of it then throws. */
+  function frozen<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const item of Object.values(value)) frozen(item);
+    }
+    return value;
+  }
+
+  it("leaves every state it is given as it was, through polls, a retry and the next step", () => {
+    const ctx = context({
+      execute: [
+        {
+          url: `${BASE}/jobs`,
+          store_data: { JOB: "id" },
+          retry: { max: 1 },
+        },
+        {
+          url: `${BASE}/jobs/{{ JOB }}`,
+          method: "GET",
+          continue_if: { response_notation: "status", value: "done" },
+          polling: { interval: 1, amount: 3 },
+        },
+      ],
+    });
+    const seen: string[] = [];
+    let now = 1_000;
+    let transition = advance(ctx, frozen(createRunState("run-1")), { type: "start", now });
+    const step = (event: Parameters<typeof advance>[2]): void => {
+      const before = frozen(transition.state);
+      const copy = JSON.stringify(before);
+      transition = advance(ctx, before, event);
+      expect(JSON.stringify(before)).toBe(copy);
+      seen.push(`${transition.state.status}:${transition.commands.map((c) => c.type).join("+")}`);
+    };
+    step({ type: "outcome", now, outcome: refused() });
+    now = transition.state.wakeAt!;
+    step({ type: "wake", now });
+    step({ type: "outcome", now, outcome: ok({ id: "j1" }, 201) });
+    step({ type: "outcome", now, outcome: ok({ status: "pending" }) });
+    now = transition.state.wakeAt!;
+    step({ type: "wake", now });
+    step({ type: "outcome", now, outcome: ok({ status: "done" }) });
+    expect(seen).toEqual([
+      "waiting:wait",
+      "running:send",
+      "running:store+send",
+      "waiting:wait",
+      "running:send",
+      "succeeded:finish",
+    ]);
+    expect(transition.state.stored).toEqual({ JOB: "j1" });
+  });
+});

@@ -7,7 +7,7 @@ import type { AttemptOutcome } from "../exchange/types.ts";
 import type { JsonValue, Step } from "../manifest/types.ts";
 import { blockOf, blockSteps } from "./blocks.ts";
 import { currentStep, ENGINE_DEFAULTS, stepPath } from "./current-step.ts";
-import { finish, wait, withoutWake, type MachineOps } from "./finish-wait.ts";
+import { finish, waitFresh, withoutWake, type MachineOps } from "./finish-wait.ts";
 import { notifying, onNotified, succeed } from "./notify.ts";
 import { needsRefresh } from "./oauth-refresh.ts";
 import { onOutcome } from "./outcome.ts";
@@ -117,10 +117,10 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       if (state.status !== "waiting" || (state.wakeAt !== undefined && event.now < state.wakeAt)) {
         return ignore(state);
       }
-      return sendCurrent(ctx, { ...state, status: "running", wakeAt: undefined });
+      return sendCurrentFresh(ctx, { ...state, status: "running", wakeAt: undefined });
     case "outcome":
       if (state.status !== "running" || state.inFlight === undefined) return ignore(state);
-      return onOutcome(ctx, state, event.outcome, event.now, { sendCurrent, finish, wait });
+      return onOutcome(ctx, state, event.outcome, event.now, FRESH_OPS);
     case "resume":
       if (state.status !== "failed" && state.status !== "blocked") return ignore(state);
       return begin(
@@ -243,7 +243,24 @@ function resendWithKey(
   };
 }
 
+/**
+ * What outcome handling finishes its transition with. Every state it passes was made in this
+ * transition and seen by no one yet (the outcome's own copy, or a literal), so a wait or a send
+ * completes it in place rather than copying all its keys once more: a poll's round trip is two
+ * copies of the state, not four.
+ */
+const FRESH_OPS: MachineOps = { sendCurrent: sendCurrentFresh, finish, wait: waitFresh };
+
 function sendCurrent(ctx: RunContext, state: RunState): Transition {
+  return sendFrom(ctx, state, false);
+}
+
+/** `sendCurrent` for a state made in this transition and seen by no one yet: set in place. */
+function sendCurrentFresh(ctx: RunContext, fresh: RunState): Transition {
+  return sendFrom(ctx, fresh, true);
+}
+
+function sendFrom(ctx: RunContext, state: RunState, fresh: boolean): Transition {
   const step = currentStep(ctx, state);
   if (step === undefined) {
     if (blockSteps(ctx).length === 0) {
@@ -265,7 +282,11 @@ function sendCurrent(ctx: RunContext, state: RunState): Transition {
       const key = getHeader(built.request.headers, "idempotency-key");
       if (key !== undefined) inFlight.idempotencyKey = key;
     }
-    const next: RunState = { ...state, inFlight };
+    let next: RunState;
+    if (fresh) {
+      state.inFlight = inFlight;
+      next = state;
+    } else next = { ...state, inFlight };
     const command: RunCommand = {
       type: "send",
       step: state.step,
