@@ -10,10 +10,18 @@ const KEY_BYTES = 32;
 // 12 bytes is the IV length GCM is specified for; other lengths are hashed and lose guarantees.
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** Decrypted tokens kept (the oldest goes first). */
+const RECENT_LIMIT = 512;
 
 /** Encrypts and decrypts short strings (secrets, generated values) with one 256-bit key. */
 export class SecretCipher {
   readonly #key: Buffer;
+  /**
+   * Tokens decrypted lately, with their plaintext: every run of an integration reads the same
+   * stored secret tokens (a token, with its random IV and tag, always decrypts the same). This
+   * keeps nothing the key held in the same memory could not give.
+   */
+  readonly #recent = new Map<string, string>();
 
   /** @param key exactly 32 bytes; see `loadOrCreateKey` for where it comes from. */
   constructor(key: Uint8Array) {
@@ -39,6 +47,15 @@ export class SecretCipher {
 
   /** Reverses `encrypt`; throws INTERNAL when the token was altered or made with another key. */
   decrypt(token: string): string {
+    const known = this.#recent.get(token);
+    if (known !== undefined) return known;
+    const plain = this.#decrypt(token);
+    if (this.#recent.size >= RECENT_LIMIT) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(token, plain);
+    return plain;
+  }
+
+  #decrypt(token: string): string {
     const parts = token.split(":");
     if (parts.length !== 4 || parts[0] !== FORMAT) {
       throw unreadable("it is not in the v1 format");

@@ -134,6 +134,30 @@ function missingList(missing: string[]): string {
 }
 
 /**
+ * The check's statements, prepared once per connection: a load balancer may ask every second, and
+ * preparing is most of what the check costs. SQLite prepares a statement again by itself when the
+ * schema changed; one whose table is gone fails, and the check says so.
+ */
+function probesOf(database: BetterSqlite3.Database): Probes {
+  let probes = preparedProbes.get(database);
+  if (probes === undefined) {
+    probes = {
+      tables: database.prepare("select name from sqlite_master where type = 'table'"),
+      firstRows: [],
+    };
+    preparedProbes.set(database, probes);
+  }
+  return probes;
+}
+
+interface Probes {
+  tables: BetterSqlite3.Statement;
+  firstRows: BetterSqlite3.Statement[];
+}
+
+const preparedProbes = new WeakMap<BetterSqlite3.Database, Probes>();
+
+/**
  * The cheap check behind /healthz: damage seen by any query since open, every table present and
  * its first page readable. Never throws.
  */
@@ -145,10 +169,17 @@ export function probeHealth(
   try {
     const seen = damageSeen();
     if (seen !== undefined) return { ok: false, reason: seen };
-    const missing = missingTables(database);
+    const probe = probesOf(database);
+    const tables = new Set((probe.tables.all() as Array<{ name: string }>).map((row) => row.name));
+    const missing = STORE_TABLES.filter((name) => !tables.has(name));
     if (missing.length > 0)
       return { ok: false, reason: unusable(file, `is damaged: ${missingList(missing)}`).message };
-    for (const table of STORE_TABLES) database.prepare(`select * from ${table} limit 1`).all();
+    // Prepared on the first check that finds every table there (before that, preparing one fails).
+    if (probe.firstRows.length === 0)
+      probe.firstRows = STORE_TABLES.map((table) =>
+        database.prepare(`select * from ${table} limit 1`),
+      );
+    for (const read of probe.firstRows) read.all();
     return { ok: true };
   } catch (error) {
     const reason = damageError(file, error)?.message ?? (error as Error).message;
