@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { problem, toErrorInfo, type ErrorInfo } from "../errors/index.ts";
 import type { FileStore } from "../files/index.ts";
+import type { RequestSpec } from "../exchange/types.ts";
 import { createRunState } from "../engine/machine.ts";
 import type { EngineOptions, RunEvent, RunState } from "../engine/types.ts";
 import type { ClaimedRun, IntegrationRecord, Store } from "../store/index.ts";
@@ -245,6 +246,7 @@ export class Scheduler {
         return wakeAt + Math.min(IN_PLACE_GRACE_MS, this.leaseMs);
       },
     });
+    const rateLimit = integration.options.rateLimit;
     await driveRun(
       {
         ctx,
@@ -281,8 +283,14 @@ export class Scheduler {
         // Every send follows the checkpoint of its transition, which reads the pending request.
         cancelled: () => checkpointer.cancelRequested(),
         handBack: () => this.stopping,
-        admit: (spec, mayHandBack) =>
-          this.rates.admit(integration.id, integration.options.rateLimit, spec, mayHandBack),
+        // Only with a rate limit: without one every request may go at once, and the driver then
+        // holds no permit and awaits nothing before a send.
+        ...(rateLimit !== undefined
+          ? {
+              admit: (spec: RequestSpec, mayHandBack: boolean) =>
+                this.rates.admit(integration.id, rateLimit, spec, mayHandBack),
+            }
+          : {}),
         ...(this.options.notify !== undefined ? { notify: this.options.notify } : {}),
       },
       state,
