@@ -40,6 +40,8 @@ export function preparedFrom(result: PreparedManifest): PreparedManifest {
 /** Raw manifests that validated, prepared, by their JSON text (the newest RAW_CACHE_LIMIT). */
 const byText = new Map<string, PreparedManifest>();
 const RAW_CACHE_LIMIT = 64;
+/** Longer manifest texts are not kept (a manifest is a few KB; the cache keeps its text). */
+const RAW_CACHE_MAX_CHARS = 256 * 1024;
 
 /**
  * For the runner: a prepared manifest as it is, anything else validated. A library caller most
@@ -55,7 +57,7 @@ export function validated(input: unknown): ValidationResult {
     if (hit !== undefined) return hit;
   }
   const result = validateManifest(input);
-  if (!result.ok || text === undefined) return result;
+  if (!result.ok || text === undefined || text.length > RAW_CACHE_MAX_CHARS) return result;
   const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
   if (byText.size >= RAW_CACHE_LIMIT) byText.delete(byText.keys().next().value!);
   byText.set(text, kept);
@@ -63,6 +65,7 @@ export function validated(input: unknown): ValidationResult {
 }
 
 /** The input's JSON text; undefined when it has none (a cycle, a BigInt, not an object). */
+// Even a huge manifest's text is made once per call: about what validating it costs anyway.
 function jsonText(input: unknown): string | undefined {
   if (typeof input !== "object" || input === null) return undefined;
   try {
