@@ -3,6 +3,7 @@
 // service running thousands of hires through one integration pays for validation once: its
 // integrations' manifests are read through `integrationManifest`, which keeps one prepared
 // manifest per saved version.
+import { deepFreeze } from "../json/deep-freeze.ts";
 import { validateManifest } from "../manifest/index.ts";
 import type { JsonValue, ValidationResult } from "../manifest/types.ts";
 
@@ -79,14 +80,6 @@ function isPrepared(input: unknown): input is PreparedManifest {
   return typeof input === "object" && input !== null && prepared.has(input);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
-}
-
 /** What identifies one saved version of an integration's manifest. */
 export interface IntegrationVersion {
   id: string;
@@ -97,6 +90,8 @@ export interface IntegrationVersion {
 
 interface CachedVersion {
   updatedAt: number;
+  /** The manifest as read: when it is frozen, the very same value is known without its text. */
+  manifest: JsonValue;
   /** The manifest's text, so two updates within one millisecond still read as two versions. */
   text: string;
   result: ValidationResult;
@@ -114,14 +109,27 @@ let validations = 0;
  * `updatedAt` (and text) differ, so the new version is validated the first time it is read.
  */
 export function integrationManifest(integration: IntegrationVersion): ValidationResult {
-  const text = JSON.stringify(integration.manifest) ?? "null";
   const cached = versions.get(integration.id);
+  // The store hands out a manifest read before as the same frozen value (it cannot have changed).
+  if (
+    cached !== undefined &&
+    cached.manifest === integration.manifest &&
+    cached.updatedAt === integration.updatedAt &&
+    Object.isFrozen(integration.manifest)
+  )
+    return cached.result;
+  const text = JSON.stringify(integration.manifest) ?? "null";
   if (cached !== undefined && cached.updatedAt === integration.updatedAt && cached.text === text)
     return cached.result;
   validations += 1;
   const result = prepareManifest(integration.manifest);
   if (versions.size >= CACHE_LIMIT && !versions.has(integration.id)) versions.clear();
-  versions.set(integration.id, { updatedAt: integration.updatedAt, text, result });
+  versions.set(integration.id, {
+    updatedAt: integration.updatedAt,
+    manifest: integration.manifest,
+    text,
+    result,
+  });
   return result;
 }
 
@@ -137,7 +145,12 @@ export function rememberIntegrationManifest(
   const text = JSON.stringify(integration.manifest) ?? "null";
   const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
   if (versions.size >= CACHE_LIMIT && !versions.has(integration.id)) versions.clear();
-  versions.set(integration.id, { updatedAt: integration.updatedAt, text, result: kept });
+  versions.set(integration.id, {
+    updatedAt: integration.updatedAt,
+    manifest: integration.manifest,
+    text,
+    result: kept,
+  });
 }
 
 /** How many times `integrationManifest` validated a manifest in this process (for tests). */

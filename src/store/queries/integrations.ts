@@ -7,17 +7,41 @@ import { hirewireError, problem, type Problem } from "../../errors/index.ts";
 import type { JsonValue } from "../../manifest/types.ts";
 import { newId, notFound, translateConstraint, write, type StoreContext } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
+import { deepFreeze } from "../../json/deep-freeze.ts";
 import type { IntegrationOptions, IntegrationRecord, SecretKeyRecord } from "../records.ts";
 import type { IntegrationsTable } from "../schema.ts";
 import type { CreateIntegrationInput, UpdateIntegrationInput } from "../store.ts";
 
+/**
+ * Manifests decoded lately, by their text, frozen. Every run reads its integration's row (when it
+ * is triggered and when it is driven), and parsing the manifest was most of reading it; a text
+ * seen before is looked up instead (hashing and comparing it is much cheaper than parsing it).
+ */
+const decodedManifests = new Map<string, JsonValue>();
+const DECODED_LIMIT = 64;
+const DECODED_MAX_CHARS = 256 * 1024;
+
+/** The manifest column, decoded; a text decoded lately gives the same frozen value again. */
+function decodeManifest(raw: unknown): JsonValue {
+  // PostgreSQL hands a json column over already parsed: nothing to share.
+  if (typeof raw !== "string" || raw.length > DECODED_MAX_CHARS) return decodeJson<JsonValue>(raw);
+  const known = decodedManifests.get(raw);
+  if (known !== undefined) return known;
+  const value = deepFreeze(decodeJson<JsonValue>(raw));
+  if (decodedManifests.size >= DECODED_LIMIT)
+    decodedManifests.delete(decodedManifests.keys().next().value!);
+  decodedManifests.set(raw, value);
+  return value;
+}
+
+/** An integration row as a record; its manifest is frozen data shared with other reads of it. */
 export function toIntegration(
   row: Omit<Selectable<IntegrationsTable>, "deleted_at">,
 ): IntegrationRecord {
   return {
     id: row.id,
     name: row.name,
-    manifest: decodeJson<JsonValue>(row.manifest),
+    manifest: decodeManifest(row.manifest),
     options: decodeJson<IntegrationOptions>(row.options),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
