@@ -1,8 +1,9 @@
 // SQLite specifics: every transaction begins with BEGIN IMMEDIATE (take the write lock first, so
 // two processes on one file serialize instead of failing mid-transaction), and the wait for that
 // lock is an async retry loop rather than SQLite's busy handler, which would block the event loop.
-// Statements are prepared once per SQL text (statement-cache.ts), and long bursts of queries
-// yield to the event loop (loop-slice.ts).
+// Statements are prepared once per SQL text (statement-cache.ts) and run by the driver itself;
+// callers take turns at the one connection first come first served (connection-queue.ts); long
+// bursts of queries yield to the event loop (loop-slice.ts).
 //
 // Group commit: the write transactions that start within one turn of the event loop share one
 // SQLite transaction and one COMMIT. Each is a savepoint inside it, so one that fails is undone
@@ -13,15 +14,17 @@
 import type BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
+  SelectQueryNode,
   SqliteAdapter,
   SqliteDialect,
-  SqliteDriver,
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
   type QueryResult,
+  type SqliteDatabase,
 } from "kysely";
 import type { DialectTraits } from "../dialect.ts";
+import { ConnectionQueue } from "./connection-queue.ts";
 import { LoopSlice } from "./loop-slice.ts";
 import { cachingStatements } from "./statement-cache.ts";
 
@@ -61,27 +64,42 @@ export interface ImmediateSqliteOptions {
   onQueryError?: (error: unknown) => void;
 }
 
-/** One acquire of the single connection: Kysely hands it back to begin, commit, rollback, release. */
+/**
+ * One acquire of the single connection: Kysely hands it back to begin, commit, rollback, release.
+ * It runs statements itself (Kysely's SQLite connection, without its per-query wrappers), preparing
+ * each SQL text once (statement-cache.ts).
+ */
 class Lease implements DatabaseConnection {
-  /** Still holds the connection's mutex (a commit gives it up early, to wait for the group). */
+  /** Still holds the connection's turn (a commit gives it up early, to wait for the group). */
   held = true;
 
   constructor(
-    readonly inner: DatabaseConnection,
+    private readonly database: SqliteDatabase,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
-      return await this.inner.executeQuery<R>(query);
+      const statement = this.database.prepare(query.sql);
+      const parameters = query.parameters as unknown[];
+      if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return Promise.resolve({
+        numAffectedRows: BigInt(changes),
+        insertId: BigInt(lastInsertRowid),
+        rows: [],
+      });
     } catch (error) {
       this.onError(error);
-      throw error;
+      return Promise.reject(error);
     }
   }
 
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(query, chunkSize);
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query))
+      throw new Error("the SQLite store streams only SELECT queries");
+    const statement = this.database.prepare(query.sql);
+    for (const row of statement.iterate(query.parameters as unknown[])) yield { rows: [row as R] };
   }
 }
 
@@ -112,8 +130,10 @@ const SAVEPOINT = CompiledQuery.raw("savepoint member");
 const RELEASE = CompiledQuery.raw("release member");
 const ROLLBACK_TO = CompiledQuery.raw("rollback to member");
 
-class ImmediateSqliteDriver extends SqliteDriver {
+class ImmediateSqliteDriver implements Driver {
   readonly #options: ImmediateSqliteOptions;
+  readonly #database: SqliteDatabase;
+  readonly #turns = new ConnectionQueue();
   readonly #slice = new LoopSlice();
   // better-sqlite3's pragma() prepares its statement on every call: twice per transaction, that
   // cost more than the transaction's own INSERT. Prepared once here instead.
@@ -128,9 +148,11 @@ class ImmediateSqliteDriver extends SqliteDriver {
   };
 
   constructor(options: ImmediateSqliteOptions) {
-    super({ database: cachingStatements(options.database) });
     this.#options = options;
+    this.#database = cachingStatements(options.database);
   }
+
+  async init(): Promise<void> {}
 
   #setBusyTimeout(which: "none" | "usual"): void {
     const { database, busyTimeoutMs } = this.#options;
@@ -142,20 +164,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   // Every query and transaction starts here: the place to let the event loop breathe (loop-slice.ts).
-  override async acquireConnection(): Promise<DatabaseConnection> {
+  async acquireConnection(): Promise<DatabaseConnection> {
     await this.#slice.yieldIfLong();
-    return new Lease(await super.acquireConnection(), this.#noteError);
+    await this.#turns.acquire();
+    return new Lease(this.#database, this.#noteError);
   }
 
-  // Kysely passes the connection it acquired (its SqliteDriver declares no parameter).
-  override async releaseConnection(connection?: DatabaseConnection): Promise<void> {
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
     if (!lease.held) return;
     lease.held = false;
-    await super.releaseConnection();
+    this.#turns.release();
   }
 
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
     if (this.#group === undefined) {
       await this.#beginImmediate(connection);
       const group = new CommitGroup();
@@ -166,7 +188,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
     await connection.executeQuery(SAVEPOINT);
   }
 
-  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(RELEASE);
     const group = this.#group;
     if (group === undefined) throw new Error("commit without an open SQLite transaction");
@@ -179,7 +201,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   // On SQLITE_FULL (and I/O errors) SQLite has already rolled the whole transaction back, with
   // every write of the group in it: they all fail with that error, and a second ROLLBACK would
   // fail with "no transaction is active" and hide the error that matters.
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
     // Its work was handed to the group, whose COMMIT failed: nothing of it is left to undo.
     if (!lease.held) return;
@@ -200,28 +222,33 @@ class ImmediateSqliteDriver extends SqliteDriver {
    * first. For statements SQLite refuses inside one, such as a WAL checkpoint.
    */
   async outsideTransaction<T>(fn: () => T): Promise<T> {
-    const connection = await super.acquireConnection();
+    await this.#turns.acquire();
     try {
-      if (this.#group !== undefined) await this.#finish(this.#group, connection);
+      if (this.#group !== undefined) await this.#finish(this.#group, this.#connection());
       return fn();
     } finally {
-      await super.releaseConnection();
+      this.#turns.release();
     }
   }
 
   // The last group commits before the file closes: its members are waiting for that COMMIT.
-  override async destroy(): Promise<void> {
+  async destroy(): Promise<void> {
     await this.outsideTransaction(() => undefined);
-    await super.destroy();
+    this.#database.close();
+  }
+
+  /** The connection for the driver's own statements, made while it holds the turn. */
+  #connection(): Lease {
+    return new Lease(this.#database, this.#noteError);
   }
 
   async #commitGroup(group: CommitGroup): Promise<void> {
     if (group.done) return;
-    const connection = await super.acquireConnection();
+    await this.#turns.acquire();
     try {
-      await this.#finish(group, connection);
+      await this.#finish(group, this.#connection());
     } finally {
-      await super.releaseConnection();
+      this.#turns.release();
     }
   }
 
