@@ -28,6 +28,20 @@ describe("classifyAddress", () => {
     expect(classifyAddress(address)).toBe(expected);
   });
 
+  it("answers the same when asked again, also after more addresses than it keeps answers for", () => {
+    expect(classifyAddress("169.254.169.254")).toBe("metadata");
+    for (let i = 0; i < 3_000; i += 1) {
+      const address = `8.${(i >> 8) & 255}.${i & 255}.1`;
+      expect(classifyAddress(address)).toBe("public");
+      expect(isLoopback(address)).toBe(false);
+    }
+    expect(classifyAddress("169.254.169.254")).toBe("metadata");
+    expect(classifyAddress("10.1.2.3")).toBe("private");
+    expect(classifyAddress("10.1.2.3")).toBe("private");
+    expect(isLoopback("127.0.0.1")).toBe(true);
+    expect(isLoopback("127.0.0.1")).toBe(true);
+  });
+
   it("knows loopback in its forms", () => {
     expect(isLoopback("127.0.0.2")).toBe(true);
     expect(isLoopback("::ffff:127.0.0.1")).toBe(true);
