@@ -2,6 +2,9 @@
 // the bench target. The service runs in a process of its own with a temp SQLite data dir; this
 // process only sends requests. Reports runs/s until all finished, and the API's latency (a GET of
 // a run and /healthz, sampled one at a time on their own connection) idle and under that load.
+// argv[2] is how the triggers reach the service: "each" (default) opens a connection per trigger,
+// as `fetch` does for 1,000 requests at once; a number N sends them through N keep-alive
+// connections, as a client with a connection pool does (Part 5's client, with 64).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,12 +28,16 @@ export interface LatencySummary {
 }
 
 export interface ServiceResult {
+  /** Connections the triggers went through: "each" (one per trigger) or the pool's size. */
+  connections: "each" | number;
   runs: number;
   /** Seconds from the first trigger until the last run had finished. */
   seconds: number;
   runsPerSec: number;
   /** Seconds until every trigger had its 202. */
   triggerSeconds: number;
+  /** CPU time this (the client's) process spent from the first trigger until every 202, ms. */
+  clientTriggerCpuMs: number;
   succeeded: number;
   /** Time from the burst's start until each run finished (its finished_at), ms. */
   finishP50: number;
@@ -47,6 +54,10 @@ const RUNS = Number(process.env.BENCH_SERVICE_RUNS ?? 1000);
 const WARM_UP = Math.min(RUNS, Number(process.env.BENCH_SCALE_WARMUP ?? 300));
 const ADMIN = "hw_bench_admin_token_0123456789abcdef";
 const IDLE_SAMPLES = 400;
+const CONNECTIONS: "each" | number =
+  process.argv[2] === undefined || process.argv[2] === "each" ? "each" : Number(process.argv[2]);
+if (CONNECTIONS !== "each" && !(Number.isInteger(CONNECTIONS) && CONNECTIONS > 0))
+  throw new Error(`service.ts: connections must be "each" or a positive integer`);
 
 type Client = (
   method: string,
@@ -112,7 +123,8 @@ await reportToParent(async (): Promise<ServiceResult> => {
       ? { execArgv: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }
       : {}),
   });
-  const loadAgent = new Agent();
+  // Undici's Agent opens as many connections as there are requests unless told a limit.
+  const loadAgent = new Agent(CONNECTIONS === "each" ? {} : { connections: CONNECTIONS });
   const probeAgent = new Agent({ connections: 1 });
   try {
     const { url } = await nextMessage(serviceChild, "ready");
@@ -184,8 +196,10 @@ await reportToParent(async (): Promise<ServiceResult> => {
     const loaded = sampleLatency(probe, probeRun, () => finished);
     const startedEpoch = Date.now();
     const started = performance.now();
+    const clientCpu = process.cpuUsage();
     await Promise.all(hires.map(trigger));
     const triggerSeconds = (performance.now() - started) / 1000;
+    const clientUsed = process.cpuUsage(clientCpu);
     while (await unfinished()) await sleep(20);
     const seconds = (performance.now() - started) / 1000;
     finished = true;
@@ -222,10 +236,12 @@ await reportToParent(async (): Promise<ServiceResult> => {
       cursor = page.next_cursor;
     }
     return {
+      connections: CONNECTIONS,
       runs: RUNS,
       seconds,
       runsPerSec: RUNS / seconds,
       triggerSeconds,
+      clientTriggerCpuMs: (clientUsed.user + clientUsed.system) / 1000,
       // The warm-up runs are in the same list.
       succeeded: succeeded - warm.length,
       finishP50: percentile(finishedAfter, 50),
