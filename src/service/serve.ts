@@ -2,7 +2,7 @@
 // the sandbox and the first-start set-up (admin token, secret key, example integrations).
 import { isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { serve, type ServerType } from "@hono/node-server";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { serviceLogger } from "./service-logger.ts";
@@ -143,9 +143,16 @@ function ownAddresses(host: string): string[] {
   );
 }
 
+// The queue of connections the kernel has accepted and the process has not yet taken. Node's
+// default (511) overflowed when 1,000 clients connected at once while the service was busy: the
+// kernel dropped their SYNs, and each such client waited a second (then two) before its retry.
+// Linux caps this at net.core.somaxconn (4,096 on current kernels).
+const LISTEN_BACKLOG = 4_096;
+
 export function listen(app: Hono, host: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
     server.once("error", reject);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve(server));
   });
 }
