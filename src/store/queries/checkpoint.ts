@@ -162,24 +162,45 @@ async function inTransaction(
     const updated = (await trx.executeQuery<RunRow>(update)).rows[0];
     if (updated === undefined) return undefined;
     if (insertAttempt) await trx.executeQuery(insertAttempt);
-    for (const field of fieldRows) {
-      await trx
-        .insertInto("stored_fields")
-        .values(field)
-        .onConflict((oc) =>
-          oc.columns(["hire_id", "name"]).doUpdateSet({
-            value: field.value,
-            sensitive: field.sensitive,
-            value_enc: field.value_enc,
-            run_id: field.run_id,
-            updated_at: field.updated_at,
-          }),
-        )
-        .execute();
-    }
+    for (const field of fieldRows) await trx.executeQuery(storedFieldUpsert(ctx, field));
     if (announce) await announceDue(ctx, trx);
     return updated;
   });
+}
+
+/** A stored field's INSERT … ON CONFLICT UPDATE, compiled once (query-shapes.ts). */
+function storedFieldUpsert(ctx: StoreContext, field: FieldRow): CompiledQuery {
+  const values = [
+    field.hire_id,
+    field.name,
+    field.value,
+    field.sensitive,
+    field.value_enc,
+    field.run_id,
+    field.updated_at,
+  ];
+  return compiledShape(`${ctx.traits.name}:storedField`, values, (value) =>
+    ctx.db
+      .insertInto("stored_fields")
+      .values({
+        hire_id: value(0),
+        name: value(1),
+        value: value(2),
+        sensitive: value(3),
+        value_enc: value(4),
+        run_id: value(5),
+        updated_at: value(6),
+      })
+      .onConflict((oc) =>
+        oc.columns(["hire_id", "name"]).doUpdateSet({
+          value: value(2),
+          sensitive: value(3),
+          value_enc: value(4),
+          run_id: value(5),
+          updated_at: value(6),
+        }),
+      ),
+  );
 }
 
 /** The run's guarded UPDATE, compiled once per set of columns (query-shapes.ts). */

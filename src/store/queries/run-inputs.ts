@@ -5,6 +5,7 @@
 import { sql } from "kysely";
 import type { StoreContext } from "../context.ts";
 import { toMillis } from "../json-codec.ts";
+import { compiledShape } from "../query-shapes.ts";
 import type { RunInputs } from "../store.ts";
 import { toHire } from "./hires.ts";
 import { decryptSecrets, toIntegration } from "./integrations.ts";
@@ -26,20 +27,24 @@ export async function getRunInputs(
   integrationId: string,
   hireId: string,
 ): Promise<RunInputs> {
-  const { rows } = await sql<InputRow>`
+  // Compiled once (query-shapes.ts): every run reads its inputs twice, at its trigger and its claim.
+  const query = compiledShape(`${ctx.traits.name}:runInputs`, [integrationId, hireId], (value) =>
+    sql`
     select 'i' as kind, id as k, name as a, cast(manifest as text) as b,
            cast(options as text) as c, created_at as m, updated_at as n
-      from integrations where id = ${integrationId} and deleted_at is null
+      from integrations where id = ${value(0)} and deleted_at is null
     union all
     select 's', key, value_enc, null, null, null, null
-      from integration_secrets where integration_id = ${integrationId}
+      from integration_secrets where integration_id = ${value(0)}
     union all
     select 'h', id, cast(props as text), null, null, created_at, updated_at
-      from hires where id = ${hireId}
+      from hires where id = ${value(1)}
     union all
     select 'f', name, cast(value as text), value_enc, run_id, sensitive, null
-      from stored_fields where hire_id = ${hireId}
-    order by kind, k`.execute(ctx.db);
+      from stored_fields where hire_id = ${value(1)}
+    order by kind, k`.compile(ctx.db),
+  );
+  const { rows } = await ctx.db.executeQuery<InputRow>(query);
   const secretRows: Array<{ key: string; value_enc: string }> = [];
   const fieldRows: Parameters<typeof toStoredValues>[1][number][] = [];
   let inputs: Omit<RunInputs, "storedValues" | "secrets"> = {
