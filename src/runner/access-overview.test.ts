@@ -9,6 +9,7 @@ import {
   startTargetServer,
   type TargetServer,
 } from "../../test/support/target-server.ts";
+import { deepFreeze } from "../json/deep-freeze.ts";
 import { DiskFileStore } from "../files/index.ts";
 import type { JsonValue } from "../manifest/types.ts";
 import { SecretCipher } from "../secrets/index.ts";
@@ -197,6 +198,14 @@ describe("the access overview", () => {
     expect(
       referencesAccessOverview({ execute: [{ url: "https://x/{{ access_overview }}" }] }),
     ).toBe(true);
+    // A frozen manifest is answered again the same way; a mutable one is read again each time.
+    const frozen = deepFreeze(structuredClone(uses));
+    expect(referencesAccessOverview(frozen)).toBe(true);
+    expect(referencesAccessOverview(frozen)).toBe(true);
+    const changing = structuredClone(plain);
+    expect(referencesAccessOverview(changing)).toBe(false);
+    changing.execute[0]!.data.note = "{{ access_overview }}";
+    expect(referencesAccessOverview(changing)).toBe(true);
     expect(await paramsWithAccessOverview(deps, plain, hire, { A: "1" })).toEqual({ A: "1" });
     expect(await paramsWithAccessOverview(deps, uses, hire, { access_overview: "given" })).toEqual({
       access_overview: "given",

@@ -183,11 +183,26 @@ export function accessOverviewText(items: ReadonlyArray<Pick<AccessEntry, "name"
 /** The template variable runs see the overview as. */
 const ACCESS_OVERVIEW_VARIABLE = "access_overview";
 
+/** Answers for frozen manifests (the store hands out one frozen value per stored version). */
+const referencing = new WeakMap<object, boolean>();
+
 /**
  * Whether any template in the manifest uses `{{ access_overview }}`. A cheap text test first:
- * nearly every manifest does not mention it, and those are never parsed.
+ * nearly every manifest does not mention it, and those are never parsed. A frozen manifest cannot
+ * change, so its answer is kept (every trigger of an integration asks about the same one).
  */
 export function referencesAccessOverview(manifest: unknown): boolean {
+  if (typeof manifest !== "object" || manifest === null || !Object.isFrozen(manifest))
+    return findsAccessOverview(manifest);
+  let answer = referencing.get(manifest);
+  if (answer === undefined) {
+    answer = findsAccessOverview(manifest);
+    referencing.set(manifest, answer);
+  }
+  return answer;
+}
+
+function findsAccessOverview(manifest: unknown): boolean {
   if (!JSON.stringify(manifest ?? null).includes(ACCESS_OVERVIEW_VARIABLE)) return false;
   const uses = (value: unknown): boolean => {
     if (typeof value === "string")
