@@ -4,7 +4,7 @@ import { randomFillSync } from "node:crypto";
 import type { Kysely } from "kysely";
 import { HirewireError, hirewireError, isHirewireError, type Problem } from "../errors/index.ts";
 import type { SecretCipher } from "../secrets/index.ts";
-import type { DialectTraits } from "./dialect.ts";
+import type { DialectTraits, RunNow, WriteNow } from "./dialect.ts";
 import type { RunSignals } from "./run-signals.ts";
 import type { Database } from "./schema.ts";
 
@@ -23,6 +23,11 @@ export interface StoreContext {
   readonly afterErase?: () => Promise<void>;
   /** Wake-ups for schedulers when a write makes a run due (run-signals.ts). */
   readonly signals: RunSignals;
+  /**
+   * Where the driver is synchronous (SQLite): a write transaction run in one stretch, for the
+   * writes every run makes several times (its trigger, its checkpoints). Use `writeAtOnce`.
+   */
+  readonly writeNow?: WriteNow;
 }
 
 let lastMs = 0;
@@ -71,6 +76,22 @@ export async function write<T>(
     // The transaction was rolled back whole: nothing of this write was kept.
     throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
   }
+}
+
+/**
+ * `ctx.writeNow` with `write`'s treatment of a full disk; undefined where the dialect has none
+ * (the caller then uses `write`).
+ */
+export function writeAtOnce<T>(
+  ctx: StoreContext,
+  work: (run: RunNow) => T,
+): Promise<T> | undefined {
+  const writeNow = ctx.writeNow;
+  if (writeNow === undefined) return undefined;
+  return writeNow(work).catch((error: unknown) => {
+    if (!ctx.traits.isDiskFull(error)) throw error;
+    throw hirewireError("DISK_FULL", "database", { location: ctx.location }, { cause: error });
+  });
 }
 
 /**

@@ -1,6 +1,15 @@
 // The few things that differ between SQL dialects, kept behind one small interface so the shared
 // query code never branches on a dialect name. Adding Postgres means adding one of these.
-import type { ColumnDataType } from "kysely";
+import type { ColumnDataType, CompiledQuery, QueryResult } from "kysely";
+
+/** Runs one compiled statement before returning, inside a synchronous write (`writeNow`). */
+export type RunNow = <R = unknown>(query: CompiledQuery) => QueryResult<R>;
+
+/**
+ * A write transaction whose statements all run in one synchronous stretch, where the driver is
+ * synchronous (SQLite). `work` must not wait for anything; what it throws undoes it alone.
+ */
+export type WriteNow = <T>(work: (run: RunNow) => T) => Promise<T>;
 
 export interface DialectTraits {
   readonly name: "sqlite" | "postgres";

@@ -10,6 +10,7 @@ import {
   notFound,
   translateConstraint,
   write,
+  writeAtOnce,
   type StoreContext,
 } from "../context.ts";
 import { decodeJson, encodeJson, toMillis } from "../json-codec.ts";
@@ -157,12 +158,27 @@ async function inTransaction(
 ): Promise<Pick<RunRow, "request"> | undefined> {
   const update = checkpointUpdate(ctx, input, runChanges, returning);
   const insertAttempt = attempt && attemptInsert(ctx, attempt);
-  return write(ctx, async (trx) => {
+  const upserts = fieldRows.map((field) => storedFieldUpsert(ctx, field));
+  // SQLite: the statements in one synchronous stretch (context.ts, `writeAtOnce`).
+  const atOnce = writeAtOnce(ctx, (run) => {
     // RETURNING hands back the row as written: no read after the writes.
+    const updated = run<RunRow>(update).rows[0];
+    if (updated === undefined) return undefined;
+    if (insertAttempt) run(insertAttempt);
+    for (const upsert of upserts) run(upsert);
+    return updated;
+  });
+  if (atOnce !== undefined) {
+    const updated = await atOnce;
+    // Committed: the schedulers of this process may look now.
+    if (updated !== undefined && announce) await announceDue(ctx, ctx.db);
+    return updated;
+  }
+  return write(ctx, async (trx) => {
     const updated = (await trx.executeQuery<RunRow>(update)).rows[0];
     if (updated === undefined) return undefined;
     if (insertAttempt) await trx.executeQuery(insertAttempt);
-    for (const field of fieldRows) await trx.executeQuery(storedFieldUpsert(ctx, field));
+    for (const upsert of upserts) await trx.executeQuery(upsert);
     if (announce) await announceDue(ctx, trx);
     return updated;
   });

@@ -7,6 +7,7 @@ import {
   newId,
   notFound,
   write,
+  writeAtOnce,
   writeStatement,
   type StoreContext,
 } from "../context.ts";
@@ -97,6 +98,13 @@ async function insertRun(
         Object.fromEntries(columns.map((column, i) => [column, value(i)])) as Insertable<RunsTable>,
       ),
   );
+  const atOnce = writeAtOnce(ctx, (run) => run<Selectable<RunsTable>>(statement).rows[0]);
+  if (atOnce !== undefined) {
+    const created = await atOnce;
+    // Committed: the schedulers of this process may look now.
+    if (created) await announceDue(ctx, ctx.db);
+    return created;
+  }
   return write(ctx, async (trx) => {
     const created = (await trx.executeQuery<Selectable<RunsTable>>(statement)).rows[0];
     if (created) await announceDue(ctx, trx);

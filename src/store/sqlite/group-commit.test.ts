@@ -39,9 +39,12 @@ async function open() {
     }) as typeof statement.run;
     return statement;
   }) as typeof database.prepare;
-  const db = new Kysely<Schema>({
-    dialect: new ImmediateSqliteDialect({ database, busyTimeoutMs: 1000, lockTimeoutMs: 1000 }),
+  const dialect = new ImmediateSqliteDialect({
+    database,
+    busyTimeoutMs: 1000,
+    lockTimeoutMs: 1000,
   });
+  const db = new Kysely<Schema>({ dialect });
   const observer = new Database(file, { readonly: true });
   const visible = (): number[] =>
     (observer.prepare("select id from notes order by id").all() as Array<{ id: number }>).map(
@@ -49,6 +52,7 @@ async function open() {
     );
   return {
     db,
+    dialect,
     database,
     visible,
     commits: () => commits,
@@ -62,6 +66,16 @@ async function open() {
 
 const insert = (db: Kysely<Schema>, id: number, body = "x") =>
   db.transaction().execute((trx) => trx.insertInto("notes").values({ id, body }).execute());
+
+/** The same insert as a synchronous write (`writeNow`), rows given as [id, body]. */
+const insertNow = (
+  store: { db: Kysely<Schema>; dialect: ImmediateSqliteDialect },
+  ...rows: Array<[number, string]>
+) =>
+  store.dialect.writeNow((run) => {
+    for (const [id, body] of rows) run(store.db.insertInto("notes").values({ id, body }).compile());
+    return rows.length;
+  });
 
 describe("SQLite group commit", () => {
   it("commits the writes of one turn together, and each is on disk when it resolves", async () => {
@@ -137,5 +151,72 @@ describe("SQLite group commit", () => {
     await writes;
     expect(store.visible()).toEqual([1, 2]);
     store.observer.close();
+  });
+
+  describe("writeNow (a write run in one synchronous stretch)", () => {
+    it("shares the turn's COMMIT with Kysely transactions, and is on disk when it resolves", async () => {
+      const store = await open();
+      const seen: number[][] = [];
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          (i % 2 === 0 ? insertNow(store, [i + 1, "x"]) : insert(store.db, i + 1)).then(() =>
+            seen.push(store.visible()),
+          ),
+        ),
+      );
+      expect(seen).toHaveLength(60);
+      for (const rows of seen) expect(rows).toHaveLength(60);
+      expect(store.commits()).toBeLessThanOrEqual(3);
+      expect(await insertNow(store, [61, "x"], [62, "x"])).toBe(2);
+      expect(store.visible()).toEqual(expect.arrayContaining([61, 62]));
+      await store.close();
+    });
+
+    it("undoes a failed write alone, all of its statements", async () => {
+      const store = await open();
+      await insert(store.db, 1);
+      const outcomes = await Promise.allSettled([
+        insertNow(store, [2, "x"]),
+        insertNow(store, [3, "x"], [1, "duplicate"]),
+        store.dialect.writeNow((run) => {
+          run(store.db.insertInto("notes").values({ id: 4, body: "x" }).compile());
+          throw new Error("the caller changed its mind");
+        }),
+        insert(store.db, 5),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        "fulfilled",
+        "rejected",
+        "rejected",
+        "fulfilled",
+      ]);
+      expect(store.visible()).toEqual([1, 2, 5]);
+      await store.close();
+    });
+
+    it("on a full disk reports no write as done that is not on disk", async () => {
+      const store = await open();
+      await insert(store.db, 1);
+      const pages = Number(store.database.pragma("page_count", { simple: true }));
+      store.database.pragma(`max_page_count = ${pages + 1}`);
+      const big = "y".repeat(64 * 1024);
+      const ids = [2, 3, 4];
+      const outcomes = await Promise.allSettled(
+        ids.map((id) => insertNow(store, [id, id === 3 ? big : "x"])),
+      );
+      const rejected = outcomes.flatMap((outcome) =>
+        outcome.status === "rejected" ? [outcome.reason as { code?: string }] : [],
+      );
+      expect(rejected.length).toBeGreaterThan(0);
+      expect(rejected.every((error) => error.code === "SQLITE_FULL")).toBe(true);
+      const kept = store.visible();
+      ids.forEach((id, i) => {
+        expect(kept.includes(id)).toBe(outcomes[i]!.status === "fulfilled");
+      });
+      store.database.pragma("max_page_count = 1073741823");
+      await insertNow(store, [5, big]);
+      expect(store.visible()).toContain(5);
+      await store.close();
+    });
   });
 });

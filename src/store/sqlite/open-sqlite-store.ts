@@ -83,6 +83,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions): Promise<
             }
           }),
         signals: new LocalRunSignals(),
+        writeNow: (work) => dialect.writeNow(work),
         ...(options.file !== ":memory:" ? { location: options.file } : {}),
       },
       async () => probeHealth(opened, file, () => damage),

@@ -23,7 +23,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
 } from "kysely";
-import type { DialectTraits } from "../dialect.ts";
+import type { DialectTraits, RunNow } from "../dialect.ts";
 import { ConnectionQueue } from "./connection-queue.ts";
 import { LoopSlice } from "./loop-slice.ts";
 import { cachingStatements } from "./statement-cache.ts";
@@ -80,18 +80,23 @@ class Lease implements DatabaseConnection {
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
+      return Promise.resolve(this.runNow<R>(query));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Runs the statement before returning (better-sqlite3 is synchronous). */
+  runNow<R>(query: CompiledQuery): QueryResult<R> {
+    try {
       const statement = this.database.prepare(query.sql);
       const parameters = query.parameters as unknown[];
-      if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+      if (statement.reader) return { rows: statement.all(parameters) as R[] };
       const { changes, lastInsertRowid } = statement.run(parameters);
-      return Promise.resolve({
-        numAffectedRows: BigInt(changes),
-        insertId: BigInt(lastInsertRowid),
-        rows: [],
-      });
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
     } catch (error) {
       this.onError(error);
-      return Promise.reject(error);
+      throw error;
     }
   }
 
@@ -218,6 +223,40 @@ class ImmediateSqliteDriver implements Driver {
   }
 
   /**
+   * A write transaction whose statements all run in one synchronous stretch: the same savepoint
+   * in the turn's shared transaction, and the same wait for its COMMIT, as a Kysely transaction
+   * here, without a transaction object, an executor and a promise per statement. `work` must not
+   * wait for anything; what it throws undoes its statements alone.
+   */
+  async writeNow<T>(work: (run: RunNow) => T): Promise<T> {
+    const lease = (await this.acquireConnection()) as Lease;
+    try {
+      await this.beginTransaction(lease);
+    } catch (error) {
+      await this.releaseConnection(lease);
+      throw error;
+    }
+    let result: T;
+    try {
+      result = work((query) => lease.runNow(query));
+    } catch (error) {
+      try {
+        await this.rollbackTransaction(lease);
+      } finally {
+        await this.releaseConnection(lease);
+      }
+      throw error;
+    }
+    try {
+      // Gives the connection up at once and resolves once the shared COMMIT is done.
+      await this.commitTransaction(lease);
+    } finally {
+      await this.releaseConnection(lease);
+    }
+    return result;
+  }
+
+  /**
    * Runs `fn` on the connection outside any transaction: the open group (if any) is committed
    * first. For statements SQLite refuses inside one, such as a WAL checkpoint.
    */
@@ -313,6 +352,12 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     this.#driver = new ImmediateSqliteDriver(this.#options);
     return this.#driver;
+  }
+
+  /** See the driver's `writeNow`; the dialect must have made its driver (the store is open). */
+  writeNow<T>(work: (run: RunNow) => T): Promise<T> {
+    if (this.#driver === undefined) throw new Error("the SQLite store is not open");
+    return this.#driver.writeNow(work);
   }
 
   /** Runs `fn` outside any transaction, once the open group (if any) has committed. */
