@@ -182,14 +182,21 @@ describe("SQLite group commit", () => {
           run(store.db.insertInto("notes").values({ id: 4, body: "x" }).compile());
           throw new Error("the caller changed its mind");
         }),
+        // Work that would go on after a wait is refused, and what it did at once is undone.
+        store.dialect.writeNow(async (run) => {
+          run(store.db.insertInto("notes").values({ id: 6, body: "x" }).compile());
+          await Promise.resolve();
+        }),
         insert(store.db, 5),
       ]);
       expect(outcomes.map((outcome) => outcome.status)).toEqual([
         "fulfilled",
         "rejected",
         "rejected",
+        "rejected",
         "fulfilled",
       ]);
+      expect(String((outcomes[3] as PromiseRejectedResult).reason)).toMatch(/returned a promise/);
       expect(store.visible()).toEqual([1, 2, 5]);
       await store.close();
     });

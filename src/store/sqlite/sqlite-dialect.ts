@@ -236,9 +236,15 @@ class ImmediateSqliteDriver implements Driver {
       await this.releaseConnection(lease);
       throw error;
     }
-    let result: T;
+    // As Kysely's transactions here: what fails after BEGIN is undone (a commit that already gave
+    // the connection up has nothing left to undo), and the connection is always given back.
     try {
-      result = work((query) => lease.runNow(query));
+      const result = work((query) => lease.runNow(query));
+      if (result instanceof Promise)
+        throw new Error("writeNow's work returned a promise: its statements must run at once");
+      // Gives the connection up at once and resolves once the shared COMMIT is done.
+      await this.commitTransaction(lease);
+      return result;
     } catch (error) {
       try {
         await this.rollbackTransaction(lease);
@@ -247,13 +253,6 @@ class ImmediateSqliteDriver implements Driver {
       }
       throw error;
     }
-    try {
-      // Gives the connection up at once and resolves once the shared COMMIT is done.
-      await this.commitTransaction(lease);
-    } finally {
-      await this.releaseConnection(lease);
-    }
-    return result;
   }
 
   /**
