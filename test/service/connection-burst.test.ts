@@ -58,7 +58,8 @@ it("takes 1,000 connections made at once while its event loop is busy, none left
     await new Promise((resolve) => process.nextTick(resolve));
     const states = clientStates(port);
     expect(states.get("SYN_SENT") ?? 0).toBe(0);
-    expect(states.get("ESTABLISHED")).toBe(1_000);
+    // At least: /proc/net/tcp lists the whole machine's sockets.
+    expect(states.get("ESTABLISHED")).toBeGreaterThanOrEqual(1_000);
     // And the service answers on them once it gets to them.
     const answered = await new Promise<string>((resolve, reject) => {
       const last = sockets[sockets.length - 1]!;
