@@ -2,8 +2,9 @@
 // file that is renamed into place, so a reader never sees a half-written file and a failed save
 // leaves nothing behind.
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
-import { mkdir, readdir, rm, stat, unlink, rename } from "node:fs/promises";
+import { once } from "node:events";
+import { createReadStream, openAsBlob, type WriteStream } from "node:fs";
+import { mkdir, open, readdir, rm, stat, unlink, rename } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { HirewireError } from "../errors/index.ts";
@@ -48,10 +49,16 @@ export class DiskFileStore implements FileStore {
         yield chunk;
       }
     };
+    // The file is opened before the body is read: a write stream opening it on its own could
+    // finish opening (creating the file) after a body that had already failed made the save give
+    // up and remove it, leaving an empty partial file behind.
+    let out: WriteStream | undefined;
     try {
-      await pipeline(body as AsyncIterable<Uint8Array>, limit, createWriteStream(partialPath));
+      out = (await open(partialPath, "wx")).createWriteStream();
+      await pipeline(body as AsyncIterable<Uint8Array>, limit, out);
       await rename(partialPath, finalPath);
     } catch (error) {
+      if (out !== undefined && !out.closed) await once(out, "close").catch(() => undefined);
       await unlink(partialPath).catch(() => undefined);
       if (isDiskFull(error)) {
         throw hirewireError(
