@@ -26,6 +26,7 @@ import {
   type Transition,
 } from "./types.ts";
 import { stepVariables } from "./variables.ts";
+import { ObjectSlot } from "../json/object-slot.ts";
 
 /**
  * An empty record, shared by every state that has nothing there (stored fields, files, generated
@@ -321,9 +322,10 @@ interface BuildInputs {
   built: BuiltRequest;
 }
 
-// Per run context, its last build. States and what they hold are never mutated, so the same
+// Per run context, its last build, kept on the context (one per run; a WeakMap's entries would
+// cost every garbage collection). States and what they hold are never mutated, so the same
 // objects mean the same values.
-const lastBuild = new WeakMap<RunContext, BuildInputs>();
+const lastBuild = new ObjectSlot<RunContext, BuildInputs>("last build");
 
 function builtRequest(
   ctx: RunContext,

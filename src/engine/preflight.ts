@@ -52,45 +52,53 @@ export function preflight(ctx: RunContext, keepSteps = true): Preflight {
     return name !== undefined && Object.hasOwn(generated, name) ? undefined : name;
   };
 
-  blockSteps(ctx).forEach((step, index) => {
-    const stepProblems: ErrorInfo[] = [];
-    const missing = (expr: TemplateExpr, path: string): string | undefined => {
-      const root = expr.segments[0] ?? "";
-      if (root === "responses") {
-        const ref = Number(expr.segments[1]);
-        if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
-          return `<${expr.path}>`;
-        stepProblems.push(
-          problem(
-            "TEMPLATE_UNDEFINED_VARIABLE",
-            "notRunYet",
-            { variable: expr.path, step: index },
-            { path, step: index, details: { variable: expr.path } },
-          ),
-        );
+  // One scope for every step: what earlier steps store is answered by `missing` below.
+  const scope = runScope(ctx, state);
+  const defaultTimeoutMs = ctx.options?.defaultTimeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs;
+  const maxRedirects = ctx.options?.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects;
+  // The step being checked, and its problems: read by `missing`, made once for the whole walk.
+  let index = 0;
+  let stepProblems: ErrorInfo[] = [];
+  const missing = (expr: TemplateExpr, path: string): string | undefined => {
+    const root = expr.segments[0] ?? "";
+    if (root === "responses") {
+      const ref = Number(expr.segments[1]);
+      if (expr.segments.length >= 2 && Number.isInteger(ref) && ref >= 0 && ref < index)
         return `<${expr.path}>`;
-      }
-      if (storedBefore.has(root)) return `<${expr.path}>`;
       stepProblems.push(
         problem(
           "TEMPLATE_UNDEFINED_VARIABLE",
-          "unknown",
-          { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+          "notRunYet",
+          { variable: expr.path, step: index },
           { path, step: index, details: { variable: expr.path } },
         ),
       );
-      return `<unknown ${expr.path}>`;
-    };
+      return `<${expr.path}>`;
+    }
+    if (storedBefore.has(root)) return `<${expr.path}>`;
+    stepProblems.push(
+      problem(
+        "TEMPLATE_UNDEFINED_VARIABLE",
+        "unknown",
+        { variable: expr.path, hint: unknownHint(ctx, root, expr.path) },
+        { path, step: index, details: { variable: expr.path } },
+      ),
+    );
+    return `<unknown ${expr.path}>`;
+  };
+  blockSteps(ctx).forEach((step, stepIndex) => {
+    index = stepIndex;
+    stepProblems = [];
     try {
-      const built = buildRequest(step, runScope(ctx, state), {
+      const built = buildRequest(step, scope, {
         stepPath: blockStepPath(ctx, index),
         secrets: ctx.secrets,
         secretVariable: plannedSecret,
         stepIndex: index,
         manifestHeaders: ctx.manifest.headers,
         files: savedBefore,
-        defaultTimeoutMs: ctx.options?.defaultTimeoutMs ?? ENGINE_DEFAULTS.defaultTimeoutMs,
-        maxRedirects: ctx.options?.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects,
+        defaultTimeoutMs,
+        maxRedirects,
         missing,
         placeholderFiles: true,
       });
@@ -104,12 +112,8 @@ export function preflight(ctx: RunContext, keepSteps = true): Preflight {
     } catch (error) {
       stepProblems.push(toErrorInfo(error));
     }
-    problems.push(
-      ...stepProblems.map((problem) => ({
-        ...problem,
-        path: problem.path ?? blockStepPath(ctx, index),
-      })),
-    );
+    for (const found of stepProblems)
+      problems.push({ ...found, path: found.path ?? blockStepPath(ctx, index) });
     for (const name of Object.keys(step.store_data ?? {})) storedBefore.add(name);
     if (step.save_as_file !== undefined)
       savedBefore[step.save_as_file] = {

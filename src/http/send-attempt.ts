@@ -26,6 +26,7 @@ import { textResponse } from "./read-response.ts";
 import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } from "./redirect.ts";
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
+import { ObjectSlot } from "../json/object-slot.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
@@ -84,8 +85,9 @@ interface FirstHop {
   headers: string[];
 }
 
-// A poll or a retry sends the very same RequestSpec again (specs are never mutated).
-const firstHops = new WeakMap<RequestSpec, FirstHop>();
+// A poll or a retry sends the very same RequestSpec again (specs are never mutated). Kept on the
+// spec itself, not in a WeakMap: specs come and go by the thousand a second.
+const firstHops = new ObjectSlot<RequestSpec, FirstHop>("first hop");
 
 /** The last origin worked out: every request to the same API shares the one string. */
 let lastOrigin = "";

@@ -4,6 +4,7 @@
 import type { ErrorInfo } from "../errors/index.ts";
 import type { AttemptOutcome, RedirectHop, RequestSpec } from "../exchange/types.ts";
 import type { Redactor } from "../redact/index.ts";
+import { ObjectSlot } from "../json/object-slot.ts";
 import { setOwn } from "../json/own-property.ts";
 
 /** Longest body text kept in a record, after masking; the rest is summarised. */
@@ -42,10 +43,10 @@ type RecordRedactor = Pick<Redactor, "redactClipped" | "redact" | "redactString"
  * engine reuses it while nothing it reads has changed): its records share one masked copy, unless
  * the run learned a secret since.
  */
-const maskedRequests = new WeakMap<
+const maskedRequests = new ObjectSlot<
   RequestSpec,
   { redactor: RecordRedactor; known: number; sent: AttemptRecord["request"] }
->();
+>("masked request");
 
 /**
  * The record of one attempt, masked as it is built. Records of the same request may share their
