@@ -3,6 +3,7 @@
 // neither of those two imports the other.
 import type { ErrorInfo } from "../errors/index.ts";
 import type { RunCommand, RunContext, RunState, Transition } from "./types.ts";
+import { nextState } from "./state-copy.ts";
 
 /**
  * What outcome handling needs from the machine, passed in to keep the modules acyclic. Outcome
@@ -43,14 +44,13 @@ export function finish(
 ): Transition {
   // Cleared keys are set to undefined rather than deleted (JSON leaves them out): a state is
   // copied on every transition, and a deleted key would turn every later copy into a slow one.
-  const next: RunState = {
-    ...state,
+  const next: RunState = nextState(state, {
     status,
     wakeAt: undefined,
     inFlight: undefined,
     phase: undefined,
     error,
-  };
+  });
   const command: RunCommand =
     error !== undefined ? { type: "finish", status, error } : { type: "finish", status };
   return { state: next, commands: [command] };
@@ -58,5 +58,5 @@ export function finish(
 
 /** The state without its wake-up time. */
 export function withoutWake(state: RunState): RunState {
-  return { ...state, wakeAt: undefined };
+  return nextState(state, { wakeAt: undefined });
 }

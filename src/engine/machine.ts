@@ -27,6 +27,7 @@ import {
 } from "./types.ts";
 import { stepVariables } from "./variables.ts";
 import { ObjectSlot } from "../json/object-slot.ts";
+import { copyState, keepUnknownKeys, nextState } from "./state-copy.ts";
 
 /**
  * An empty record, shared by every state that has nothing there (stored fields, files, generated
@@ -68,43 +69,12 @@ export function createRunState(
 
 /**
  * The state with every key in one order, the ones it does not have set to undefined (JSON and
- * `maskState` leave those out). A state is copied on every transition: states that all have one
- * shape are copied on V8's fast path, and their copies keep it. Keys this version does not know
- * are kept, after the others.
+ * `maskState` leave those out), as every transition's copy has them (state-copy.ts). Keys this
+ * version does not know are kept, after the others.
  */
 export function shaped(state: RunState): RunState {
-  const next: RunState = {
-    version: state.version,
-    runId: state.runId,
-    status: state.status,
-    step: state.step,
-    attempt: state.attempt,
-    pollAttempts: state.pollAttempts,
-    retries: state.retries,
-    responses: state.responses,
-    stored: state.stored,
-    files: state.files,
-    generated: state.generated,
-    wakeAt: state.wakeAt,
-    inFlight: state.inFlight,
-    error: state.error,
-    lastOutcome: state.lastOutcome,
-    result: state.result,
-    nextPage: state.nextPage,
-    pages: state.pages,
-    phase: state.phase,
-    oauthRefreshed: state.oauthRefreshed,
-    notifications: state.notifications,
-    resentAfterInterruption: state.resentAfterInterruption,
-  };
-  for (const key of Object.keys(state))
-    if (!Object.hasOwn(next, key))
-      Object.defineProperty(next, key, {
-        value: state[key as keyof RunState],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+  const next = copyState(state);
+  keepUnknownKeys(state, next);
   return next;
 }
 
@@ -113,12 +83,12 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
   switch (event.type) {
     case "start":
       if (state.status !== "queued") return ignore(state);
-      return begin(ctx, { ...state, status: "running" }, event.now);
+      return begin(ctx, nextState(state, { status: "running" }), event.now);
     case "wake":
       if (state.status !== "waiting" || (state.wakeAt !== undefined && event.now < state.wakeAt)) {
         return ignore(state);
       }
-      return sendCurrentFresh(ctx, { ...state, status: "running", wakeAt: undefined });
+      return sendCurrentFresh(ctx, nextState(state, { status: "running", wakeAt: undefined }));
     case "outcome":
       if (state.status !== "running" || state.inFlight === undefined) return ignore(state);
       return onOutcome(ctx, state, event.outcome, event.now, FRESH_OPS);
@@ -146,7 +116,7 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
     case "cancel":
       if (FINAL_STATUSES.has(state.status)) return ignore(state);
       return finish(
-        withoutWake({ ...state, inFlight: undefined }),
+        withoutWake(nextState(state, { inFlight: undefined })),
         "cancelled",
         problem("CANCELLED", "run", {}, { step: state.step }),
       );
@@ -156,7 +126,7 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
 /** Starting (or resuming) a block: refresh an expiring OAuth token first, then send. */
 function begin(ctx: RunContext, state: RunState, now: number): Transition {
   if (blockOf(ctx) !== "oauth" && needsRefresh(ctx, now)) {
-    return sendCurrent(ctx, { ...state, phase: "oauth-refresh" });
+    return sendCurrent(ctx, nextState(state, { phase: "oauth-refresh" }));
   }
   return sendCurrent(ctx, state);
 }
@@ -172,7 +142,7 @@ function onRefreshedElsewhere(
   now: number,
 ): Transition {
   const withTokens: RunContext = { ...ctx, oauth: tokens };
-  const next: RunState = { ...state, inFlight: undefined };
+  const next: RunState = nextState(state, { inFlight: undefined });
   if (needsRefresh(withTokens, now)) return sendCurrent(withTokens, next);
   next.oauthRefreshed = true;
   next.phase = undefined;
@@ -197,18 +167,18 @@ function recover(ctx: RunContext, state: RunState, now: number): Transition {
       // An OAuth refresh is made again: its driver may have been waiting for another run's refresh
       // (nothing sent), and a refresh that did go out is asked for again with the tokens stored now.
       if (inFlight !== undefined && state.phase === "oauth-refresh")
-        return sendCurrent(ctx, { ...state, inFlight: undefined });
+        return sendCurrent(ctx, nextState(state, { inFlight: undefined }));
       if (inFlight !== undefined && !inFlight.idempotent) {
         const resent = resendWithKey(ctx, state, inFlight, now);
         if (resent !== undefined) return resent;
         return finish(
-          { ...state, inFlight: undefined },
+          nextState(state, { inFlight: undefined }),
           "failed",
           problem("INTERRUPTED", "notResent", {}, { step: state.step, path: stepPath(ctx, state) }),
         );
       }
       // An idempotent request in flight (or none) is simply sent again.
-      return sendCurrent(ctx, { ...state, inFlight: undefined });
+      return sendCurrent(ctx, nextState(state, { inFlight: undefined }));
     }
     default:
       return ignore(state);
@@ -227,7 +197,7 @@ function resendWithKey(
   now: number,
 ): Transition | undefined {
   if (inFlight.idempotencyKey === undefined || inFlight.step !== state.step) return undefined;
-  const transition = sendCurrent(ctx, { ...state, inFlight: undefined });
+  const transition = sendCurrent(ctx, nextState(state, { inFlight: undefined }));
   const send = transition.commands.find((command) => command.type === "send");
   if (
     send?.type !== "send" ||
@@ -236,10 +206,9 @@ function resendWithKey(
     return undefined;
   const resend: Resend = { step: inFlight.step, attempt: inFlight.attempt, at: now };
   return {
-    state: {
-      ...transition.state,
+    state: nextState(transition.state, {
       resentAfterInterruption: [...(state.resentAfterInterruption ?? []), resend],
-    },
+    }),
     commands: [{ ...send, resentAfterInterruption: true }],
   };
 }
@@ -287,7 +256,7 @@ function sendFrom(ctx: RunContext, state: RunState, fresh: boolean): Transition 
     if (fresh) {
       state.inFlight = inFlight;
       next = state;
-    } else next = { ...state, inFlight };
+    } else next = nextState(state, { inFlight });
     const command: RunCommand = {
       type: "send",
       step: state.step,
@@ -392,7 +361,7 @@ function ignore(state: RunState): Transition {
 }
 
 function clearError(state: RunState): RunState {
-  return { ...state, error: undefined, lastOutcome: undefined };
+  return nextState(state, { error: undefined, lastOutcome: undefined });
 }
 
 export type { AttemptOutcome, MachineOps };

@@ -6,6 +6,7 @@ import type { JsonValue } from "../manifest/types.ts";
 import { blockOf } from "./blocks.ts";
 import { finish } from "./finish-wait.ts";
 import type { RunContext, RunState, Transition } from "./types.ts";
+import { nextState } from "./state-copy.ts";
 
 /** True when a successful run of this context sends notifications. */
 function wantsNotifications(ctx: RunContext): boolean {
@@ -28,7 +29,7 @@ export function succeed(ctx: RunContext, state: RunState): Transition {
 
 /** The driver sent the notifications: record their (masked) results and finish. */
 export function onNotified(state: RunState, results: JsonValue[]): Transition {
-  return finish({ ...state, notifications: { status: "sent", results } }, "succeeded");
+  return finish(nextState(state, { notifications: { status: "sent", results } }), "succeeded");
 }
 
 /** True while the state waits for the driver's `notified` event. */

@@ -31,6 +31,7 @@ import {
 } from "./retry.ts";
 import { nextSyncState } from "./sync-pages.ts";
 import type { RunCommand, RunContext, RunState, Transition } from "./types.ts";
+import { nextState } from "./state-copy.ts";
 
 /** One attempt's outcome being handled: what every phase reads. */
 interface Attempt {
@@ -54,7 +55,7 @@ export function onOutcome(
 ): Transition {
   const step = currentStep(ctx, before)!;
   const path = stepPath(ctx, before);
-  const state: RunState = { ...before, inFlight: undefined, attempt: before.attempt + 1 };
+  const state: RunState = nextState(before, { inFlight: undefined, attempt: before.attempt + 1 });
   if (before.phase === "oauth-refresh")
     return onRefreshOutcome(ctx, state, step, outcome, now, ops);
   const refresh = refreshOnUnauthorized(ctx, before, state, step, outcome, ops);
@@ -93,7 +94,10 @@ function refreshOnUnauthorized(
     return undefined;
   const accepted = step.status_code?.map(Number) ?? [];
   if (accepted.includes(401)) return undefined;
-  return ops.sendCurrent(ctx, { ...state, attempt: before.attempt, phase: "oauth-refresh" });
+  return ops.sendCurrent(
+    ctx,
+    nextState(state, { attempt: before.attempt, phase: "oauth-refresh" }),
+  );
 }
 
 /** Phase 1, status and `expected`: the response, the failure, or the end (`expected` did not render). */
@@ -158,7 +162,7 @@ function pollOrRetry(attempt: Attempt, failure: ResponseFailure): Transition {
               maxDelayMs: options.retryMaxDelayMs,
             });
       return ops.wait(
-        { ...state, retries: state.retries + 1 },
+        nextState(state, { retries: state.retries + 1 }),
         now + delay,
         "retry",
         describeOutcome(outcome),
@@ -167,7 +171,7 @@ function pollOrRetry(attempt: Attempt, failure: ResponseFailure): Transition {
   }
   if (blockOf(ctx) === "exists")
     return ops.finish(
-      { ...state, result: { exists: null, reason: failure.error.message } },
+      nextState(state, { result: { exists: null, reason: failure.error.message } }),
       "succeeded",
     );
   return ops.finish(state, "failed", failure.error);
@@ -178,7 +182,7 @@ function answerExists(attempt: Attempt, response: ResponseRecord): Transition {
   const { ctx, ops, step, state } = attempt;
   const result = existsResult(ctx, state, step, response);
   if ("error" in result) return ops.finish(state, "failed", result.error);
-  return ops.finish({ ...state, result: result.value }, "succeeded");
+  return ops.finish(nextState(state, { result: result.value }), "succeeded");
 }
 
 /** Phase 3, continue_if: unmet → poll again, time out, or block the run; met → nothing. */
@@ -273,8 +277,7 @@ function advanceStep(
   const commands: RunCommand[] =
     fields !== undefined ? [{ type: "store", step: state.step, fields }] : [];
   const isBlockStep = state.step < blockSteps(ctx).length;
-  let next: RunState = {
-    ...state,
+  let next: RunState = nextState(state, {
     responses: isBlockStep
       ? [...state.responses.slice(0, state.step), response.json ?? {}]
       : state.responses,
@@ -288,7 +291,7 @@ function advanceStep(
     pollAttempts: 0,
     retries: 0,
     lastOutcome: undefined,
-  };
+  });
   if (blockOf(ctx) === "sync" && next.step >= blockSteps(ctx).length) {
     const sync = nextSyncState(ctx, next, response, path);
     if ("error" in sync) return ops.finish(next, "failed", sync.error);
@@ -315,7 +318,7 @@ function onRefreshOutcome(
   const failure = checkResponse(step, state.step, "oauth.refresh", outcome, ctx.maskText);
   if (failure !== undefined) {
     return ops.finish(
-      { ...state, attempt: state.attempt - 1 },
+      nextState(state, { attempt: state.attempt - 1 }),
       "failed",
       problem(
         "OAUTH_REFRESH",
@@ -327,12 +330,11 @@ function onRefreshOutcome(
   }
   const response = (outcome as Extract<AttemptOutcome, { type: "response" }>).response;
   const tokens = refreshedTokens(ctx, response, now);
-  const next: RunState = {
-    ...state,
+  const next: RunState = nextState(state, {
     attempt: state.attempt - 1,
     oauthRefreshed: true,
     phase: undefined,
-  };
+  });
   // The new tokens are used for the very next request; the driver keeps them from now on.
   const rest = ops.sendCurrent({ ...ctx, oauth: tokens }, next);
   return { state: rest.state, commands: [{ type: "oauth", tokens }, ...rest.commands] };

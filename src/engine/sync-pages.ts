@@ -13,6 +13,7 @@ import { toErrorInfo } from "../errors/index.ts";
 import { excerpt } from "./describe.ts";
 import type { RunContext, RunState } from "./types.ts";
 import { variableLayers } from "./variables.ts";
+import { nextState } from "./state-copy.ts";
 
 const DEFAULT_PAGES = 5;
 
@@ -94,11 +95,11 @@ export function nextSyncState(
   if ("error" in url)
     return { error: { ...url.error, step: state.step, path: url.error.path ?? path } };
   if (url.value === undefined) return { state: done(state, next) };
-  return { state: { ...state, result: next as unknown as JsonValue, nextPage: url.value } };
+  return { state: nextState(state, { result: next as unknown as JsonValue, nextPage: url.value }) };
 }
 
 function done(state: RunState, result: SyncResult): RunState {
-  return { ...state, result: result as unknown as JsonValue, nextPage: undefined };
+  return nextState(state, { result: result as unknown as JsonValue, nextPage: undefined });
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Redactor } from "../redact/index.ts";
 import { attemptRecord, type AttemptRecord } from "./attempt-record.ts";
 import { notificationsJson, notifyAfterSuccess } from "./notifications.ts";
 import { sensitiveViews } from "./stored-secrets.ts";
+import { nextState } from "../engine/state-copy.ts";
 
 export interface Checkpoint {
   /** The state to persist, already masked (generated values kept: a resumed run sends the same ones). */
@@ -416,7 +417,7 @@ function sendGate(hooks: DriveHooks): SendGate {
 
 /** The transition as if its send had not been asked for: the state has no request in flight. */
 function withoutSend(transition: Transition): Transition {
-  const state: RunState = { ...transition.state, inFlight: undefined };
+  const state: RunState = nextState(transition.state, { inFlight: undefined });
   return { state, commands: transition.commands.filter((command) => command.type !== "send") };
 }
 

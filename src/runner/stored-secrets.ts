@@ -6,6 +6,7 @@ import type { JsonValue } from "../manifest/types.ts";
 import type { Redactor, SecretEntry } from "../redact/index.ts";
 import type { RunState } from "../engine/types.ts";
 import type { StoredValue } from "../store/index.ts";
+import { nextState } from "../engine/state-copy.ts";
 
 /** The secret name a sensitive stored field is masked as: `stored.NAME`. */
 function storedSecretName(field: string): string {
@@ -126,7 +127,7 @@ export function restoreStored(
     stored ??= { ...state.stored };
     stored[name] = field.value;
   }
-  return stored === undefined ? state : { ...state, stored };
+  return stored === undefined ? state : nextState(state, { stored });
 }
 
 /** True when a value still carries a `***NAME***` mask (a state saved by the CLI holds these). */
@@ -167,5 +168,9 @@ export function unmaskHeldStored(
       missing[name] = shown;
     }
   }
-  return { state: stored === undefined ? state : { ...state, stored }, storedSecrets, missing };
+  return {
+    state: stored === undefined ? state : nextState(state, { stored }),
+    storedSecrets,
+    missing,
+  };
 }
