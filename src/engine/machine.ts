@@ -294,7 +294,7 @@ interface BuildInputs {
 // Per run context, its last build, kept on the context (one per run; a WeakMap's entries would
 // cost every garbage collection). States and what they hold are never mutated, so the same
 // objects mean the same values.
-const lastBuild = new ObjectSlot<RunContext, BuildInputs>("last build");
+const lastBuild = new ObjectSlot<RunContext, BuildInputs>();
 
 function builtRequest(
   ctx: RunContext,

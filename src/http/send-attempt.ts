@@ -87,7 +87,7 @@ interface FirstHop {
 
 // A poll or a retry sends the very same RequestSpec again (specs are never mutated). Kept on the
 // spec itself, not in a WeakMap: specs come and go by the thousand a second.
-const firstHops = new ObjectSlot<RequestSpec, FirstHop>("first hop");
+const firstHops = new ObjectSlot<RequestSpec, FirstHop>();
 
 /** The last origin worked out: every request to the same API shares the one string. */
 let lastOrigin = "";

@@ -3,7 +3,7 @@ import { ObjectSlot } from "./object-slot.ts";
 
 describe("ObjectSlot", () => {
   it("keeps a value per object, replaced by the next set", () => {
-    const slot = new ObjectSlot<object, string>("test");
+    const slot = new ObjectSlot<object, string>();
     const a = {};
     const b = {};
     expect(slot.get(a)).toBeUndefined();
@@ -15,18 +15,20 @@ describe("ObjectSlot", () => {
   });
 
   it("is invisible to JSON, keys, spreads, structured clones and equality", () => {
-    const slot = new ObjectSlot<Record<string, unknown>, string>("test");
+    const slot = new ObjectSlot<Record<string, unknown>, string>();
     const value = { method: "GET", url: "https://example.com/" };
     slot.set(value, "hidden");
     expect(JSON.stringify(value)).toBe('{"method":"GET","url":"https://example.com/"}');
     expect(Reflect.ownKeys({ ...value })).toEqual(["method", "url"]);
+    expect(Reflect.ownKeys(value)).toEqual(["method", "url"]);
+    expect(slot.get({ ...value })).toBeUndefined();
     expect(Object.keys(value)).toEqual(["method", "url"]);
     expect(Reflect.ownKeys(structuredClone(value))).toEqual(["method", "url"]);
     expect(value).toStrictEqual({ method: "GET", url: "https://example.com/" });
   });
 
   it("keeps values of frozen and sealed objects aside, also when frozen after a set", () => {
-    const slot = new ObjectSlot<object, number>("test");
+    const slot = new ObjectSlot<object, number>();
     const frozen = Object.freeze({});
     const sealed = Object.seal({ a: 1 });
     slot.set(frozen, 1);
@@ -41,8 +43,8 @@ describe("ObjectSlot", () => {
   });
 
   it("gives each slot its own key", () => {
-    const first = new ObjectSlot<object, string>("same");
-    const second = new ObjectSlot<object, string>("same");
+    const first = new ObjectSlot<object, string>();
+    const second = new ObjectSlot<object, string>();
     const value = {};
     first.set(value, "first");
     expect(second.get(value)).toBeUndefined();

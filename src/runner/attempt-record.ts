@@ -46,7 +46,7 @@ type RecordRedactor = Pick<Redactor, "redactClipped" | "redact" | "redactString"
 const maskedRequests = new ObjectSlot<
   RequestSpec,
   { redactor: RecordRedactor; known: number; sent: AttemptRecord["request"] }
->("masked request");
+>();
 
 /**
  * The record of one attempt, masked as it is built. Records of the same request may share their

@@ -99,10 +99,11 @@ export class InProcessRun implements DriveHooks, SendOptions {
     readonly ctx: RunContext,
     readonly redactor: Redactor,
     runId: string,
-    options: HostOptions,
+    options: Omit<HostOptions, "files">,
+    files: FileStore,
   ) {
     this.runId = runId;
-    this.files = options.files;
+    this.files = files;
     this.#onCheckpoint = options.onCheckpoint;
     this.#onWait = options.onWait;
     // Only what was given: most runs give none of these.

@@ -211,10 +211,9 @@ function driveWith(
 ): Promise<RunResult> {
   const redactor = prepared.redactor;
   warnings.push(...tooShortWarnings(redactor));
-  const run = new InProcessRun(prepared.context, redactor, state.runId, {
-    ...options,
-    files,
-  });
+  // The options as the caller gave them (a copy with `files` set would be one more object of a
+  // shape all its own, per run): the file store is handed over beside them.
+  const run = new InProcessRun(prepared.context, redactor, state.runId, options, files);
   // What the continuation keeps for the run's whole life: not the first state, only its id.
   const runId = state.runId;
   return run
