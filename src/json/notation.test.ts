@@ -27,4 +27,23 @@ describe("readNotation", () => {
   it("returns the whole body for the empty notation", () => {
     expect(readNotation(body, "")).toEqual({ found: true, value: body });
   });
+
+  it("reads one key as a longer path would", () => {
+    const list = [{ id: 1 }, { id: 2 }];
+    for (const [root, notation] of [
+      [body, "data"],
+      [body, "missing"],
+      [body, "toString"],
+      [list, "1"],
+      [list, "2"],
+      [list, "01"],
+      [list, "length"],
+      ["text", "length"],
+      [null, "x"],
+      [{ nothing: null }, "nothing"],
+    ] as const) {
+      const longer = readNotation({ root }, `root.${notation}`);
+      expect(readNotation(root, notation)).toEqual(longer);
+    }
+  });
 });

@@ -35,5 +35,20 @@ export function readPath(root: unknown, segments: readonly string[], from = 0): 
 
 export function readNotation(root: JsonValue | undefined, notation: string): Lookup {
   if (root === undefined) return { found: false };
+  // Most notations are one key (`id`, `status`): read it without splitting into an array.
+  if (notation !== "" && !notation.includes(".")) return readKey(root, notation);
   return readPath(root, splitNotation(notation));
+}
+
+/** `readPath(root, [segment])`, without the array. */
+function readKey(root: unknown, segment: string): Lookup {
+  let value: unknown;
+  if (Array.isArray(root)) {
+    if (!/^(0|[1-9][0-9]*)$/.test(segment)) return { found: false };
+    value = root[Number(segment)];
+  } else if (root !== null && typeof root === "object") {
+    if (!Object.prototype.hasOwnProperty.call(root, segment)) return { found: false };
+    value = (root as Record<string, unknown>)[segment];
+  } else return { found: false };
+  return value === undefined ? { found: false } : { found: true, value };
 }

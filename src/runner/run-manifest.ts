@@ -1,7 +1,6 @@
 // Running a manifest in this process, start to end: the library's `runManifest` and the CLI's
 // `run`/`resume`. Waits sleep on a timer (no thread is held); checkpoints go to a callback (the
 // CLI writes them to --state). The service drives runs through the same driver with a store.
-import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import type { ErrorInfo } from "../errors/index.ts";
 import { DiskFileStore, type FileStore } from "../files/index.ts";
@@ -15,19 +14,12 @@ import type { AttemptRecord } from "./attempt-record.ts";
 import { maskState, type Checkpoint, type DriveHooks, type DriveResult } from "./drive.ts";
 import { InProcessRun } from "./in-process-host.ts";
 import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
+import { newRunId } from "./run-id.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 import type { Redactor } from "../redact/index.ts";
 
 export type { RunInputs };
-
-/**
- * A new run id. Node's randomUUID() answers with its 36 characters as a tree of 20 joined pieces,
- * which the run keeps for its whole life; joined anew they are one flat string.
- */
-function newRunId(): string {
-  return randomUUID().split("-").join("-");
-}
 
 export interface RunOptions extends RunInputs {
   runId?: string;
@@ -188,13 +180,17 @@ function drive(
   );
 }
 
-let lastDiskFiles: DiskFileStore | undefined;
+let lastDiskFiles: { dir: string; cwd: string; files: DiskFileStore } | undefined;
 
 /** The file store of a folder: the last one made, while runs keep naming the same folder. */
 function diskFiles(dir: string): DiskFileStore {
+  const cwd = process.cwd();
+  if (lastDiskFiles?.dir === dir && lastDiskFiles.cwd === cwd) return lastDiskFiles.files;
   const root = resolve(dir);
-  if (lastDiskFiles?.rootDir !== root) lastDiskFiles = new DiskFileStore(root);
-  return lastDiskFiles;
+  const files =
+    lastDiskFiles?.files.rootDir === root ? lastDiskFiles.files : new DiskFileStore(root);
+  lastDiskFiles = { dir, cwd, files };
+  return files;
 }
 
 /**
