@@ -508,5 +508,19 @@ describe("the same manifest JSON, hire after hire", () => {
     const third = await runManifest(manifest, options());
     expect(third.status).toBe("succeeded");
     expect(Object.isFrozen(manifest.execute[0])).toBe(false);
+    // Equal but for the order of keys: headers go out in the order they are written now.
+    const headed: { headers?: Record<string, string> } & typeof manifest = manifest;
+    headed.headers = { "X-First": "1", "X-Second": "2" };
+    const ordered = await runManifest(headed, options());
+    headed.headers = { "X-Second": "2", "X-First": "1" };
+    const reordered = await runManifest(headed, options());
+    expect(Object.keys(ordered.steps[0]!.attempts[0]!.request.headers)).toEqual([
+      "X-First",
+      "X-Second",
+    ]);
+    expect(Object.keys(reordered.steps[0]!.attempts[0]!.request.headers)).toEqual([
+      "X-Second",
+      "X-First",
+    ]);
   });
 });

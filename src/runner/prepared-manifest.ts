@@ -52,17 +52,61 @@ const RAW_CACHE_MAX_CHARS = 256 * 1024;
  */
 export function validated(input: unknown): ValidationResult {
   if (isPrepared(input)) return input;
+  // The same object as lately, still holding the same JSON: no text to make and look up.
+  for (const seen of recent)
+    if (seen.input === input && sameJson(input, seen.json)) return seen.prepared;
   const text = jsonText(input);
-  if (text !== undefined) {
-    const hit = byText.get(text);
-    if (hit !== undefined) return hit;
+  let kept: PreparedManifest | undefined;
+  if (text !== undefined) kept = byText.get(text);
+  if (kept === undefined) {
+    const result = validateManifest(input);
+    if (!result.ok || text === undefined || text.length > RAW_CACHE_MAX_CHARS) return result;
+    kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
+    if (byText.size >= RAW_CACHE_LIMIT) byText.delete(byText.keys().next().value!);
+    byText.set(text, kept);
   }
-  const result = validateManifest(input);
-  if (!result.ok || text === undefined || text.length > RAW_CACHE_MAX_CHARS) return result;
-  const kept = preparedFrom({ ...result, manifest: structuredClone(result.manifest) });
-  if (byText.size >= RAW_CACHE_LIMIT) byText.delete(byText.keys().next().value!);
-  byText.set(text, kept);
+  if (recent.length >= RECENT_LIMIT) recent.shift();
+  recent.push({ input: input as object, json: JSON.parse(text!) as unknown, prepared: kept });
   return kept;
+}
+
+/**
+ * The raw manifest objects given lately, each with its JSON as it was then (parsed back from its
+ * text) and what it prepared to: a caller running one manifest object for hire after hire is
+ * answered by comparing the object with that JSON, without making its text. A mutated object no
+ * longer compares equal and is looked up by its new text.
+ */
+const recent: Array<{ input: object; json: unknown; prepared: PreparedManifest }> = [];
+const RECENT_LIMIT = 8;
+
+/**
+ * True when `value` would be written as the JSON that `json` was parsed from: plain objects with
+ * the same keys in the same order, arrays of the same length, equal strings, numbers, booleans
+ * and nulls. Anything JSON would write differently (undefined, a Date, a class, a function, a
+ * hole) compares unequal, which only means the text is made and looked up.
+ */
+function sameJson(value: unknown, json: unknown): boolean {
+  if (value === json) return true;
+  if (typeof value !== "object" || value === null || typeof json !== "object" || json === null)
+    return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(json) || value.length !== json.length) return false;
+    for (let i = 0; i < value.length; i += 1)
+      if (!Object.hasOwn(value, i) || !sameJson(value[i], json[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(json)) return false;
+  const keys = Object.keys(value);
+  const jsonKeys = Object.keys(json);
+  if (keys.length !== jsonKeys.length) return false;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    if (key !== jsonKeys[i]) return false;
+    if (!sameJson((value as Record<string, unknown>)[key], (json as Record<string, unknown>)[key]))
+      return false;
+  }
+  return true;
 }
 
 /** The input's JSON text; undefined when it has none (a cycle, a BigInt, not an object). */
