@@ -169,4 +169,25 @@ describe("one hop", () => {
     responseOf(await sendAttempt(spec, options));
     expect(seen).toEqual(['POST /jobs/7?full=1 abc {"a":1}', 'POST /jobs/7?full=1 abc {"a":1}']);
   });
+
+  it("gives answers with equal headers one frozen header record, and a different one its own", async () => {
+    let status = "pending";
+    const base = await serve((_req, res) => {
+      res.sendDate = false;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ status }));
+    });
+    const options = { files, runId: "run-hop" };
+    const first = responseOf(await sendAttempt(get(`${base}/jobs/1`), options));
+    const second = responseOf(await sendAttempt(get(`${base}/jobs/2`), options));
+    status = "finished";
+    const third = responseOf(await sendAttempt(get(`${base}/jobs/1`), options));
+    expect(second.headers).toBe(first.headers);
+    expect(Object.isFrozen(first.headers)).toBe(true);
+    // A longer body: another content-length, another record.
+    expect(third.headers).not.toBe(first.headers);
+    expect(third.headers["content-length"]).toBe(String(JSON.stringify({ status }).length));
+    expect(first.headers["content-length"]).toBe("20");
+    expect([first.text, third.text]).toEqual(['{"status":"pending"}', '{"status":"finished"}']);
+  });
 });

@@ -202,12 +202,31 @@ function headerValue(name: string, raw: Buffer): string {
   return text;
 }
 
-/** Raw header buffers as ResponseRecord keeps them: lower-cased names, repeats joined with ", ". */
+/**
+ * The last header records made, each with its names and values in order: an answer whose headers
+ * equal one of them (most answers of one API in one second) gets that same record, frozen, so
+ * the attempt records of thousands of polls keep one object, not one each.
+ */
+const recentRecords: Array<{ pairs: string[]; headers: Readonly<Record<string, string>> }> = [];
+const RECENT_RECORDS = 16;
+let nextRecent = 0;
+
+/**
+ * Raw header buffers as ResponseRecord keeps them: lower-cased names, repeats joined with ", ".
+ * Frozen, and possibly shared with other answers: header records are read-only.
+ */
 function headerRecord(raw: Buffer[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const pairs = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i += 2) {
     const name = bufferToLowerCasedHeaderName(raw[i]!);
-    const text = headerValue(name, raw[i + 1]!);
+    pairs[i] = name;
+    pairs[i + 1] = headerValue(name, raw[i + 1]!);
+  }
+  for (const recent of recentRecords) if (samePairs(recent.pairs, pairs)) return recent.headers;
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    const text = pairs[i + 1]!;
     const value = Object.hasOwn(headers, name) ? `${headers[name]}, ${text}` : text;
     // A header named __proto__ is data, not the record's prototype.
     if (name === "__proto__")
@@ -219,7 +238,19 @@ function headerRecord(raw: Buffer[]): Record<string, string> {
       });
     else headers[name] = value;
   }
+  Object.freeze(headers);
+  // Only short header lists are worth comparing against.
+  if (pairs.length <= 32) {
+    recentRecords[nextRecent] = { pairs, headers };
+    nextRecent = (nextRecent + 1) % RECENT_RECORDS;
+  }
   return headers;
+}
+
+function samePairs(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function tooLarge(maxBytes: number): HirewireError {
