@@ -31,6 +31,23 @@ export default tseslint.config(
     },
   },
   {
+    // A run state is copied on every transition; a spread gives each copy a hidden class of its
+    // own and sends V8 down its slow path (docs/design/run-engine.md).
+    files: ["src/engine/**/*.ts", "src/runner/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "ObjectExpression > SpreadElement > Identifier[name=/^(state|before|fresh|current|saved|initial|resumed)$/], ObjectExpression > SpreadElement > MemberExpression[property.name=/^(state|initial)$/]",
+          message:
+            "Copy a run state with copyState or nextState (src/engine/state-copy.ts), not a spread: spread copies fork V8's hidden classes until every copy takes the slow path.",
+        },
+      ],
+    },
+  },
+  {
     files: ["src/service/ui/static/**/*.js", "src/service/ui/editor/**/*.js"],
     languageOptions: { globals: { ...globals.browser } },
   },

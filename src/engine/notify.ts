@@ -22,7 +22,7 @@ export function succeed(ctx: RunContext, state: RunState): Transition {
   const done = finish(state, "succeeded");
   if (!wantsNotifications(ctx) || state.notifications !== undefined) return done;
   return {
-    state: { ...done.state, notifications: { status: "sending" } },
+    state: nextState(done.state, { notifications: { status: "sending" } }),
     commands: [{ type: "notify" }],
   };
 }

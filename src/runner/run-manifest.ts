@@ -15,6 +15,7 @@ import { maskState, type Checkpoint, type DriveHooks, type DriveResult } from ".
 import { InProcessRun } from "./in-process-host.ts";
 import { prepareRun, tooShortWarnings, type PreparedRun, type RunInputs } from "./lifecycle.ts";
 import { newRunId } from "./run-id.ts";
+import { nextState } from "../engine/state-copy.ts";
 import { unmaskHeldStored } from "./stored-secrets.ts";
 import type { NotificationResult, NotifyConfig } from "../notify/index.ts";
 import type { Redactor } from "../redact/index.ts";
@@ -142,10 +143,8 @@ export async function resumeRun(
       `stored field ${name} held a secret, so it was saved masked; give its value in the "stored" object of the state file for a step to use it`,
   );
   // The masked fields stay in what is saved and shown, as they were; they are never sent.
-  const keep = (saved: RunState): RunState => ({
-    ...saved,
-    stored: { ...held.missing, ...saved.stored },
-  });
+  const keep = (saved: RunState): RunState =>
+    nextState(saved, { stored: { ...held.missing, ...saved.stored } });
   const onCheckpoint = options.onCheckpoint;
   const result = await drive(
     prepared,
