@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTargetServer, type TargetServer } from "../../test/support/target-server.ts";
 import type { AttemptOutcome, RequestSpec } from "../exchange/types.ts";
 import { DiskFileStore } from "../files/index.ts";
-import { sendAttempt, type SendOptions } from "./send-attempt.ts";
+import { RESOLUTION_MS } from "./deadlines.ts";
+import { pendingDeadlines, sendAttempt, type SendOptions } from "./send-attempt.ts";
 
 let server: TargetServer;
 let dir: string;
@@ -162,6 +163,28 @@ describe("sendAttempt", () => {
       code: "HTTP_TIMEOUT",
       message: "no response within 0.2 s",
     });
+  });
+
+  it("times out a long deadline through the shared deadlines, and leaves none armed", async () => {
+    const started = performance.now();
+    const outcome = expectError(
+      await sendAttempt(spec(`${server.url}/slow?ms=5000`, { timeoutMs: 2100 }), options),
+    );
+    const waited = performance.now() - started;
+    expect(outcome.error).toMatchObject({
+      code: "HTTP_TIMEOUT",
+      message: "no response within 2.1 s",
+    });
+    expect(waited).toBeGreaterThanOrEqual(2099);
+    expect(waited).toBeLessThan(2100 + RESOLUTION_MS + 300);
+    // Attempts that end before their deadline take it away with them.
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        sendAttempt(spec(`${server.url}/echo`, { timeoutMs: 30_000 }), options),
+      ),
+    );
+    for (const answer of answers) expectResponse(answer);
+    expect(pendingDeadlines()).toBe(0);
   });
 
   it("times out while the body is still arriving", async () => {

@@ -27,6 +27,7 @@ import { isRedirectStatus, nextHopRequest, type HopRequest, type SecretTest } fr
 import { buildWireBody, headersForBody } from "./request-body.ts";
 import { pritunlHeaders } from "./pritunl-sign.ts";
 import { ObjectSlot } from "../json/object-slot.ts";
+import { Deadlines, SHORT_MS, type Expiring } from "./deadlines.ts";
 
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024;
@@ -112,6 +113,14 @@ function firstHop(spec: RequestSpec): FirstHop {
   return first;
 }
 
+/** The deadlines of every attempt in this process (one timer for them all). */
+const deadlines = new Deadlines();
+
+/** How many attempts' deadlines are armed in the shared deadlines now (for tests). */
+export function pendingDeadlines(): number {
+  return deadlines.pending;
+}
+
 /** No redirects: shared by every attempt that had none (most), never written to. */
 const NO_REDIRECTS: RedirectHop[] = Object.freeze([]) as unknown as RedirectHop[];
 
@@ -120,7 +129,7 @@ const NO_REDIRECTS: RedirectHop[] = Object.freeze([]) as unknown as RedirectHop[
  * the whole exchange, merged with the caller's cancel signal. One object rather than a closure,
  * a context and a timer object each: thousands of attempts wait for their answers at once.
  */
-class Attempt implements FailureContext, BodyChooser {
+class Attempt implements FailureContext, BodyChooser, Expiring {
   phase: "request" | "body" = "request";
   timedOut = false;
   cancelled = false;
@@ -134,6 +143,9 @@ class Attempt implements FailureContext, BodyChooser {
   /** Why the deadline fired, once it did. */
   private reason: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Where the shared deadlines keep this attempt's deadline (see deadlines.ts). */
+  deadlineBucket = -1;
+  deadlineIndex = 0;
   private onCancel: (() => void) | undefined;
   private readonly spec: RequestSpec;
   private readonly options: SendOptions;
@@ -259,7 +271,8 @@ class Attempt implements FailureContext, BodyChooser {
     } catch (error) {
       return this.fail(describeFailure(error, this), this.response);
     } finally {
-      clearTimeout(this.timer);
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      else deadlines.disarm(this);
       if (this.onCancel !== undefined) signal?.removeEventListener("abort", this.onCancel);
     }
   }
@@ -291,7 +304,15 @@ class Attempt implements FailureContext, BodyChooser {
       signal.addEventListener("abort", this.onCancel, { once: true });
     }
     const ms = this.timeoutMs;
-    if (Number.isFinite(ms) && ms > 0) this.timer = setTimeout(timeUp, ms, this);
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    // A long deadline is a slot in the shared deadlines; a short one keeps a timer of its own.
+    if (ms >= SHORT_MS) deadlines.arm(this, ms);
+    else this.timer = setTimeout(timeUp, ms, this);
+  }
+
+  /** The deadline passed (called by the shared deadlines). */
+  expireDeadline(): void {
+    timeUp(this);
   }
 
   /** The deadline fired: the hop being sent, or the next one, is aborted. */
