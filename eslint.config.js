@@ -40,7 +40,7 @@ export default tseslint.config(
         "error",
         {
           selector:
-            "ObjectExpression > SpreadElement > Identifier[name=/^(state|before|fresh|current|saved|initial|resumed)$/], ObjectExpression > SpreadElement > MemberExpression[property.name=/^(state|initial)$/]",
+            "ObjectExpression > SpreadElement > Identifier[name=/^(state|before|fresh|current|saved|initial|resumed)$/], ObjectExpression > SpreadElement > MemberExpression[property.name=/^(state|initial)$/], ObjectExpression > SpreadElement > CallExpression[callee.name=/^(clearError|withoutWake|shaped|copyState|nextState)$/]",
           message:
             "Copy a run state with copyState or nextState (src/engine/state-copy.ts), not a spread: spread copies fork V8's hidden classes until every copy takes the slow path.",
         },

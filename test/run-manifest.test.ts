@@ -410,6 +410,36 @@ describe("secrets", () => {
 });
 
 describe("resume", () => {
+  it("keeps what a newer version wrote into the state, through every transition", async () => {
+    let ready = false;
+    server.route("GET", "/later", (_req, res) =>
+      ready ? sendJson(res, 200, { ok: true }) : sendJson(res, 422, { error: "not yet" }),
+    );
+    const manifest = {
+      execute: [
+        { url: "{{ BASE_URL }}/echo?first=1", method: "GET" },
+        { url: "{{ BASE_URL }}/later", method: "GET" },
+        { url: "{{ BASE_URL }}/echo?third=1", method: "GET" },
+      ],
+    };
+    const failed = await runManifest(manifest, options());
+    expect(failed.status).toBe("failed");
+    ready = true;
+    const written = { ...JSON.parse(JSON.stringify(failed.state)), laterVersionNote: { kept: 1 } };
+    const resumed = await resumeRun(manifest, written, options());
+    expect(resumed.status).toBe("succeeded");
+    expect((resumed.state as unknown as Record<string, unknown>).laterVersionNote).toEqual({
+      kept: 1,
+    });
+    // Also when a masked stored field is given again (the state is copied before it runs).
+    const masked = { ...written, stored: { API_KEY: "***stored.API_KEY***" } };
+    const again = await resumeRun(manifest, masked, options({ stored: { API_KEY: "k-123456" } }));
+    expect(again.status).toBe("succeeded");
+    expect((again.state as unknown as Record<string, unknown>).laterVersionNote).toEqual({
+      kept: 1,
+    });
+  });
+
   it("continues from the failed step without resending earlier ones, reusing saved files", async () => {
     let healthy = false;
     server.route("POST", "/sometimes", (_req, res) =>

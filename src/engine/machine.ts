@@ -96,13 +96,14 @@ export function advance(ctx: RunContext, state: RunState, event: RunEvent): Tran
       if (state.status !== "failed" && state.status !== "blocked") return ignore(state);
       return begin(
         ctx,
-        withoutWake({
-          ...clearError(state),
-          status: "running",
-          attempt: 0,
-          pollAttempts: 0,
-          retries: 0,
-        }),
+        withoutWake(
+          nextState(clearError(state), {
+            status: "running",
+            attempt: 0,
+            pollAttempts: 0,
+            retries: 0,
+          }),
+        ),
         event.now,
       );
     case "refreshed":

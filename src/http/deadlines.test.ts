@@ -73,4 +73,24 @@ describe("Deadlines", () => {
     await settle(500);
     expect(log.map((entry) => entry.name)).toEqual(["short", "long"]);
   });
+
+  it("waits for a deadline beyond a Node timer's longest delay without firing early", async () => {
+    const deadlines = new Deadlines();
+    const log: Array<{ name: string; at: number }> = [];
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const far = item(log, "far");
+      deadlines.arm(far, 40 * 24 * 3600 * 1000);
+      await settle(150);
+      expect(log).toEqual([]);
+      expect(deadlines.pending).toBe(1);
+      deadlines.disarm(far);
+      expect(deadlines.pending).toBe(0);
+      expect(warnings).not.toContain("TimeoutOverflowWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });

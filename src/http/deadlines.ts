@@ -18,6 +18,9 @@ export interface Expiring {
 export const RESOLUTION_MS = 100;
 export const SHORT_MS = 2000;
 
+/** The longest delay a Node timer takes (about 24.8 days). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /** Not in a bucket. */
 const NONE = -1;
 
@@ -69,7 +72,8 @@ export class Deadlines {
   #setTimer(bucket: number): void {
     clearTimeout(this.#timer);
     this.#timerBucket = bucket;
-    const delay = Math.max(0, bucket * RESOLUTION_MS - performance.now());
+    // Node fires a longer delay at once (and warns): a far deadline is waited for in steps.
+    const delay = Math.min(Math.max(0, bucket * RESOLUTION_MS - performance.now()), MAX_DELAY_MS);
     this.#timer = setTimeout(() => this.#fire(), delay);
   }
 

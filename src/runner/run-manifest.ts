@@ -137,7 +137,8 @@ export async function resumeRun(
       ? { type: "resume", now: Date.now() }
       : { type: "recover", now: Date.now() };
   const missing = Object.keys(held.missing);
-  if (missing.length === 0) return drive(prepared, held.state, event, options, []);
+  // The state as prepared: every key in the engine's order, and any a newer version wrote kept.
+  if (missing.length === 0) return drive(prepared, prepared.state, event, options, []);
   const warnings = missing.map(
     (name) =>
       `stored field ${name} held a secret, so it was saved masked; give its value in the "stored" object of the state file for a step to use it`,
@@ -148,7 +149,7 @@ export async function resumeRun(
   const onCheckpoint = options.onCheckpoint;
   const result = await drive(
     prepared,
-    held.state,
+    prepared.state,
     event,
     {
       ...options,

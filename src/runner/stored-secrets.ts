@@ -6,7 +6,7 @@ import type { JsonValue } from "../manifest/types.ts";
 import type { Redactor, SecretEntry } from "../redact/index.ts";
 import type { RunState } from "../engine/types.ts";
 import type { StoredValue } from "../store/index.ts";
-import { nextState } from "../engine/state-copy.ts";
+import { shaped } from "../engine/machine.ts";
 
 /** The secret name a sensitive stored field is masked as: `stored.NAME`. */
 function storedSecretName(field: string): string {
@@ -127,7 +127,8 @@ export function restoreStored(
     stored ??= { ...state.stored };
     stored[name] = field.value;
   }
-  return stored === undefined ? state : nextState(state, { stored });
+  // A state read back from the store: `shaped` keeps any key a newer version wrote.
+  return stored === undefined ? state : Object.assign(shaped(state), { stored });
 }
 
 /** True when a value still carries a `***NAME***` mask (a state saved by the CLI holds these). */
@@ -169,7 +170,8 @@ export function unmaskHeldStored(
     }
   }
   return {
-    state: stored === undefined ? state : nextState(state, { stored }),
+    // A state read from a file: `shaped` keeps any key a newer version wrote.
+    state: stored === undefined ? state : Object.assign(shaped(state), { stored }),
     storedSecrets,
     missing,
   };
